@@ -169,6 +169,14 @@ func Sen(x, weights []float64, z float64) float64 {
 // with lines that differ by group it is Sen's index of the incomes relative
 // to each unit's own line, I = s.SumGap / s.Poor and G_p = Gini(r).
 func SenPoor(s PovertySums, r, pw []float64) float64 {
+	return SenIndex(s, GiniInPlace(r, pw))
+}
+
+// SenIndex combines the sums of a population and the Gini coefficient of
+// the relative incomes of its poor, gp, into Sen's index
+// H * (I + (1 - I) * gp) with I = s.SumGap / s.Poor. A NaN gp (every poor
+// unit has income 0) counts as 0.
+func SenIndex(s PovertySums, gp float64) float64 {
 	h := s.Headcount()
 	if math.IsNaN(h) || s.badLine {
 		return math.NaN()
@@ -177,9 +185,8 @@ func SenPoor(s PovertySums, r, pw []float64) float64 {
 		return 0
 	}
 	gi := s.SumGap / s.Poor
-	gp := GiniInPlace(r, pw)
 	if math.IsNaN(gp) {
-		gp = 0 // every poor unit has income 0: no inequality among them
+		gp = 0
 	}
 	return h * (gi + (1-gi)*gp)
 }
@@ -221,19 +228,40 @@ func GiniInPlace(x, weights []float64) float64 {
 	} else {
 		sort.Sort(pairs{x, weights})
 	}
-	var cum, n, swxc, sw2x, swx float64
+	var g GiniSums
 	for i, v := range x {
-		w := weightAt(weights, i)
-		cum += w
-		swxc += w * v * cum
-		sw2x += w * w * v
-		swx += w * v
+		g.AddSorted(v, weightAt(weights, i))
 	}
-	n = cum
-	if n == 0 || swx == 0 {
+	return g.Gini()
+}
+
+// GiniSums accumulates laeken's Gini over units added in increasing order of
+// income, so that the Gini of many domains comes from one pass over units
+// sorted once: each domain's units, taken in the global order, are sorted
+// too. The zero value is empty.
+type GiniSums struct {
+	cum  float64 // sum w so far: C_i
+	swxc float64 // sum w x C
+	sw2x float64 // sum w^2 x
+	swx  float64 // sum w x
+}
+
+// AddSorted adds a unit with income x and weight w; x must not be smaller
+// than any income added before.
+func (g *GiniSums) AddSorted(x, w float64) {
+	g.cum += w
+	g.swxc += w * x * g.cum
+	g.sw2x += w * w * x
+	g.swx += w * x
+}
+
+// Gini returns the coefficient of the units added, NaN when their total
+// weight or income is zero.
+func (g GiniSums) Gini() float64 {
+	if g.cum == 0 || g.swx == 0 {
 		return math.NaN()
 	}
-	return (2*swxc-sw2x)/(n*swx) - 1
+	return (2*g.swxc-g.sw2x)/(g.cum*g.swx) - 1
 }
 
 type pairs struct{ x, w []float64 }
