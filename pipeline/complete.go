@@ -1,0 +1,77 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Complete applies the defaults of a study file to a study built in code
+// (for example from command-line flags) and checks it the way ParseStudy
+// checks a file: empty fields get their defaults, and an unknown value,
+// a missing column mapping or a duplicate line name is an error. Whether
+// the columns exist is checked by Run.
+func (s *Study) Complete() error {
+	if s.Name == "" {
+		s.Name = "study"
+	}
+	if s.Unit == "" {
+		s.Unit = "persons"
+	}
+	if s.Rows == "" {
+		s.Rows = studyDefaultRows(s)
+	}
+	if s.Equivalence == "" {
+		s.Equivalence = "none"
+	}
+	if s.Nonpositive == "" {
+		s.Nonpositive = "exclude"
+	}
+	if len(s.Lines) == 0 {
+		s.Lines = studyDefaultLines()
+	}
+	if len(s.Indicators) == 0 {
+		s.Indicators = DefaultIndicators()
+	}
+	if len(s.Formats) == 0 {
+		s.Formats = slices.Clone(studyFormats)
+	}
+	var errs []error
+	check := func(what, v string, allowed []string) {
+		if !slices.Contains(allowed, v) {
+			errs = append(errs, fmt.Errorf("%s %q: want %s", what, v, studyOr(allowed)))
+		}
+	}
+	check("unit", s.Unit, studyUnits)
+	check("rows", s.Rows, studyRowKinds)
+	check("equivalence", s.Equivalence, studyEquivalences)
+	check("nonpositive", s.Nonpositive, studyNonpositives)
+	for _, f := range s.Formats {
+		check("format", f, studyFormats)
+	}
+	if len(s.Inputs) == 0 {
+		errs = append(errs, errors.New("no input"))
+	}
+	if s.Income == "" || s.Weight == "" {
+		errs = append(errs, errors.New("the income and weight columns are required"))
+	}
+	if msg := studyRowsProblem(s); msg != "" {
+		errs = append(errs, errors.New(msg))
+	}
+	if msg := studyEquivalenceProblem(s); msg != "" {
+		errs = append(errs, errors.New(msg))
+	}
+	seen := map[string]bool{}
+	for _, l := range s.Lines {
+		if seen[l.Name] {
+			errs = append(errs, fmt.Errorf("line %q is defined twice", l.Name))
+		}
+		seen[l.Name] = true
+	}
+	for _, ind := range s.Indicators {
+		if !KnownIndicator(ind) {
+			errs = append(errs, fmt.Errorf("unknown indicator %q (known: %s)", ind, studyOr(studyIndicatorNames)))
+		}
+	}
+	return errors.Join(errs...)
+}

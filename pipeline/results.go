@@ -1,0 +1,161 @@
+package pipeline
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"math"
+	"strconv"
+)
+
+// Result is one row of the long results table: one indicator, for one
+// poverty line (or none), in one domain.
+type Result struct {
+	Indicator string
+	// Line names the poverty line; empty for indicators that have none
+	// (population, n, mean, median).
+	Line string
+	// Domain lists the column/value pairs that define the domain, in the
+	// order of the breakdown; empty for the whole population. For a line row
+	// of a grouped line it holds the group.
+	Domain []DomainValue
+	// Estimate is the value; NaN when there is none, with Note saying why.
+	Estimate float64
+	// N and Population count the rows and the weighted units of the domain
+	// (for line rows: of the reference units the line was computed from).
+	N          int
+	Population float64
+	// ExcludedN and ExcludedPopulation count the rows of the domain left out
+	// of this estimate by a rule (for watts: incomes <= 0).
+	ExcludedN          int
+	ExcludedPopulation float64
+	Note               string
+}
+
+// DomainValue is one column of a domain and its value, as a string.
+type DomainValue struct {
+	Column, Value string
+}
+
+// EncodeJSON returns the results as {"results":[...]}, one row per line,
+// with the keys of every row in a fixed order, so that the same results give
+// the same bytes. A missing estimate is null.
+func EncodeJSON(results []Result) []byte {
+	var b bytes.Buffer
+	b.WriteString("{\"results\":[")
+	for i, r := range results {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("\n{\"indicator\":")
+		writeJSONString(&b, r.Indicator)
+		b.WriteString(",\"line\":")
+		if r.Line == "" {
+			b.WriteString("null")
+		} else {
+			writeJSONString(&b, r.Line)
+		}
+		b.WriteString(",\"domain\":{")
+		for j, d := range r.Domain {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			writeJSONString(&b, d.Column)
+			b.WriteByte(':')
+			writeJSONString(&b, d.Value)
+		}
+		b.WriteString("},\"estimate\":")
+		b.WriteString(jsonNumber(r.Estimate))
+		b.WriteString(",\"n\":")
+		b.WriteString(strconv.Itoa(r.N))
+		b.WriteString(",\"population\":")
+		b.WriteString(jsonNumber(r.Population))
+		if r.ExcludedN > 0 {
+			b.WriteString(",\"excluded_n\":")
+			b.WriteString(strconv.Itoa(r.ExcludedN))
+			b.WriteString(",\"excluded_population\":")
+			b.WriteString(jsonNumber(r.ExcludedPopulation))
+		}
+		if r.Note != "" {
+			b.WriteString(",\"note\":")
+			writeJSONString(&b, r.Note)
+		}
+		b.WriteByte('}')
+	}
+	b.WriteString("\n]}\n")
+	return b.Bytes()
+}
+
+// EncodeCSV returns the results as a long CSV table with one column per
+// domain column (in order of first appearance), empty where a row's domain
+// does not involve it, and an empty estimate where there is none.
+func EncodeCSV(results []Result) []byte {
+	cols := domainColumns(results)
+	header := append([]string{"indicator", "line"}, cols...)
+	header = append(header, "estimate", "n", "population", "excluded_n", "excluded_population", "note")
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	_ = w.Write(header) // a bytes.Buffer does not fail
+	for _, r := range results {
+		rec := make([]string, 0, len(header))
+		rec = append(rec, r.Indicator, r.Line)
+		for _, c := range cols {
+			v := ""
+			for _, d := range r.Domain {
+				if d.Column == c {
+					v = d.Value
+				}
+			}
+			rec = append(rec, v)
+		}
+		est := ""
+		if !math.IsNaN(r.Estimate) {
+			est = formatNumber(r.Estimate)
+		}
+		exN, exPop := "", ""
+		if r.ExcludedN > 0 {
+			exN, exPop = strconv.Itoa(r.ExcludedN), formatNumber(r.ExcludedPopulation)
+		}
+		rec = append(rec, est, strconv.Itoa(r.N), formatNumber(r.Population), exN, exPop, r.Note)
+		_ = w.Write(rec)
+	}
+	w.Flush()
+	return b.Bytes()
+}
+
+func domainColumns(results []Result) []string {
+	var cols []string
+	seen := map[string]bool{}
+	for _, r := range results {
+		for _, d := range r.Domain {
+			if !seen[d.Column] {
+				seen[d.Column] = true
+				cols = append(cols, d.Column)
+			}
+		}
+	}
+	return cols
+}
+
+// formatNumber writes v as the shortest decimal that reads back as v, in
+// plain notation for 1e-6 <= |v| < 1e21 and in exponent notation otherwise
+// (the rule of encoding/json).
+func formatNumber(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return ""
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func jsonNumber(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "null"
+	}
+	return formatNumber(v)
+}
+
+func writeJSONString(b *bytes.Buffer, s string) {
+	q, _ := json.Marshal(s)
+	b.Write(q)
+}

@@ -1,0 +1,404 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/povstat/povstat/datasets"
+	"github.com/povstat/povstat/indices"
+)
+
+// Version is the povstat version written into every manifest.
+const Version = "0.1.0-dev"
+
+// Output is what a study run produces: the results table, the manifest that
+// records how, and warnings for the user (also in the manifest).
+type Output struct {
+	Results  []Result
+	Manifest Manifest
+	Warnings []string
+}
+
+// ErrNonPositive reports incomes <= 0 in a measure that is undefined for
+// them, when the study asks for an error instead of leaving them out.
+var ErrNonPositive = errors.New("incomes <= 0 where the measure is undefined")
+
+// Run carries out a study: it checks the study against the inputs' schemas,
+// reads the columns it needs, screens the rows, evaluates the poverty lines
+// and computes every indicator for every domain. It writes nothing; see
+// WriteOutputs. The results are the same whatever GOMAXPROCS is.
+func Run(ctx context.Context, s *Study) (*Output, error) {
+	t0 := time.Now()
+	m := Manifest{Povstat: Version, GoVersion: runtime.Version(), Seed: s.Seed}
+	m.Study = StudyInfo{Name: s.Name, Path: s.Path, SHA256: s.SHA256}
+	infos, err := datasets.Inspect(s.Inputs)
+	if err != nil {
+		return nil, fmt.Errorf("inspect inputs: %w", err)
+	}
+	if err := checkColumns(s, infos); err != nil {
+		return nil, err
+	}
+	hashes := hashInputs(infos)
+
+	t1 := time.Now()
+	tbl, err := datasets.Read(ctx, s.Inputs, requests(s))
+	if err != nil {
+		return nil, fmt.Errorf("read inputs: %w", err)
+	}
+	t2 := time.Now()
+	// Name files relative to the study in everything written (row examples,
+	// the manifest), so that outputs do not depend on where a study lives.
+	original := make([]string, len(tbl.Sources))
+	for i := range tbl.Sources {
+		original[i] = tbl.Sources[i].Path
+		tbl.Sources[i].Path = relativeTo(s.Dir, original[i])
+	}
+	roles := datasets.Roles{Income: s.Income, Weight: s.Weight, Size: s.sizeColumn(), Adults: s.adultsColumn(), Children: s.childrenColumn()}
+	scr, err := datasets.Screen(tbl, roles)
+	if err != nil {
+		return nil, fmt.Errorf("screen rows: %w", err)
+	}
+	u, err := buildUnits(s, tbl, scr.Keep)
+	if err != nil {
+		return nil, err
+	}
+	out := &Output{}
+	out.Results, out.Warnings, err = tabulate(ctx, s, u)
+	if err != nil {
+		return nil, err
+	}
+	t3 := time.Now()
+
+	m.Inputs, err = inputRecords(original, tbl, hashes)
+	if err != nil {
+		return nil, err
+	}
+	m.Rows = RowCounts{Read: tbl.Rows, Used: len(u.x), Rules: scr.Rules}
+	for _, l := range s.Lines {
+		m.Lines = append(m.Lines, LineInfo{Name: l.Name, Spec: l.Spec()})
+	}
+	m.Unit, m.Equivalence = s.Unit, s.Equivalence
+	m.Warnings = out.Warnings
+	m.Timings = Timings{
+		InspectSeconds: t1.Sub(t0).Seconds(),
+		ReadSeconds:    t2.Sub(t1).Seconds(),
+		ComputeSeconds: t3.Sub(t2).Seconds(),
+	}
+	out.Manifest = m
+	return out, nil
+}
+
+// requests lists the columns a study needs: numbers for the income and
+// weight roles, categories for lines and domains.
+func requests(s *Study) []datasets.Request {
+	var reqs []datasets.Request
+	seen := map[string]bool{}
+	add := func(name string, kind datasets.Kind) {
+		if name == "" || seen[name] {
+			return
+		}
+		seen[name] = true
+		reqs = append(reqs, datasets.Request{Name: name, Kind: kind})
+	}
+	for _, c := range []string{s.Income, s.Weight, s.sizeColumn(), s.adultsColumn(), s.childrenColumn()} {
+		add(c, datasets.Numeric)
+	}
+	for _, c := range categoricalColumns(s) {
+		add(c, datasets.Categorical)
+	}
+	return reqs
+}
+
+func categoricalColumns(s *Study) []string {
+	var cols []string
+	for _, l := range s.Lines {
+		cols = append(cols, l.Columns()...)
+	}
+	for _, d := range s.Domains {
+		cols = append(cols, d...)
+	}
+	return cols
+}
+
+// checkColumns reports the columns the study names that the inputs lack,
+// before any data is read.
+func checkColumns(s *Study, infos []datasets.FileInfo) error {
+	have := map[string]bool{}
+	var names []string
+	for _, fi := range infos {
+		for _, f := range fi.Fields {
+			if !have[f.Name] {
+				have[f.Name] = true
+				names = append(names, f.Name)
+			}
+		}
+	}
+	return s.CheckColumns(func(c string) bool { return have[c] }, names)
+}
+
+// hashInputs starts hashing every input file and returns a function that
+// waits for the hashes.
+func hashInputs(infos []datasets.FileInfo) func() (map[string]string, error) {
+	type res struct {
+		path, sum string
+		err       error
+	}
+	ch := make(chan res, len(infos))
+	go func() {
+		for _, fi := range infos {
+			sum, err := datasets.HashFile(fi.Path)
+			ch <- res{fi.Path, sum, err}
+		}
+	}()
+	return func() (map[string]string, error) {
+		m := map[string]string{}
+		for range infos {
+			r := <-ch
+			if r.err != nil {
+				return nil, fmt.Errorf("hash %s: %w", r.path, r.err)
+			}
+			m[r.path] = r.sum
+		}
+		return m, nil
+	}
+}
+
+func inputRecords(original []string, tbl *datasets.Table, hashes func() (map[string]string, error)) ([]InputRecord, error) {
+	sums, err := hashes()
+	if err != nil {
+		return nil, err
+	}
+	recs := make([]InputRecord, 0, len(tbl.Sources))
+	for i, src := range tbl.Sources {
+		if _, ok := sums[original[i]]; !ok {
+			return nil, fmt.Errorf("no hash of input %s", original[i])
+		}
+		recs = append(recs, InputRecord{Path: src.Path, SHA256: sums[original[i]], Rows: src.Rows, RowGroups: src.RowGroups})
+	}
+	return recs, nil
+}
+
+// relativeTo writes path relative to dir when it lies below dir, so that a
+// manifest does not depend on where a study directory was placed.
+func relativeTo(dir, path string) string {
+	if dir == "" {
+		return path
+	}
+	rel, err := filepath.Rel(dir, path)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return path
+	}
+	return filepath.ToSlash(rel)
+}
+
+// buildUnits turns the kept rows into units of analysis.
+func buildUnits(s *Study, tbl *datasets.Table, keep []bool) (*units, error) {
+	n := tbl.Rows
+	if keep != nil {
+		n = 0
+		for _, k := range keep {
+			if k {
+				n++
+			}
+		}
+	}
+	income := tbl.Column(s.Income).Float
+	weight := tbl.Column(s.Weight).Float
+	size := floatColumn(tbl, s.sizeColumn())
+	adults := floatColumn(tbl, s.adultsColumn())
+	children := floatColumn(tbl, s.childrenColumn())
+	u := &units{x: make([]float64, 0, n), w: make([]float64, 0, n), factors: map[string]*factor{}}
+	personsFromHouseholds := s.Unit == "persons" && s.Rows == "households" && size != nil
+	for i := 0; i < tbl.Rows; i++ {
+		if keep != nil && !keep[i] {
+			continue
+		}
+		x := income[i]
+		switch s.Equivalence {
+		case "per-capita":
+			x /= size[i]
+		case "sqrt":
+			x /= math.Sqrt(size[i])
+		case "oecd":
+			x /= oecdScale(adults[i], children[i])
+		}
+		w := weight[i]
+		if personsFromHouseholds {
+			w *= size[i]
+		}
+		u.x = append(u.x, x)
+		u.w = append(u.w, w)
+	}
+	for _, name := range categoricalColumns(s) {
+		if _, done := u.factors[name]; done {
+			continue
+		}
+		c := tbl.Column(name)
+		if c == nil {
+			return nil, fmt.Errorf("column %q was not read", name)
+		}
+		u.factors[name] = compactFactor(c, keep, n)
+	}
+	return u, nil
+}
+
+// oecdScale is the OECD-modified equivalence scale: 1 for the first adult,
+// 0.5 for each other adult, 0.3 for each child. A household of children
+// only counts its first member as the adult.
+func oecdScale(adults, children float64) float64 {
+	if adults < 1 {
+		adults, children = 1, children-1+adults
+	}
+	return 1 + 0.5*(adults-1) + 0.3*math.Max(children, 0)
+}
+
+func floatColumn(tbl *datasets.Table, name string) []float64 {
+	if name == "" {
+		return nil
+	}
+	return tbl.Column(name).Float
+}
+
+// compactFactor keeps the codes of the kept rows and drops the levels no
+// kept row has.
+func compactFactor(c *datasets.Column, keep []bool, n int) *factor {
+	used := make([]int32, len(c.Levels))
+	codes := make([]int32, 0, n)
+	for i, code := range c.Codes {
+		if keep == nil || keep[i] {
+			codes = append(codes, code)
+			used[code] = 1
+		}
+	}
+	f := &factor{}
+	for j := range used {
+		if used[j] == 1 {
+			used[j] = int32(len(f.levels))
+			f.levels = append(f.levels, c.Levels[j])
+		} else {
+			used[j] = -1
+		}
+	}
+	for i, code := range codes {
+		codes[i] = used[code]
+	}
+	f.codes = codes
+	return f
+}
+
+// tabulate evaluates the lines and computes every breakdown. Breakdowns
+// and lines run concurrently; each piece is sequential, so results do not
+// depend on scheduling.
+func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, error) {
+	want := wants{}
+	for _, name := range s.Indicators {
+		want[name] = true
+	}
+	breakdowns := append([][]string{nil}, s.Domains...)
+	groupings := make([]*grouping, len(breakdowns))
+	lines := make([]*lineValues, len(s.Lines))
+	poor := make([]*poorUnits, len(s.Lines))
+
+	var tasks []func() error
+	for b, cols := range breakdowns {
+		tasks = append(tasks, func() (err error) {
+			groupings[b], err = newGrouping(len(u.x), cols, u.factors)
+			return err
+		})
+	}
+	for l, line := range s.Lines {
+		tasks = append(tasks, func() (err error) {
+			if lines[l], err = evalLine(u, line); err != nil {
+				return err
+			}
+			if want.any("sen", "rmpg") {
+				poor[l] = sortedPoor(u, lines[l])
+			}
+			return nil
+		})
+	}
+	if err := runTasks(ctx, tasks); err != nil {
+		return nil, nil, err
+	}
+
+	parts := make([][]Result, len(breakdowns)*(1+len(lines)))
+	tasks = tasks[:0]
+	for b, g := range groupings {
+		tasks = append(tasks, func() error {
+			parts[b*(1+len(lines))] = baseRows(u, g, want, s.Indicators)
+			return nil
+		})
+		for l, lv := range lines {
+			tasks = append(tasks, func() error {
+				parts[b*(1+len(lines))+1+l] = povertyRows(u, g, lv, poor[l], want, s.Indicators)
+				return nil
+			})
+		}
+	}
+	if err := runTasks(ctx, tasks); err != nil {
+		return nil, nil, err
+	}
+
+	var results []Result
+	if want["line"] {
+		for _, lv := range lines {
+			results = append(results, lv.rows()...)
+		}
+	}
+	for _, p := range parts {
+		results = append(results, p...)
+	}
+	warnings, err := nonPositiveWarnings(s, want, u)
+	return results, warnings, err
+}
+
+// nonPositiveWarnings reports the units left out of Watts for an income
+// <= 0, or fails when the study asks for an error.
+func nonPositiveWarnings(s *Study, want wants, u *units) ([]string, error) {
+	if !want["watts"] || len(s.Lines) == 0 {
+		return nil, nil
+	}
+	n, w := indices.NonPositive(u.x, u.w)
+	if n == 0 {
+		return nil, nil
+	}
+	if s.Nonpositive == "error" {
+		return nil, fmt.Errorf("watts: %d units (weighted %s) have income <= 0: %w (options.nonpositive: error)",
+			n, formatNumber(w), ErrNonPositive)
+	}
+	return []string{fmt.Sprintf("watts: %d units (weighted %s) with income <= 0 are left out of it, as in R convey; see excluded_n in the results",
+		n, formatNumber(w))}, nil
+}
+
+// runTasks runs the tasks on up to GOMAXPROCS goroutines and returns the
+// first error in task order.
+func runTasks(ctx context.Context, tasks []func() error) error {
+	errs := make([]error, len(tasks))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, t := range tasks {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			errs[i] = t()
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
