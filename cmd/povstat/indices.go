@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/povstat/povstat/pipeline"
+)
+
+const indicesSynopsis = `--input PATH [--input PATH ...] --income COL --weight COL
+       [--unit persons|households] [--size COL] [--by COL[,COL...]]
+       [--line NAME=SPEC ...] [--indicators LIST] [--format json|csv|table]
+
+PATH is a Parquet or CSV file, or a directory of them (hive partitions such as
+year=2020/ become columns). SPEC is abs:VALUE | median:FRACTION | mean:FRACTION,
+optionally followed by @COL[,COL] (a line per group of these columns) and
+?COL=VALUE[&COL=VALUE] (the reference statistic over that subpopulation only).
+The default line is median60=median:0.6. Each --by is one breakdown (COL,COL is
+their cross-classification); the whole population is always included.`
+
+// studyFlags are the flags shared by commands that describe a study on the
+// command line.
+type studyFlags struct {
+	inputs, by, lines            listFlag
+	income, weight, size, unit   string
+	rows, equivalence            string
+	adults, children, indicators string
+	nonpositive                  string
+}
+
+func cmdIndices(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("indices", indicesSynopsis, stderr)
+	var f studyFlags
+	fs.Var(&f.inputs, "input", "input `PATH`: Parquet/CSV file or directory (repeatable)")
+	fs.StringVar(&f.income, "income", "", "income `COL`umn")
+	fs.StringVar(&f.weight, "weight", "", "weight `COL`umn")
+	fs.StringVar(&f.unit, "unit", "persons", "unit of analysis: persons or households")
+	fs.StringVar(&f.size, "size", "", "household size `COL`umn (rows are then households; with --unit persons each counts size x weight persons)")
+	fs.StringVar(&f.rows, "rows", "", "what one row is: households or persons (default households when --size is given, else persons)")
+	fs.StringVar(&f.equivalence, "equivalence", "none", "equivalence scale applied to income: none, per-capita, sqrt or oecd")
+	fs.StringVar(&f.adults, "adults", "", "number-of-adults `COL`umn (oecd scale)")
+	fs.StringVar(&f.children, "children", "", "number-of-children `COL`umn (oecd scale)")
+	fs.Var(&f.by, "by", "breakdown `COL[,COL...]` (repeatable)")
+	fs.Var(&f.lines, "line", "poverty line `NAME=SPEC` (repeatable)")
+	fs.StringVar(&f.indicators, "indicators", "", "comma-separated `LIST` of indicators (default: all)")
+	fs.StringVar(&f.nonpositive, "nonpositive", "exclude", "incomes <= 0 in watts: exclude (and count) or error")
+	format := fs.String("format", "json", "output format: json, csv or table")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	s, err := f.study()
+	if err != nil {
+		return err
+	}
+	if *format != "json" && *format != "csv" && *format != "table" {
+		return usagef("--format %q: want json, csv or table", *format)
+	}
+	out, err := pipeline.Run(ctx, s)
+	if err != nil {
+		return err
+	}
+	for _, w := range out.Warnings {
+		fmt.Fprintln(stderr, "povstat: warning:", w)
+	}
+	switch *format {
+	case "json":
+		_, err = stdout.Write(pipeline.EncodeJSON(out.Results))
+	case "csv":
+		_, err = stdout.Write(pipeline.EncodeCSV(out.Results))
+	case "table":
+		err = writeTable(stdout, out.Results)
+	}
+	return err
+}
+
+// study turns the flags into a study, with the same defaults and checks as
+// a study file.
+func (f *studyFlags) study() (*pipeline.Study, error) {
+	if len(f.inputs) == 0 {
+		return nil, usagef("--input is required")
+	}
+	if f.income == "" || f.weight == "" {
+		return nil, usagef("--income and --weight are required")
+	}
+	var lines []pipeline.Line
+	for _, l := range f.lines {
+		line, err := pipeline.ParseLine(l)
+		if err != nil {
+			return nil, usageError{err.Error()}
+		}
+		line.Pos = "--line " + l
+		lines = append(lines, line)
+	}
+	var domains [][]string
+	for _, b := range f.by {
+		domains = append(domains, splitList(b))
+	}
+	s := &pipeline.Study{
+		Name:        "indices",
+		Inputs:      f.inputs,
+		Income:      f.income,
+		Weight:      f.weight,
+		Size:        f.size,
+		Adults:      f.adults,
+		Children:    f.children,
+		Unit:        f.unit,
+		Rows:        f.rows,
+		Equivalence: f.equivalence,
+		Lines:       lines,
+		Domains:     domains,
+		Indicators:  splitList(f.indicators),
+		Nonpositive: f.nonpositive,
+		Seed:        1,
+	}
+	if err := s.Complete(); err != nil {
+		return nil, usageError{err.Error()}
+	}
+	return s, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// writeTable prints the results aligned for people: one row per result.
+func writeTable(w io.Writer, results []pipeline.Result) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "indicator\tline\tdomain\testimate\tn\tpopulation\tnote\t")
+	for _, r := range results {
+		var dom []string
+		for _, d := range r.Domain {
+			dom = append(dom, d.Column+"="+d.Value)
+		}
+		est := "–"
+		if !math.IsNaN(r.Estimate) {
+			est = strconv.FormatFloat(r.Estimate, 'g', 6, 64)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t\n", r.Indicator, r.Line, strings.Join(dom, ","),
+			est, r.N, strconv.FormatFloat(r.Population, 'f', 0, 64), r.Note)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// povstat runs the command in-process and returns its exit code and output.
+func povstat(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+type jsonRow struct {
+	Indicator  string            `json:"indicator"`
+	Line       *string           `json:"line"`
+	Domain     map[string]string `json:"domain"`
+	Estimate   *float64          `json:"estimate"`
+	N          int               `json:"n"`
+	Population float64           `json:"population"`
+	ExcludedN  int               `json:"excluded_n"`
+	ExcludedW  float64           `json:"excluded_population"`
+	Note       string            `json:"note"`
+}
+
+func decodeResults(t *testing.T, s string) []jsonRow {
+	t.Helper()
+	var doc struct {
+		Results []jsonRow `json:"results"`
+	}
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("results are not the documented JSON: %v\n%s", err, s)
+	}
+	return doc.Results
+}
+
+func sharedData(t *testing.T, name string) string {
+	t.Helper()
+	p := filepath.Join("..", "..", "..", "shared", "data", name)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("shared reference data not available: %v", err)
+	}
+	return p
+}
+
+// TestIndicesEUSILC checks the command against R laeken on its EU-SILC
+// sample: person rows, weight rb050, equivalised income eqIncome.
+func TestIndicesEUSILC(t *testing.T) {
+	for _, file := range []string{"eusilc.parquet", "eusilc.csv"} {
+		t.Run(file, func(t *testing.T) {
+			path := sharedData(t, file)
+			code, out, errs := povstat(t, "indices", "--input", path, "--income", "eqIncome", "--weight", "rb050",
+				"--line", "eu=median:0.6", "--indicators", "median,mean,line,headcount,rmpg", "--by", "db040")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			want := map[string]float64{
+				"median":    18098.7266666667,
+				"mean":      19890.8069312955,
+				"line":      10859.236,
+				"headcount": 0.144442181675336,
+				"rmpg":      0.189285968184134,
+			}
+			got := map[string]bool{}
+			regions := map[string]bool{}
+			for _, r := range decodeResults(t, out) {
+				if len(r.Domain) > 0 {
+					regions[r.Domain["db040"]] = true
+					continue
+				}
+				w, ok := want[r.Indicator]
+				if !ok {
+					continue
+				}
+				got[r.Indicator] = true
+				if r.Estimate == nil || math.Abs(*r.Estimate-w) > 1e-9*w {
+					t.Errorf("%s = %v, laeken %v", r.Indicator, r.Estimate, w)
+				}
+				if r.N != 14827 {
+					t.Errorf("%s: n = %d, want 14827", r.Indicator, r.N)
+				}
+			}
+			if len(got) != len(want) {
+				t.Errorf("indicators found %v, want %v", got, want)
+			}
+			if len(regions) != 9 {
+				t.Errorf("%d regions, want 9", len(regions))
+			}
+		})
+	}
+}
+
+func TestIndicesDuckDBFile(t *testing.T) {
+	path := sharedData(t, "duckdb_households_100k.parquet")
+	code, out, errs := povstat(t, "indices", "--input", path, "--income", "income", "--weight", "weight",
+		"--size", "hh_size", "--by", "urban", "--line", "p=median:0.5@province", "--format", "csv")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.HasPrefix(out, "indicator,line,province,urban,estimate,n,population,") {
+		t.Errorf("csv header: %q", strings.SplitN(out, "\n", 2)[0])
+	}
+	if n := strings.Count(out, "\nline,p,"); n != 31 {
+		t.Errorf("%d line rows, want one per province (31)", n)
+	}
+}
+
+func TestDemoIsReproducible(t *testing.T) {
+	dirs := []string{t.TempDir(), t.TempDir()}
+	for i, d := range dirs {
+		prev := runtime.GOMAXPROCS(1 + i)
+		code, _, errs := povstat(t, "demo", "--out", d, "--households", "3000")
+		runtime.GOMAXPROCS(prev)
+		if code != 0 {
+			t.Fatalf("demo exit %d: %s", code, errs)
+		}
+	}
+	for _, f := range []string{"results.json", "results.csv", "report.html", "data/year=2021/households.parquet"} {
+		a, err1 := os.ReadFile(filepath.Join(dirs[0], f))
+		b, err2 := os.ReadFile(filepath.Join(dirs[1], f))
+		if err1 != nil || err2 != nil {
+			t.Fatalf("%s: %v %v", f, err1, err2)
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs between GOMAXPROCS=1 and 2", f)
+		}
+	}
+	rows := decodeResults(t, mustRead(t, filepath.Join(dirs[0], "results.json")))
+	if len(rows) == 0 {
+		t.Fatal("no results")
+	}
+	var manifest struct {
+		Inputs []struct{ SHA256 string } `json:"inputs"`
+		Seed   uint64                    `json:"seed"`
+	}
+	if err := json.Unmarshal([]byte(mustRead(t, filepath.Join(dirs[0], "manifest.json"))), &manifest); err != nil {
+		t.Fatal(err)
+	}
+	if len(manifest.Inputs) != 3 || len(manifest.Inputs[0].SHA256) != 64 || manifest.Seed != 20201231 {
+		t.Errorf("manifest inputs/seed: %+v", manifest)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	data := t.TempDir()
+	csv := filepath.Join(data, "hh.csv")
+	if err := os.WriteFile(csv, []byte("income,weight,region\n1,1,a\n2,x,b\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(data, "good.csv")
+	if err := os.WriteFile(good, []byte("income,weight,region\n1,1,a\n2,1,b\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		args []string
+		code int
+		want []string
+	}{
+		{"no command", nil, 2, []string{"Usage"}},
+		{"unknown command", []string{"frobnicate"}, 2, []string{"unknown command"}},
+		{"missing income flag", []string{"indices", "--input", good, "--weight", "weight"}, 2, []string{"--income"}},
+		{"bad line", []string{"indices", "--input", good, "--income", "income", "--weight", "weight", "--line", "x=medain:0.5"}, 2, []string{"medain"}},
+		{"missing column", []string{"indices", "--input", good, "--income", "incom", "--weight", "weight"}, 1, []string{"incom", "income"}},
+		{"bad number", []string{"indices", "--input", csv, "--income", "income", "--weight", "weight"}, 1, []string{"hh.csv", "weight", "3"}},
+		{"bad format", []string{"indices", "--input", good, "--income", "income", "--weight", "weight", "--format", "xml"}, 2, []string{"xml"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errs := povstat(t, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d (%s)", code, tt.code, errs)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(errs, w) {
+					t.Errorf("stderr %q does not mention %q", errs, w)
+				}
+			}
+		})
+	}
+}
+
+func TestRunBadStudyWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	study := filepath.Join(dir, "study.yaml")
+	if err := os.WriteFile(study, []byte("inputs: [nowhere.parquet]\ncolumns: {income: x, weight: w}\ndomians: [[a]]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	code, _, errs := povstat(t, "run", study, "--out", out)
+	if code == 0 || !strings.Contains(errs, "study.yaml:3") || !strings.Contains(errs, "domains") {
+		t.Errorf("exit %d, stderr %q: want an error at study.yaml:3 suggesting domains", code, errs)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("output directory exists after a failed run: %v", err)
+	}
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
