@@ -72,6 +72,59 @@ func QuantileInPlace(p float64, x, weights []float64) float64 {
 	return selectQuantile(p, total, x, weights)
 }
 
+// QuantileSorted is Quantile for x already sorted in increasing order: one
+// scan, no copy, no reordering. The result is undefined when x is not
+// sorted.
+func QuantileSorted(p float64, x, weights []float64) float64 {
+	checkQuantileArgs(p, x, weights)
+	total := 0.0
+	for i := range x {
+		w := weightAt(weights, i)
+		if w < 0 {
+			panic("indices: negative weight")
+		}
+		total += w
+	}
+	if len(x) == 0 || total == 0 {
+		return math.NaN()
+	}
+	first, last := -1, -1
+	for i := range x {
+		if weightAt(weights, i) > 0 {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	switch p {
+	case 0:
+		return x[first]
+	case 1:
+		return x[last]
+	}
+	cum := 0.0
+	for i := 0; i < len(x); {
+		v := x[i]
+		for i < len(x) && x[i] == v {
+			cum += weightAt(weights, i)
+			i++
+		}
+		if cum > 0 && cum/total >= p {
+			if cum/total != p {
+				return v
+			}
+			for ; i < len(x); i++ {
+				if weightAt(weights, i) > 0 {
+					return (v + x[i]) / 2
+				}
+			}
+			return v
+		}
+	}
+	return x[last]
+}
+
 func checkQuantileArgs(p float64, x, weights []float64) {
 	if !(p >= 0 && p <= 1) {
 		panic("indices: quantile probability out of range")

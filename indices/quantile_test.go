@@ -113,10 +113,15 @@ func TestQuantileAgainstLaeken(t *testing.T) {
 				w[i] = 0.5 + rng.Float64()*10
 			}
 		}
+		sx, sw := slices.Clone(x), slices.Clone(w)
+		sort.Sort(pairs{sx, sw})
 		for _, p := range ps {
 			want := laekenQuantile(p, x, w)
 			if got := Quantile(p, x, w); got != want {
 				t.Fatalf("trial %d n=%d p=%v: Quantile = %v, laeken rule = %v", trial, n, p, got, want)
+			}
+			if got := QuantileSorted(p, sx, sw); got != want {
+				t.Fatalf("trial %d n=%d p=%v: QuantileSorted = %v, laeken rule = %v", trial, n, p, got, want)
 			}
 		}
 	}

@@ -5,8 +5,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-
-	"github.com/povstat/povstat/indices"
 )
 
 // lineValues is a poverty line evaluated on the units: one value per group
@@ -20,37 +18,21 @@ type lineValues struct {
 	z      []float64 // per unit
 }
 
-// evalLine computes the value of a line for every group of its By columns:
-// a fixed value, or a fraction of the weighted median or mean income of the
-// reference units (those meeting its Where conditions) of the group.
-func evalLine(u *units, l Line) (*lineValues, error) {
-	g, err := newGrouping(len(u.x), l.By, u.factors)
-	if err != nil {
-		return nil, fmt.Errorf("line %q: %w", l.Name, err)
-	}
-	ref, err := whereMask(u, l)
-	if err != nil {
-		return nil, err
-	}
-	lv := &lineValues{line: l, groups: g}
+// evalLine gives every group of a line's By columns its value, a fixed
+// value or a fraction of the weighted median or mean income of the group's
+// reference units (st, computed over the units meeting its Where
+// conditions), and every unit the value of its group.
+func evalLine(u *units, l Line, g *grouping, st *groupStats) (*lineValues, error) {
 	k := g.size()
-	lv.values = make([]float64, k)
-	lv.refN = make([]int, k)
-	lv.refPop = make([]float64, k)
-	off, xs, ws := partition(g.codes, k, ref, u.x, u.w)
-	for j := 0; j < k; j++ {
-		gx, gw := xs[off[j]:off[j+1]], ws[off[j]:off[j+1]]
-		lv.refN[j] = len(gx)
-		for _, w := range gw {
-			lv.refPop[j] += w
-		}
+	lv := &lineValues{line: l, groups: g, values: make([]float64, k), refN: st.n, refPop: st.pop}
+	for j := range lv.values {
 		switch l.Basis {
 		case "abs":
 			lv.values[j] = l.Value
 		case "median":
-			lv.values[j] = l.Value * indices.QuantileInPlace(0.5, gx, gw)
+			lv.values[j] = l.Value * st.median[j]
 		case "mean":
-			lv.values[j] = l.Value * indices.Mean(gx, gw)
+			lv.values[j] = l.Value * nanIfZero(st.pop[j], st.income[j])
 		default:
 			return nil, fmt.Errorf("line %q: unknown basis %q", l.Name, l.Basis)
 		}
@@ -64,7 +46,7 @@ func evalLine(u *units, l Line) (*lineValues, error) {
 
 // whereMask marks the reference units of a line; nil means all units.
 func whereMask(u *units, l Line) ([]bool, error) {
-	if len(l.Where) == 0 {
+	if len(l.Where) == 0 || l.Basis == "abs" {
 		return nil, nil
 	}
 	mask := make([]bool, len(u.x))

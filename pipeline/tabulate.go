@@ -3,7 +3,6 @@ package pipeline
 import (
 	"math"
 	"slices"
-	"sort"
 
 	"github.com/povstat/povstat/indices"
 )
@@ -28,43 +27,27 @@ func (w wants) any(names ...string) bool {
 	return false
 }
 
-// baseRows returns population, n, mean and median for every domain of g.
-func baseRows(u *units, g *grouping, want wants, order []string) []Result {
-	k := g.size()
-	n := make([]int, k)
-	pop := make([]float64, k)
-	inc := make([]float64, k)
-	for i, c := range g.codes {
-		n[c]++
-		pop[c] += u.w[i]
-		inc[c] += u.w[i] * u.x[i]
-	}
-	var medians []float64
-	if want["median"] {
-		medians = make([]float64, k)
-		off, xs, ws := partition(g.codes, k, nil, u.x, u.w)
-		for j := range medians {
-			medians[j] = indices.QuantileInPlace(0.5, xs[off[j]:off[j+1]], ws[off[j]:off[j+1]])
-		}
-	}
+// baseRows returns population, n, mean and median for every domain of g
+// from its statistics.
+func baseRows(g *grouping, st *groupStats, order []string) []Result {
 	var out []Result
-	for j := 0; j < k; j++ {
+	for j := 0; j < g.size(); j++ {
 		dom := g.domain(j)
 		for _, name := range order {
 			var v float64
 			switch name {
 			case "population":
-				v = pop[j]
+				v = st.pop[j]
 			case "n":
-				v = float64(n[j])
+				v = float64(st.n[j])
 			case "mean":
-				v = nanIfZero(pop[j], inc[j])
+				v = nanIfZero(st.pop[j], st.income[j])
 			case "median":
-				v = medians[j]
+				v = st.median[j]
 			default:
 				continue
 			}
-			out = append(out, Result{Indicator: name, Domain: dom, Estimate: v, N: n[j], Population: pop[j]})
+			out = append(out, Result{Indicator: name, Domain: dom, Estimate: v, N: st.n[j], Population: st.pop[j]})
 		}
 	}
 	return out
@@ -78,54 +61,102 @@ func nanIfZero(den, num float64) float64 {
 }
 
 // poorUnits lists the poor units of a line sorted by income relative to
-// their line, r = x / z, so that the Gini of the poor of every domain comes
-// from one pass (indices.GiniSums).
+// their line, r = x / z (ties by unit index), so that the Gini and the median
+// of the poor of every domain come from one pass over them.
 type poorUnits struct {
 	idx []int32   // unit index
 	r   []float64 // x / z
 }
 
 func sortedPoor(u *units, lv *lineValues) *poorUnits {
-	p := &poorUnits{}
+	type unit struct {
+		r   float64
+		idx int32
+	}
+	n := 0
 	for i, x := range u.x {
 		if z := lv.z[i]; x < z && z > 0 {
-			p.idx = append(p.idx, int32(i))
+			n++
 		}
 	}
-	p.r = make([]float64, len(p.idx))
-	for k, i := range p.idx {
-		p.r[k] = u.x[i] / lv.z[i]
+	ps := make([]unit, 0, n)
+	for i, x := range u.x {
+		if z := lv.z[i]; x < z && z > 0 {
+			ps = append(ps, unit{x / z, int32(i)})
+		}
 	}
-	sort.Stable(byRatio{p})
+	slices.SortFunc(ps, func(a, b unit) int {
+		switch {
+		case a.r < b.r:
+			return -1
+		case a.r > b.r:
+			return 1
+		}
+		return int(a.idx - b.idx)
+	})
+	p := &poorUnits{idx: make([]int32, len(ps)), r: make([]float64, len(ps))}
+	for k, v := range ps {
+		p.idx[k], p.r[k] = v.idx, v.r
+	}
 	return p
-}
-
-type byRatio struct{ p *poorUnits }
-
-func (b byRatio) Len() int           { return len(b.p.idx) }
-func (b byRatio) Less(i, j int) bool { return b.p.r[i] < b.p.r[j] }
-func (b byRatio) Swap(i, j int) {
-	b.p.idx[i], b.p.idx[j] = b.p.idx[j], b.p.idx[i]
-	b.p.r[i], b.p.r[j] = b.p.r[j], b.p.r[i]
 }
 
 // lineIndicators are the indicators computed for each poverty line.
 var lineIndicators = []string{"headcount", "gap", "severity", "watts", "sen", "rmpg", "poor_population", "gap_total"}
 
+// lineSums are the poverty sums of one line over the units of one cell of
+// the finest cross-classification of all breakdowns. Every breakdown is a
+// coarsening of it, so one pass over the units per line serves them all.
+type lineSums struct {
+	rep         int // a unit of the cell
+	sums        indices.PovertySums
+	unresolvedN int // units whose line group has no reference unit
+	unresolvedW float64
+}
+
+// cellSums accumulates a line's sums in every cell of the finest grouping.
+func cellSums(u *units, finest *grouping, rep []int, lv *lineValues) []lineSums {
+	cells := make([]lineSums, finest.size())
+	for c := range cells {
+		cells[c].rep = rep[c]
+	}
+	for i, c := range finest.codes {
+		z := lv.z[i]
+		if math.IsNaN(z) {
+			cells[c].unresolvedN++
+			cells[c].unresolvedW += u.w[i]
+			continue
+		}
+		cells[c].sums.Add(u.x[i], u.w[i], z)
+	}
+	return cells
+}
+
+// representatives returns the index of the first unit of each group.
+func representatives(g *grouping) []int {
+	rep := make([]int, g.size())
+	for i := range rep {
+		rep[i] = -1
+	}
+	for i, c := range g.codes {
+		if rep[c] < 0 {
+			rep[c] = i
+		}
+	}
+	return rep
+}
+
 // povertyRows returns the indicators of one line for every domain of g.
-func povertyRows(u *units, g *grouping, lv *lineValues, poor *poorUnits, want wants, order []string) []Result {
+func povertyRows(u *units, g *grouping, lv *lineValues, cells []lineSums, poor *poorUnits, want wants, order []string) []Result {
 	k := g.size()
 	sums := make([]indices.PovertySums, k)
 	unresolvedN := make([]int, k)
 	unresolvedW := make([]float64, k)
-	for i, c := range g.codes {
-		z := lv.z[i]
-		if math.IsNaN(z) {
-			unresolvedN[c]++
-			unresolvedW[c] += u.w[i]
-			continue
-		}
-		sums[c].Add(u.x[i], u.w[i], z)
+	for _, cell := range cells {
+		j := g.codes[cell.rep]
+		sums[j].Merge(cell.sums)
+		unresolvedN[j] += cell.unresolvedN
+		unresolvedW[j] += cell.unresolvedW
 	}
 	var gini []float64
 	if want["sen"] {
@@ -186,6 +217,8 @@ func povertyRows(u *units, g *grouping, lv *lineValues, poor *poorUnits, want wa
 
 // poorMedianGaps returns, per domain, the relative median poverty gap
 // 1 - median(x/z) over the poor: (z - median of the poor)/z for one line.
+// The poor are sorted, and partition keeps their order within each domain,
+// so each median is a scan.
 func poorMedianGaps(u *units, g *grouping, poor *poorUnits) []float64 {
 	k := g.size()
 	codes := make([]int32, len(poor.idx))
@@ -197,7 +230,7 @@ func poorMedianGaps(u *units, g *grouping, poor *poorUnits) []float64 {
 	off, rs, ws := partition(codes, k, nil, poor.r, w)
 	out := make([]float64, k)
 	for j := range out {
-		out[j] = 1 - indices.QuantileInPlace(0.5, rs[off[j]:off[j+1]], ws[off[j]:off[j+1]])
+		out[j] = 1 - indices.QuantileSorted(0.5, rs[off[j]:off[j+1]], ws[off[j]:off[j+1]])
 	}
 	return out
 }

@@ -1,0 +1,242 @@
+package pipeline
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/povstat/povstat/indices"
+)
+
+// groupStats are the row count, weighted count, weighted income total and
+// (when asked for) weighted median income of each group of a grouping, over
+// the units of a mask.
+type groupStats struct {
+	n      []int
+	pop    []float64
+	income []float64
+	median []float64 // nil unless asked for
+}
+
+// computeStats makes the statistics of g over the units where mask is true
+// (nil: all units).
+func computeStats(u *units, g *grouping, mask []bool, withMedian bool) *groupStats {
+	k := g.size()
+	st := &groupStats{n: make([]int, k), pop: make([]float64, k), income: make([]float64, k)}
+	for i, c := range g.codes {
+		if mask != nil && !mask[i] {
+			continue
+		}
+		st.n[c]++
+		st.pop[c] += u.w[i]
+		st.income[c] += u.w[i] * u.x[i]
+	}
+	if withMedian {
+		st.median = make([]float64, k)
+		if k == 1 && mask == nil {
+			xs, ws := append([]float64(nil), u.x...), append([]float64(nil), u.w...)
+			st.median[0] = indices.QuantileInPlace(0.5, xs, ws)
+			return st
+		}
+		off, xs, ws := partition(g.codes, k, mask, u.x, u.w)
+		for j := range st.median {
+			st.median[j] = indices.QuantileInPlace(0.5, xs[off[j]:off[j+1]], ws[off[j]:off[j+1]])
+		}
+	}
+	return st
+}
+
+// plan is the work of one study: the groupings of every breakdown and line,
+// and the group statistics they share, each computed once.
+type plan struct {
+	groupings  map[string]*grouping
+	stats      map[string]*groupStats
+	finestCols []string // every breakdown column, in order of first use
+}
+
+// finestColumns returns the columns of the finest cross-classification
+// that every breakdown coarsens.
+func finestColumns(breakdowns [][]string) []string {
+	var cols []string
+	for _, b := range breakdowns {
+		for _, c := range b {
+			if !slices.Contains(cols, c) {
+				cols = append(cols, c)
+			}
+		}
+	}
+	return cols
+}
+
+func colsKey(cols []string) string { return strings.Join(cols, "\x00") }
+
+func whereKey(l Line) string {
+	var b strings.Builder
+	for _, c := range l.Where {
+		b.WriteString(c.Column + "=" + c.Value + "&")
+	}
+	return b.String()
+}
+
+// statsRequest asks for the statistics of the groups of cols over the units
+// meeting where.
+type statsRequest struct {
+	cols   []string
+	line   *Line // the line whose Where conditions select the units; nil for all
+	median bool
+}
+
+func (r statsRequest) key() string {
+	k := colsKey(r.cols) + "\x01"
+	if r.line != nil {
+		k += whereKey(*r.line)
+	}
+	return k
+}
+
+// makePlan builds the groupings and the statistics that the breakdowns and
+// lines need, concurrently, sharing what they have in common: a median line
+// and the median of the same groups are one selection, not two.
+func makePlan(ctx context.Context, s *Study, u *units, want wants) (*plan, error) {
+	breakdowns := append([][]string{nil}, s.Domains...)
+	var reqs []statsRequest
+	for _, cols := range breakdowns {
+		reqs = append(reqs, statsRequest{cols: cols, median: want["median"]})
+	}
+	for i := range s.Lines {
+		l := &s.Lines[i]
+		r := statsRequest{cols: l.By, median: l.Basis == "median"}
+		if len(l.Where) > 0 && l.Basis != "abs" {
+			r.line = l
+		}
+		reqs = append(reqs, r)
+	}
+	p := &plan{groupings: map[string]*grouping{}, stats: map[string]*groupStats{}}
+	var colSets [][]string
+	p.finestCols = finestColumns(breakdowns)
+	reqs = append(reqs, statsRequest{cols: p.finestCols})
+	for _, r := range reqs {
+		if _, ok := p.groupings[colsKey(r.cols)]; !ok {
+			p.groupings[colsKey(r.cols)] = nil
+			colSets = append(colSets, r.cols)
+		}
+	}
+	made := make([]*grouping, len(colSets))
+	var tasks []func() error
+	for i, cols := range colSets {
+		tasks = append(tasks, func() (err error) {
+			made[i], err = newGrouping(len(u.x), cols, u.factors)
+			return err
+		})
+	}
+	if err := runTasks(ctx, tasks); err != nil {
+		return nil, err
+	}
+	for i, cols := range colSets {
+		p.groupings[colsKey(cols)] = made[i]
+	}
+
+	var unique []statsRequest
+	index := map[string]int{}
+	for _, r := range reqs {
+		if j, ok := index[r.key()]; ok {
+			unique[j].median = unique[j].median || r.median
+			continue
+		}
+		index[r.key()] = len(unique)
+		unique = append(unique, r)
+	}
+	computed := make([]*groupStats, len(unique))
+	tasks = tasks[:0]
+	for i, r := range unique {
+		tasks = append(tasks, func() error {
+			var mask []bool
+			if r.line != nil {
+				var err error
+				if mask, err = whereMask(u, *r.line); err != nil {
+					return err
+				}
+			}
+			computed[i] = computeStats(u, p.groupings[colsKey(r.cols)], mask, r.median)
+			return nil
+		})
+	}
+	if err := runTasks(ctx, tasks); err != nil {
+		return nil, err
+	}
+	for i, r := range unique {
+		p.stats[r.key()] = computed[i]
+	}
+	return p, nil
+}
+
+// tabulate evaluates the lines and computes every breakdown. The pieces run
+// concurrently; each is sequential, so results do not depend on scheduling.
+func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, error) {
+	want := wants{}
+	for _, name := range s.Indicators {
+		want[name] = true
+	}
+	p, err := makePlan(ctx, s, u, want)
+	if err != nil {
+		return nil, nil, err
+	}
+	breakdowns := append([][]string{nil}, s.Domains...)
+	lines := make([]*lineValues, len(s.Lines))
+	poor := make([]*poorUnits, len(s.Lines))
+	cells := make([][]lineSums, len(s.Lines))
+	finest := p.groupings[colsKey(p.finestCols)]
+	rep := representatives(finest)
+	var tasks []func() error
+	for i, l := range s.Lines {
+		tasks = append(tasks, func() (err error) {
+			r := statsRequest{cols: l.By}
+			if len(l.Where) > 0 && l.Basis != "abs" {
+				r.line = &l
+			}
+			if lines[i], err = evalLine(u, l, p.groupings[colsKey(l.By)], p.stats[r.key()]); err != nil {
+				return err
+			}
+			cells[i] = cellSums(u, finest, rep, lines[i])
+			if want.any("sen", "rmpg") {
+				poor[i] = sortedPoor(u, lines[i])
+			}
+			return nil
+		})
+	}
+	if err := runTasks(ctx, tasks); err != nil {
+		return nil, nil, err
+	}
+
+	parts := make([][]Result, len(breakdowns)*(1+len(lines)))
+	tasks = tasks[:0]
+	for b, cols := range breakdowns {
+		g := p.groupings[colsKey(cols)]
+		st := p.stats[statsRequest{cols: cols}.key()]
+		tasks = append(tasks, func() error {
+			parts[b*(1+len(lines))] = baseRows(g, st, s.Indicators)
+			return nil
+		})
+		for l, lv := range lines {
+			tasks = append(tasks, func() error {
+				parts[b*(1+len(lines))+1+l] = povertyRows(u, g, lv, cells[l], poor[l], want, s.Indicators)
+				return nil
+			})
+		}
+	}
+	if err := runTasks(ctx, tasks); err != nil {
+		return nil, nil, err
+	}
+
+	var results []Result
+	if want["line"] {
+		for _, lv := range lines {
+			results = append(results, lv.rows()...)
+		}
+	}
+	for _, part := range parts {
+		results = append(results, part...)
+	}
+	warnings, err := nonPositiveWarnings(s, want, u)
+	return results, warnings, err
+}
