@@ -2,7 +2,6 @@ package datasets
 
 import (
 	"fmt"
-	"math"
 )
 
 // Roles names the numeric columns a job uses and what each one is, so that
@@ -54,16 +53,39 @@ const (
 	negative                // < 0
 )
 
-func (t test) matches(v float64) bool {
+// next returns the first row at or after from whose value in c the test
+// matches, or -1. Null values match only the missing test. Each test is its
+// own tight loop: on clean data a rule costs one branch-light scan.
+func (t test) next(c *Column, from int) int {
+	vals, null := c.Float, c.Null
+	isNull := func(i int) bool { return null != nil && null[i] }
 	switch t {
+	case missing:
+		for i := from; i < len(null); i++ {
+			if null[i] {
+				return i
+			}
+		}
 	case nonFinite:
-		return math.IsNaN(v) || math.IsInf(v, 0)
+		for i := from; i < len(vals); i++ {
+			if v := vals[i]; v-v != 0 && !isNull(i) { // NaN or ±Inf
+				return i
+			}
+		}
 	case notPositive:
-		return v <= 0
+		for i := from; i < len(vals); i++ {
+			if vals[i] <= 0 && !isNull(i) {
+				return i
+			}
+		}
 	case negative:
-		return v < 0
+		for i := from; i < len(vals); i++ {
+			if vals[i] < 0 && !isNull(i) {
+				return i
+			}
+		}
 	}
-	return false
+	return -1
 }
 
 func rulesFor(r Roles) []rule {
@@ -136,13 +158,9 @@ func Screen(t *Table, r Roles) (*Screening, error) {
 	for i, x := range rs {
 		counts[i] = Count{Rule: x.name, Column: x.column, Action: x.action}
 		c := cols[i]
-		for row := 0; row < t.Rows; row++ {
+		for row := x.match.next(c, 0); row >= 0; row = x.match.next(c, row+1) {
 			if s.Keep != nil && !s.Keep[row] {
 				continue // an earlier rule excluded it
-			}
-			null := c.Null != nil && c.Null[row]
-			if x.match == missing && !null || x.match != missing && (null || !x.match.matches(c.Float[row])) {
-				continue
 			}
 			counts[i].Rows++
 			if len(counts[i].Examples) < maxExamples {

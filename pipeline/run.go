@@ -34,7 +34,11 @@ var ErrNonPositive = errors.New("incomes <= 0 where the measure is undefined")
 // reads the columns it needs, screens the rows, evaluates the poverty lines
 // and computes every indicator for every domain. It writes nothing; see
 // WriteOutputs. The results are the same whatever GOMAXPROCS is.
-func Run(ctx context.Context, s *Study) (*Output, error) {
+func Run(ctx context.Context, s *Study, opts ...Option) (*Output, error) {
+	var cfg runConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	t0 := time.Now()
 	m := Manifest{Povstat: Version, GoVersion: runtime.Version(), Seed: s.Seed}
 	m.Study = StudyInfo{Name: s.Name, Path: s.Path, SHA256: s.SHA256}
@@ -45,7 +49,10 @@ func Run(ctx context.Context, s *Study) (*Output, error) {
 	if err := checkColumns(s, infos); err != nil {
 		return nil, err
 	}
-	hashes := hashInputs(infos)
+	hashes := noHashes
+	if !cfg.skipHashes {
+		hashes = hashInputs(infos)
+	}
 
 	t1 := time.Now()
 	tbl, err := datasets.Read(ctx, s.Inputs, requests(s))
@@ -143,6 +150,20 @@ func checkColumns(s *Study, infos []datasets.FileInfo) error {
 	return s.CheckColumns(func(c string) bool { return have[c] }, names)
 }
 
+// Option changes how Run works, not what it computes.
+type Option func(*runConfig)
+
+type runConfig struct {
+	skipHashes bool
+}
+
+// SkipHashes leaves the SHA-256 of the inputs out of the manifest, for
+// callers that do not write one (povstat indices): hashing reads every
+// input file whole.
+func SkipHashes() Option { return func(c *runConfig) { c.skipHashes = true } }
+
+func noHashes() (map[string]string, error) { return nil, nil }
+
 // hashInputs starts hashing every input file and returns a function that
 // waits for the hashes.
 func hashInputs(infos []datasets.FileInfo) func() (map[string]string, error) {
@@ -177,7 +198,7 @@ func inputRecords(original []string, tbl *datasets.Table, hashes func() (map[str
 	}
 	recs := make([]InputRecord, 0, len(tbl.Sources))
 	for i, src := range tbl.Sources {
-		if _, ok := sums[original[i]]; !ok {
+		if _, ok := sums[original[i]]; !ok && sums != nil {
 			return nil, fmt.Errorf("no hash of input %s", original[i])
 		}
 		recs = append(recs, InputRecord{Path: src.Path, SHA256: sums[original[i]], Rows: src.Rows, RowGroups: src.RowGroups})

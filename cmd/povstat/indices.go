@@ -64,7 +64,7 @@ func cmdIndices(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *format != "json" && *format != "csv" && *format != "table" {
 		return usagef("--format %q: want json, csv or table", *format)
 	}
-	out, err := pipeline.Run(ctx, s)
+	out, err := pipeline.Run(ctx, s, pipeline.SkipHashes())
 	if err != nil {
 		return err
 	}
