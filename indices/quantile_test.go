@@ -164,16 +164,23 @@ func sameFloat(a, b float64) bool {
 	return a == b || (math.IsNaN(a) && math.IsNaN(b))
 }
 
-func BenchmarkMedian1M(b *testing.B) {
+// benchSample is 1M lognormal incomes with uniform weights, like the
+// DuckDB reference file.
+func benchSample() (x, w []float64) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	n := 1 << 20
-	x := make([]float64, n)
-	w := make([]float64, n)
+	x = make([]float64, n)
+	w = make([]float64, n)
 	for i := range x {
 		x[i] = math.Exp(9.4 + 0.8*rng.NormFloat64())
 		w[i] = 50 + 450*rng.Float64()
 	}
-	xs, ws := make([]float64, n), make([]float64, n)
+	return x, w
+}
+
+func BenchmarkMedian1M(b *testing.B) {
+	x, w := benchSample()
+	xs, ws := make([]float64, len(x)), make([]float64, len(x))
 	b.ResetTimer()
 	for b.Loop() {
 		copy(xs, x)
@@ -183,15 +190,8 @@ func BenchmarkMedian1M(b *testing.B) {
 }
 
 func BenchmarkMedianBySort1M(b *testing.B) {
-	rng := rand.New(rand.NewPCG(1, 1))
-	n := 1 << 20
-	x := make([]float64, n)
-	w := make([]float64, n)
-	for i := range x {
-		x[i] = math.Exp(9.4 + 0.8*rng.NormFloat64())
-		w[i] = 50 + 450*rng.Float64()
-	}
-	xs, ws := make([]float64, n), make([]float64, n)
+	x, w := benchSample()
+	xs, ws := make([]float64, len(x)), make([]float64, len(x))
 	b.ResetTimer()
 	for b.Loop() {
 		copy(xs, x)

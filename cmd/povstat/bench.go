@@ -33,12 +33,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	data := fs.String("data", "", "data `DIR`ectory (default $TMPDIR/povstat-bench-N; generated when absent)")
 	repeat := fs.Int("repeat", 3, "runs of each measurement (the best is reported)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole benchmark to `FILE`")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
+	if err := parseOptions(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
 	}
 	dir := *data
 	if dir == "" {

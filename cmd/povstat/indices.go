@@ -50,12 +50,8 @@ func cmdIndices(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&f.indicators, "indicators", "", "comma-separated `LIST` of indicators (default: all)")
 	fs.StringVar(&f.nonpositive, "nonpositive", "exclude", "incomes <= 0 in watts: exclude (and count) or error")
 	format := fs.String("format", "json", "output format: json, csv or table")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
+	if err := parseOptions(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
 	}
 	s, err := f.study()
 	if err != nil {

@@ -7,6 +7,7 @@
 //	povstat run STUDY.yaml --out DIR
 //	povstat indices --input PATH --income COL --weight COL [flags]
 //	povstat gen --households N --years Y --seed S --out DIR
+//	povstat bench [--households N]
 //	povstat version
 //
 // Run `povstat COMMAND -h` for the flags of a command.
@@ -109,6 +110,23 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+// parseOptions parses args that take flags only.
+func parseOptions(fs *flag.FlagSet, args []string) error {
+	pos, err := parseFlags(fs, args)
+	if err == nil && len(pos) > 0 {
+		err = usagef("unexpected argument %q", pos[0])
+	}
+	return err
+}
+
+// needOut checks that an --out directory was given.
+func needOut(out string) error {
+	if out == "" {
+		return usagef("--out is required")
+	}
+	return nil
 }
 
 // parseFlags parses args, allowing positional arguments before flags.

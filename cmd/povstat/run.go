@@ -24,8 +24,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if len(pos) != 1 {
 		return usagef("want exactly one study file, got %d", len(pos))
 	}
-	if *out == "" {
-		return usagef("--out is required")
+	if err := needOut(*out); err != nil {
+		return err
 	}
 	s, err := pipeline.LoadStudy(pos[0])
 	if err != nil {
@@ -73,15 +73,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := newFlagSet("demo", demoSynopsis, stderr)
 	out := fs.String("out", "", "output `DIR`ectory (created if needed)")
 	households := fs.Int("households", 20000, "households a year in the demo panel")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
+	if err := parseOptions(fs, args); err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
-	}
-	if *out == "" {
-		return usagef("--out is required")
+	if err := needOut(*out); err != nil {
+		return err
 	}
 	cfg := synth.Config{Households: *households, Years: 3, FirstYear: 2020, Seed: 20201231}
 	if _, err := synth.Write(ctx, filepath.Join(*out, "data"), cfg); err != nil {
@@ -110,15 +106,11 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	first := fs.Int("first-year", 2020, "first year")
 	seed := fs.Uint64("seed", 1, "random seed")
 	out := fs.String("out", "", "output `DIR`ectory")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
+	if err := parseOptions(fs, args); err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
-	}
-	if *out == "" {
-		return usagef("--out is required")
+	if err := needOut(*out); err != nil {
+		return err
 	}
 	if *households <= 0 || *years <= 0 {
 		return usagef("--households and --years must be positive")
