@@ -7,7 +7,9 @@ import (
 	_ "embed"
 	"html/template"
 	"math"
+	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,17 +20,50 @@ import (
 //go:embed report.html.tmpl
 var reportTemplate string
 
+// report is the parsed template. Parsing once is safe: a template is only
+// read by Execute, and the functions it calls are pure.
+var report = template.Must(template.New("report").Funcs(template.FuncMap{
+	"pct": func(v float64) string { return strconv.FormatFloat(100*v, 'f', 1, 64) },
+}).Parse(reportTemplate))
+
+// collapseRows is the number of rows above which a table is folded into a
+// closed <details> element.
+const collapseRows = 12
+
+// keyLevels is the largest number of domains a one-column breakdown may have
+// for its headcounts to be columns of the key figures table.
+const keyLevels = 6
+
 // page is the data behind the report template.
 type page struct {
 	Title     string
 	Version   string
-	Study     *pipeline.Study
-	Manifest  *pipeline.Manifest
-	Headlines []headline
-	Lines     []table
-	Base      []table
-	Poverty   []table
+	Intro     string
+	Contents  []entry
+	Cards     []headline
+	Key       *table
 	Warnings  []string
+	Lines     []section
+	Poverty   []section
+	Base      section
+	Study     []field
+	Software  []field
+	Inputs    table
+	Screening table
+}
+
+// entry is one item of the table of contents: Links are shown after it on
+// the same line, Sub below it.
+type entry struct {
+	ID, Text string
+	Links    []entry
+	Sub      []entry
+}
+
+// section is a titled group of tables with an anchor.
+type section struct {
+	ID, Title, Detail, Spec string
+	Tables               []table
 }
 
 // headline is one figure of the summary.
@@ -36,127 +71,350 @@ type headline struct {
 	Label, Value, Detail string
 }
 
-// table is one rendered table: a caption, a header and rows of cells.
-type table struct {
-	Caption string
-	Header  []string
-	Rows    [][]cell
+// field is one labelled value of the provenance lists.
+type field struct {
+	Label, Value string
+	Mono         bool
 }
 
-// cell is one table cell; Bar, between 0 and 1, draws a bar behind rates.
+// table is one rendered table: a caption, an optional row of column groups,
+// a header and rows of cells. Tables with many rows are folded (Collapsed)
+// and Summary tells what is inside.
+type table struct {
+	ID        string
+	Caption   string
+	Summary   string
+	Collapsed bool
+	Groups    []group
+	Header    []column
+	Rows      [][]cell
+	Empty     string // shown when there is no row
+}
+
+// group spans Span columns of the header.
+type group struct {
+	Text string
+	Span int
+}
+
+// column is a header cell; Title explains it on hover.
+type column struct {
+	Text, Title string
+	Numeric     bool
+}
+
+// cell is one table cell. Bar, between 0 and 1, draws a small bar before
+// the text; Repeat marks a domain value equal to the one above it; Missing
+// marks an estimate that does not exist (Title says why).
 type cell struct {
 	Text    string
+	Title   string
 	Numeric bool
 	Bar     float64
-	Title   string
+	HasBar  bool
+	Repeat  bool
+	Missing bool
+	Wrap    bool
 }
 
 // HTML renders the report of a study run as one self-contained HTML page:
 // no script, no external resource. Every string from the data or the study
 // is escaped by html/template. The bytes depend only on the study and the
-// results, not on timings.
+// results, not on timings or on where the files are: absolute paths are
+// shown relative to the directory the inputs share.
 func HTML(s *pipeline.Study, out *pipeline.Output) []byte {
+	m := &out.Manifest
+	paths := newPaths(m.Inputs)
 	p := page{
-		Title:    s.Name,
-		Version:  pipeline.Version,
-		Study:    s,
-		Manifest: &out.Manifest,
-		Warnings: out.Warnings,
+		Title:   s.Name,
+		Version: pipeline.Version,
+		Cards:   headlines(s, m, out.Results),
+		Key:     keyTable(s, out.Results),
+		Lines:   lineSections(s, out.Results),
+		Poverty: povertySections(s, out.Results),
+		Base:    baseSection(s, out.Results),
+		Study:   studyFields(s),
 	}
-	p.Headlines = headlines(s, out.Results)
-	p.Lines = lineTables(s, out.Results)
-	p.Base = baseTables(s, out.Results)
-	p.Poverty = povertyTables(s, out.Results)
-	t := template.Must(template.New("report").Funcs(template.FuncMap{
-		"base": filepath.Base,
-		"pct":  func(v float64) string { return strconv.FormatFloat(100*v, 'f', 0, 64) },
-	}).Parse(reportTemplate))
+	p.Intro = intro(s, m)
+	for _, w := range out.Warnings {
+		p.Warnings = append(p.Warnings, tidyWarning(paths.text(w)))
+	}
+	p.Software, p.Inputs, p.Screening = provenance(m, paths)
+	p.Contents = contents(&p)
 	var b bytes.Buffer
-	if err := t.Execute(&b, p); err != nil {
+	if err := report.Execute(&b, p); err != nil {
 		panic("reports: template: " + err.Error()) // the template and its data are ours
 	}
 	return b.Bytes()
 }
 
-// headlines picks the whole-population figures: population, mean, median
-// and, for each line, the headcount and the poor population.
-func headlines(s *pipeline.Study, results []pipeline.Result) []headline {
+// intro is the sentence under the title.
+func intro(s *pipeline.Study, m *pipeline.Manifest) string {
+	var b strings.Builder
+	b.WriteString("Poverty lines and poverty indicators of the study " + strconv.Quote(s.Name))
+	if m.Rows.Read > 0 {
+		b.WriteString(", from " + plural(m.Rows.Used, "row") + " used")
+		if len(m.Inputs) > 0 {
+			b.WriteString(" of " + plural(len(m.Inputs), "input file"))
+		}
+	}
+	b.WriteString(". Figures are weighted counts and shares of " + unitNoun(s.Unit) +
+		"; a unit is poor when its income is strictly below the line. " +
+		"Headcount, gap, severity and the relative median gap are percentages; Watts and Sen are indices. " +
+		"The whole population pools every row used.")
+	return b.String()
+}
+
+func unitNoun(unit string) string {
+	if unit == "" {
+		return "units"
+	}
+	return unit
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return thousands(float64(n)) + " " + noun + "s"
+}
+
+// headlines picks the whole-population population, mean and median.
+func headlines(s *pipeline.Study, m *pipeline.Manifest, results []pipeline.Result) []headline {
 	var hs []headline
-	for _, r := range results {
-		if len(r.Domain) != 0 {
+	for _, ind := range []string{"population", "mean", "median"} {
+		r, ok := find(results, ind, "", nil)
+		if !ok {
 			continue
 		}
-		switch {
-		case r.Indicator == "population":
-			hs = append(hs, headline{"Population", formatCount(r.Estimate), strconv.Itoa(r.N) + " rows"})
-		case r.Indicator == "mean" || r.Indicator == "median":
-			hs = append(hs, headline{strings.ToUpper(r.Indicator[:1]) + r.Indicator[1:] + " income", formatMoney(r.Estimate), ""})
-		case r.Indicator == "headcount":
-			hs = append(hs, headline{"Headcount, line " + r.Line, formatRate(r.Estimate), lineSpec(s, r.Line)})
+		h := headline{Label: labels[ind].text, Value: valueCell(r).Text}
+		if ind == "population" {
+			h.Label = "Population (" + unitNoun(s.Unit) + ")"
+			h.Detail = plural(r.N, "row")
+			if m.Rows.Read > r.N {
+				h.Detail += " of " + thousands(float64(m.Rows.Read)) + " read"
+			}
+		} else {
+			h.Detail = "per unit, whole population"
 		}
+		hs = append(hs, h)
 	}
 	return hs
 }
 
-func lineSpec(s *pipeline.Study, name string) string {
-	for _, l := range s.Lines {
-		if l.Name == name {
-			return l.Spec()
+// keyTable has one row per line: its definition, its value, the headcount
+// of the whole population and of the domains of small one-column
+// breakdowns, and the poor population.
+func keyTable(s *pipeline.Study, results []pipeline.Result) *table {
+	if len(s.Lines) == 0 {
+		return nil
+	}
+	hasHC := slices.Contains(s.Indicators, "headcount")
+	hasPoor := slices.Contains(s.Indicators, "poor_population")
+	t := &table{ID: "key-lines", Caption: "Poverty by line, whole population"}
+	t.Header = []column{{Text: "Line"}, {Text: "Definition"}, {Text: "Line value", Numeric: true, Title: "the line; a range when it is computed in groups"}}
+	type level struct {
+		cols []string
+		d    []pipeline.DomainValue
+	}
+	var levels []level
+	if hasHC {
+		t.Header = append(t.Header, column{Text: "Whole population", Numeric: true, Title: labels["headcount"].title})
+		for _, cols := range s.Domains {
+			if len(cols) != 1 {
+				continue
+			}
+			ds := domainsOf(results, cols)
+			if len(ds) == 0 || len(ds) > keyLevels {
+				continue
+			}
+			for _, d := range ds {
+				levels = append(levels, level{cols, d})
+				t.Header = append(t.Header, column{Text: d[0].Column + " " + d[0].Value, Numeric: true})
+			}
+		}
+		t.Caption = "Headcount by line"
+		t.Groups = []group{{"", 3}, {"Headcount", 1 + len(levels)}}
+	}
+	if hasPoor {
+		t.Header = append(t.Header, column{Text: "Poor population", Numeric: true, Title: labels["poor_population"].title + ", whole population"})
+		if t.Groups != nil {
+			t.Groups = append(t.Groups, group{"", 1})
 		}
 	}
-	return ""
+	for _, l := range s.Lines {
+		row := []cell{{Text: l.Name}, {Text: lineWords(l), Wrap: true}, lineValue(l, results)}
+		if hasHC {
+			row = append(row, estimateCell(results, "headcount", l.Name, nil))
+			for _, lv := range levels {
+				row = append(row, estimateCell(results, "headcount", l.Name, lv.d))
+			}
+		}
+		if hasPoor {
+			row = append(row, estimateCell(results, "poor_population", l.Name, nil))
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
 }
 
-// lineTables lists the value of every line in every group.
-func lineTables(s *pipeline.Study, results []pipeline.Result) []table {
-	var ts []table
-	for _, l := range s.Lines {
-		t := table{Caption: l.Name + " = " + l.Spec(), Header: append(slices.Clone(l.By), "line", "reference n", "reference population")}
+// estimateCell is the cell of one result, a dash when there is none.
+func estimateCell(results []pipeline.Result, ind, line string, d []pipeline.DomainValue) cell {
+	r, ok := find(results, ind, line, d)
+	if !ok {
+		return cell{Text: "–", Numeric: true, Missing: true, Title: "not computed"}
+	}
+	return valueCell(r)
+}
+
+// lineValue is the value of a line, or the range of its values over its groups.
+func lineValue(l pipeline.Line, results []pipeline.Result) cell {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	groups := 0
+	for _, r := range results {
+		if r.Indicator != "line" || r.Line != l.Name {
+			continue
+		}
+		if len(r.Domain) == 0 {
+			return valueCell(r)
+		}
+		groups++
+		if !math.IsNaN(r.Estimate) {
+			lo, hi = math.Min(lo, r.Estimate), math.Max(hi, r.Estimate)
+		}
+	}
+	if groups == 0 || lo > hi {
+		return cell{Text: "–", Numeric: true, Missing: true, Title: "no value"}
+	}
+	c := cell{Text: formatMoney(lo), Numeric: true, Title: plural(groups, "group") + " by " + describe(l.By)}
+	if hi > lo {
+		c.Text += " – " + formatMoney(hi)
+	}
+	return c
+}
+
+// lineWords says what a line is, e.g. "60% of the median income, in each year".
+func lineWords(l pipeline.Line) string {
+	var b strings.Builder
+	switch l.Basis {
+	case "abs":
+		b.WriteString("fixed at " + formatMoney(l.Value))
+	case "median", "mean":
+		b.WriteString(strconv.FormatFloat(100*l.Value, 'f', -1, 64) + "% of the " + l.Basis + " income")
+	default:
+		b.WriteString(l.Spec())
+	}
+	for i, c := range l.Where {
+		if i == 0 {
+			b.WriteString(" of units with ")
+		} else {
+			b.WriteString(" and ")
+		}
+		b.WriteString(c.Column + " = " + c.Value)
+	}
+	if len(l.By) > 0 {
+		b.WriteString(", computed in each " + describe(l.By))
+	}
+	return b.String()
+}
+
+// lineSections lists the value of every line in every group.
+func lineSections(s *pipeline.Study, results []pipeline.Result) []section {
+	var ss []section
+	for i, l := range s.Lines {
+		sec := section{ID: "line-" + strconv.Itoa(i+1), Title: l.Name, Detail: lineWords(l), Spec: l.Name + "=" + l.Spec()}
+		t := table{ID: sec.ID + "-values", Header: domainColumns(l.By)}
+		t.Header = append(t.Header,
+			column{Text: "Line", Numeric: true},
+			column{Text: "Reference rows", Numeric: true, Title: "rows the line was computed from"},
+			column{Text: "Reference population", Numeric: true, Title: "weighted units the line was computed from"})
+		lo, hi := math.Inf(1), math.Inf(-1)
 		for _, r := range results {
 			if r.Indicator != "line" || r.Line != l.Name {
 				continue
 			}
 			row := domainCells(r.Domain, l.By)
-			row = append(row, numCell(formatMoney(r.Estimate), r.Note), numCell(strconv.Itoa(r.N), ""), numCell(formatCount(r.Population), ""))
+			v := valueCell(r)
+			v.HasBar = false
+			row = append(row, v, countCell(float64(r.N)), countCell(r.Population))
 			t.Rows = append(t.Rows, row)
+			if !math.IsNaN(r.Estimate) {
+				lo, hi = math.Min(lo, r.Estimate), math.Max(hi, r.Estimate)
+			}
 		}
-		if len(t.Rows) > 0 {
-			ts = append(ts, t)
+		if len(t.Rows) == 0 {
+			continue
 		}
+		markRepeats(t.Rows, len(l.By))
+		if len(t.Rows) > collapseRows {
+			t.Collapsed = true
+			t.Summary = plural(len(t.Rows), "group") + " by " + describe(l.By)
+			if lo <= hi {
+				t.Summary += ", from " + formatMoney(lo) + " to " + formatMoney(hi)
+			}
+		}
+		sec.Tables = []table{t}
+		ss = append(ss, sec)
 	}
-	return ts
+	return ss
 }
 
 var baseIndicators = []string{"population", "n", "mean", "median"}
 
 var povertyIndicators = []string{"headcount", "gap", "severity", "watts", "sen", "rmpg", "poor_population", "gap_total"}
 
-// baseTables has one table per breakdown with population, n, mean, median.
-func baseTables(s *pipeline.Study, results []pipeline.Result) []table {
-	inds := selected(s.Indicators, baseIndicators)
-	if len(inds) == 0 {
-		return nil
-	}
-	var ts []table
-	for _, cols := range breakdowns(s) {
-		ts = append(ts, pivot(results, cols, "", inds, "Population and income by "+describe(cols)))
-	}
-	return ts
+// label is how an indicator is shown: a header and its explanation.
+type label struct{ text, title string }
+
+var labels = map[string]label{
+	"population":      {"Population", "population: weighted number of units"},
+	"n":               {"Rows", "n: rows of the sample"},
+	"mean":            {"Mean income", "mean: weighted mean income"},
+	"median":          {"Median income", "median: weighted median income"},
+	"headcount":       {"Headcount", "headcount, FGT(0): share of units below the line"},
+	"gap":             {"Poverty gap", "gap, FGT(1): mean relative shortfall"},
+	"severity":        {"Severity", "severity, FGT(2): mean squared relative shortfall"},
+	"watts":           {"Watts", "watts: Watts index"},
+	"sen":             {"Sen", "sen: Sen index"},
+	"rmpg":            {"Relative median gap", "rmpg: (line − median income of the poor) / line"},
+	"poor_population": {"Poor population", "poor_population: weighted number of poor units"},
+	"gap_total":       {"Total gap", "gap_total: money that lifts every poor unit to the line"},
 }
 
-// povertyTables has one table per breakdown and line.
-func povertyTables(s *pipeline.Study, results []pipeline.Result) []table {
+// baseSection has one table per breakdown with population, n, mean, median.
+func baseSection(s *pipeline.Study, results []pipeline.Result) section {
+	sec := section{ID: "income", Title: "Population and income"}
+	inds := selected(s.Indicators, baseIndicators)
+	if len(inds) == 0 {
+		return sec
+	}
+	for j, cols := range breakdowns(s) {
+		t := pivot(results, cols, "", inds)
+		t.ID = "income-" + strconv.Itoa(j+1)
+		t.Caption = "By " + describe(cols)
+		sec.Tables = append(sec.Tables, t)
+	}
+	return sec
+}
+
+// povertySections has one section per line with a table per breakdown.
+func povertySections(s *pipeline.Study, results []pipeline.Result) []section {
 	inds := selected(s.Indicators, povertyIndicators)
 	if len(inds) == 0 {
 		return nil
 	}
-	var ts []table
-	for _, l := range s.Lines {
-		for _, cols := range breakdowns(s) {
-			ts = append(ts, pivot(results, cols, l.Name, inds, "Line "+l.Name+" ("+l.Spec()+") by "+describe(cols)))
+	var ss []section
+	for i, l := range s.Lines {
+		sec := section{ID: "poverty-" + strconv.Itoa(i+1), Title: "Line " + l.Name, Detail: lineWords(l), Spec: l.Name + "=" + l.Spec()}
+		for j, cols := range breakdowns(s) {
+			t := pivot(results, cols, l.Name, inds)
+			t.ID = sec.ID + "-" + strconv.Itoa(j+1)
+			t.Caption = "By " + describe(cols)
+			sec.Tables = append(sec.Tables, t)
 		}
+		ss = append(ss, sec)
 	}
-	return ts
+	return ss
 }
 
 func breakdowns(s *pipeline.Study) [][]string {
@@ -180,12 +438,51 @@ func selected(asked, group []string) []string {
 	return out
 }
 
-// pivot lays the results of one breakdown and line out as domains × indicators.
-func pivot(results []pipeline.Result, cols []string, line string, inds []string, caption string) table {
-	t := table{Caption: caption, Header: append(slices.Clone(cols), inds...)}
+// find returns the result of one indicator, line and domain.
+func find(results []pipeline.Result, ind, line string, d []pipeline.DomainValue) (pipeline.Result, bool) {
+	for _, r := range results {
+		if r.Indicator == ind && r.Line == line && slices.Equal(r.Domain, d) {
+			return r, true
+		}
+	}
+	return pipeline.Result{}, false
+}
+
+// domainsOf lists the domains of a breakdown in the order of the results.
+func domainsOf(results []pipeline.Result, cols []string) [][]pipeline.DomainValue {
+	seen := map[string]bool{}
+	var ds [][]pipeline.DomainValue
+	for _, r := range results {
+		if r.Indicator == "line" || !sameColumns(r.Domain, cols) {
+			continue
+		}
+		k := domainKey(r.Domain)
+		if !seen[k] {
+			seen[k] = true
+			ds = append(ds, r.Domain)
+		}
+	}
+	return ds
+}
+
+// pivot lays the results of one breakdown and line out as domains ×
+// indicators, leaving out indicators without any result.
+func pivot(results []pipeline.Result, cols []string, line string, inds []string) table {
+	var have []string
+	for _, ind := range inds {
+		if slices.ContainsFunc(results, func(r pipeline.Result) bool {
+			return r.Indicator == ind && r.Line == line && sameColumns(r.Domain, cols)
+		}) {
+			have = append(have, ind)
+		}
+	}
+	t := table{Header: domainColumns(cols), Empty: "No result for this breakdown."}
+	for _, ind := range have {
+		t.Header = append(t.Header, column{Text: labels[ind].text, Title: labels[ind].title, Numeric: true})
+	}
 	index := map[string]int{}
 	for _, r := range results {
-		if r.Line != line || !sameColumns(r.Domain, cols) || !slices.Contains(inds, r.Indicator) {
+		if r.Line != line || !sameColumns(r.Domain, cols) || !slices.Contains(have, r.Indicator) {
 			continue
 		}
 		key := domainKey(r.Domain)
@@ -194,14 +491,32 @@ func pivot(results []pipeline.Result, cols []string, line string, inds []string,
 			row = len(t.Rows)
 			index[key] = row
 			cells := domainCells(r.Domain, cols)
-			for range inds {
-				cells = append(cells, cell{Numeric: true})
+			for range have {
+				cells = append(cells, cell{Numeric: true, Missing: true, Text: "–", Title: "not computed"})
 			}
 			t.Rows = append(t.Rows, cells)
 		}
-		t.Rows[row][len(cols)+slices.Index(inds, r.Indicator)] = valueCell(r)
+		t.Rows[row][len(cols)+slices.Index(have, r.Indicator)] = valueCell(r)
+	}
+	markRepeats(t.Rows, len(cols))
+	if len(t.Rows) > collapseRows {
+		t.Collapsed = true
+		t.Summary = plural(len(t.Rows), "domain")
 	}
 	return t
+}
+
+// markRepeats fades the leading domain values that repeat the row above,
+// so that the groups of a cross-classification stand out.
+func markRepeats(rows [][]cell, ncols int) {
+	for i := 1; i < len(rows); i++ {
+		for j := 0; j < ncols-1; j++ {
+			if rows[i][j].Text != rows[i-1][j].Text || (j > 0 && !rows[i][j-1].Repeat) {
+				break
+			}
+			rows[i][j].Repeat = true
+		}
+	}
 }
 
 func sameColumns(d []pipeline.DomainValue, cols []string) bool {
@@ -225,6 +540,14 @@ func domainKey(d []pipeline.DomainValue) string {
 	return b.String()
 }
 
+func domainColumns(cols []string) []column {
+	h := make([]column, len(cols))
+	for i, c := range cols {
+		h[i] = column{Text: c}
+	}
+	return h
+}
+
 func domainCells(d []pipeline.DomainValue, cols []string) []cell {
 	cells := make([]cell, len(cols))
 	for i := range cols {
@@ -235,33 +558,47 @@ func domainCells(d []pipeline.DomainValue, cols []string) []cell {
 	return cells
 }
 
-func numCell(text, title string) cell { return cell{Text: text, Numeric: true, Title: title} }
+func countCell(v float64) cell { return cell{Text: formatCount(v), Numeric: true} }
 
-// valueCell formats an estimate by the kind of indicator.
+// valueCell formats an estimate by the kind of indicator: rates as
+// percentages, indices with three decimals, counts and money with
+// thousands separators. A missing estimate is a dash with its note as title.
 func valueCell(r pipeline.Result) cell {
 	c := cell{Numeric: true, Title: r.Note}
 	if math.IsNaN(r.Estimate) {
 		c.Text = "–"
+		c.Missing = true
+		if c.Title == "" {
+			c.Title = "no estimate"
+		}
 		return c
 	}
 	switch r.Indicator {
-	case "headcount", "gap", "severity", "rmpg", "sen", "watts":
+	case "headcount":
 		c.Text = formatRate(r.Estimate)
 		c.Bar = math.Max(0, math.Min(1, r.Estimate))
-	case "n":
-		c.Text = formatCount(r.Estimate)
-	case "population", "poor_population":
+		c.HasBar = true
+	case "gap", "severity", "rmpg":
+		c.Text = formatRate(r.Estimate)
+	case "sen", "watts":
+		c.Text = formatIndex(r.Estimate)
+	case "n", "population", "poor_population":
 		c.Text = formatCount(r.Estimate)
 	default:
 		c.Text = formatMoney(r.Estimate)
 	}
 	if r.ExcludedN > 0 {
-		c.Title = strings.TrimSpace(c.Title + " " + strconv.Itoa(r.ExcludedN) + " rows left out")
+		left := plural(r.ExcludedN, "row") + " left out"
+		if r.ExcludedPopulation > 0 {
+			left += " (" + formatCount(r.ExcludedPopulation) + " weighted)"
+		}
+		c.Title = strings.TrimSpace(c.Title + " " + left)
 	}
 	return c
 }
 
-// formatRate shows a fraction as a percentage with one decimal.
+// formatRate shows a fraction as a percentage with one decimal: 0.1234 is
+// "12.3%". NaN is a dash.
 func formatRate(v float64) string {
 	if math.IsNaN(v) {
 		return "–"
@@ -269,17 +606,46 @@ func formatRate(v float64) string {
 	return strconv.FormatFloat(100*v, 'f', 1, 64) + "%"
 }
 
-// formatMoney shows an amount rounded to whole units with thousands separators.
-func formatMoney(v float64) string {
+// formatIndex shows an index with three decimals.
+func formatIndex(v float64) string {
 	if math.IsNaN(v) {
 		return "–"
 	}
-	return thousands(math.Round(v))
+	return strconv.FormatFloat(v, 'f', 3, 64)
 }
 
-func formatCount(v float64) string { return formatMoney(v) }
+// formatMoney shows an amount rounded to whole units with thousands
+// separators, or with two decimals when it is below 100 in absolute value
+// (a line of 1.90 a day). NaN is a dash.
+func formatMoney(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "–"
+	case math.Abs(v) < 100:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	}
+	return thousands(v)
+}
 
+// formatCount shows a (weighted) count rounded to a whole number with
+// thousands separators. NaN is a dash.
+func formatCount(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	return thousands(v)
+}
+
+// thousands rounds v to an integer (half away from zero) and writes it with
+// a comma every three digits: 1234567.6 is "1,234,568", -1234 is "-1,234".
 func thousands(v float64) string {
+	v = math.Round(v)
+	if math.IsInf(v, 0) {
+		if v < 0 {
+			return "-∞"
+		}
+		return "∞"
+	}
 	s := strconv.FormatFloat(math.Abs(v), 'f', 0, 64)
 	var b strings.Builder
 	if v < 0 {
@@ -292,4 +658,162 @@ func thousands(v float64) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+// longNumber is a number with at least four integer digits and a fraction,
+// as warnings print weighted counts.
+var longNumber = regexp.MustCompile(`\b\d{4,}\.\d+\b`)
+
+// tidyWarning writes the long weighted counts of a warning as whole numbers
+// with thousands separators.
+func tidyWarning(w string) string {
+	return longNumber.ReplaceAllStringFunc(w, func(s string) string {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return s
+		}
+		return thousands(v)
+	})
+}
+
+// paths shows the absolute paths of inputs relative to the directory they
+// share, so that the report does not depend on where the data lie.
+type paths struct {
+	abs, shown []string // longest first
+}
+
+func newPaths(inputs []pipeline.InputRecord) *paths {
+	var abs []string
+	for _, in := range inputs {
+		if filepath.IsAbs(in.Path) && !slices.Contains(abs, in.Path) {
+			abs = append(abs, in.Path)
+		}
+	}
+	p := &paths{}
+	if len(abs) == 0 {
+		return p
+	}
+	dir := filepath.Dir(abs[0])
+	for _, a := range abs[1:] {
+		for dir != filepath.Dir(dir) && !strings.HasPrefix(a, dir+string(filepath.Separator)) {
+			dir = filepath.Dir(dir)
+		}
+	}
+	slices.SortStableFunc(abs, func(a, b string) int { return len(b) - len(a) })
+	for _, a := range abs {
+		rel, err := filepath.Rel(dir, a)
+		if err != nil {
+			rel = filepath.Base(a)
+		}
+		p.abs = append(p.abs, a)
+		p.shown = append(p.shown, path.Join("…", filepath.ToSlash(rel)))
+	}
+	return p
+}
+
+// text replaces the absolute input paths in s.
+func (p *paths) text(s string) string {
+	for i, a := range p.abs {
+		s = strings.ReplaceAll(s, a, p.shown[i])
+	}
+	return s
+}
+
+// studyFields lists the settings of the study.
+func studyFields(s *pipeline.Study) []field {
+	fs := []field{{"Income", s.Income, true}, {"Weight", s.Weight, true}}
+	for _, f := range []field{{"Household size", s.Size, true}, {"Adults", s.Adults, true}, {"Children", s.Children, true}} {
+		if f.Value != "" {
+			fs = append(fs, f)
+		}
+	}
+	fs = append(fs, field{"Unit", s.Unit, false}, field{"A row is", s.Rows, false}, field{"Equivalence scale", s.Equivalence, false})
+	var ds []string
+	for _, cols := range breakdowns(s) {
+		ds = append(ds, describe(cols))
+	}
+	fs = append(fs, field{"Breakdowns", strings.Join(ds, "; "), false}, field{"Indicators", strings.Join(s.Indicators, ", "), true})
+	if s.Nonpositive != "" {
+		fs = append(fs, field{"Incomes ≤ 0 in Watts", s.Nonpositive, false})
+	}
+	var out []field
+	for _, f := range fs {
+		if f.Value != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// provenance lists the software and the study file, the inputs and what
+// the screening rules did.
+func provenance(m *pipeline.Manifest, p *paths) ([]field, table, table) {
+	sw := []field{{"povstat", m.Povstat, true}, {"Go", m.GoVersion, true}}
+	if m.Study.Path != "" {
+		sw = append(sw, field{"Study file", filepath.Base(m.Study.Path), true})
+	}
+	if m.Study.SHA256 != "" {
+		sw = append(sw, field{"Study SHA-256", m.Study.SHA256, true})
+	}
+	sw = append(sw, field{"Seed", strconv.FormatUint(m.Seed, 10), true})
+	var out []field
+	for _, f := range sw {
+		if f.Value != "" {
+			out = append(out, f)
+		}
+	}
+
+	in := table{ID: "inputs", Caption: "Inputs", Empty: "No input file recorded.",
+		Header: []column{{Text: "File"}, {Text: "Rows", Numeric: true}, {Text: "Row groups", Numeric: true}, {Text: "SHA-256"}}}
+	for _, r := range m.Inputs {
+		in.Rows = append(in.Rows, []cell{{Text: p.text(r.Path)}, countCell(float64(r.Rows)), countCell(float64(r.RowGroups)), {Text: r.SHA256}})
+	}
+	if len(in.Rows) > collapseRows {
+		in.Collapsed = true
+		in.Summary = plural(len(in.Rows), "file")
+	}
+
+	sc := table{ID: "screening", Caption: thousands(float64(m.Rows.Read)) + " rows read, " + thousands(float64(m.Rows.Used)) + " used",
+		Empty:  "No row was excluded or flagged.",
+		Header: []column{{Text: "Rule"}, {Text: "Column"}, {Text: "Action"}, {Text: "Rows", Numeric: true}, {Text: "Examples"}}}
+	for _, r := range m.Rows.Rules {
+		ex := make([]string, len(r.Examples))
+		for i, e := range r.Examples {
+			ex[i] = p.text(e)
+		}
+		sc.Rows = append(sc.Rows, []cell{{Text: r.Rule}, {Text: r.Column}, {Text: r.Action}, countCell(float64(r.Rows)), {Text: strings.Join(ex, "; "), Wrap: true}})
+	}
+	return out, in, sc
+}
+
+// contents is the table of contents.
+func contents(p *page) []entry {
+	es := []entry{{ID: "key", Text: "Key figures"}}
+	if len(p.Lines) > 0 {
+		e := entry{ID: "lines", Text: "Poverty lines"}
+		for _, s := range p.Lines {
+			e.Links = append(e.Links, entry{ID: s.ID, Text: s.Title})
+		}
+		es = append(es, e)
+	}
+	if len(p.Poverty) > 0 {
+		e := entry{ID: "poverty", Text: "Poverty by domain"}
+		for _, s := range p.Poverty {
+			sub := entry{ID: s.ID, Text: s.Title}
+			for _, t := range s.Tables {
+				sub.Links = append(sub.Links, entry{ID: t.ID, Text: strings.TrimPrefix(t.Caption, "By ")})
+			}
+			e.Sub = append(e.Sub, sub)
+		}
+		es = append(es, e)
+	}
+	if len(p.Base.Tables) > 0 {
+		e := entry{ID: p.Base.ID, Text: p.Base.Title}
+		for _, t := range p.Base.Tables {
+			e.Links = append(e.Links, entry{ID: t.ID, Text: strings.TrimPrefix(t.Caption, "By ")})
+		}
+		es = append(es, e)
+	}
+	es = append(es, entry{ID: "methods", Text: "Methods"}, entry{ID: "provenance", Text: "Data and provenance"})
+	return es
 }
