@@ -325,11 +325,11 @@ func nonPositiveWarnings(s *Study, want wants, u *units) ([]string, error) {
 		return nil, nil
 	}
 	if s.Nonpositive == "error" {
-		return nil, fmt.Errorf("watts: %d units (weighted %s) have income <= 0: %w (options.nonpositive: error)",
-			n, formatNumber(w), ErrNonPositive)
+		return nil, fmt.Errorf("watts: %d units (weighted %.0f) have income <= 0: %w (options.nonpositive: error)",
+			n, w, ErrNonPositive)
 	}
-	return []string{fmt.Sprintf("watts: %d units (weighted %s) with income <= 0 are left out of it, as in R convey; see excluded_n in the results",
-		n, formatNumber(w))}, nil
+	return []string{fmt.Sprintf("watts: %d units (weighted %.0f) with income <= 0 are left out of it, as in R convey; see excluded_n in the results",
+		n, w)}, nil
 }
 
 // runTasks runs the tasks on up to GOMAXPROCS goroutines and returns the

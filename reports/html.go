@@ -63,7 +63,7 @@ type entry struct {
 // section is a titled group of tables with an anchor.
 type section struct {
 	ID, Title, Detail, Spec string
-	Tables               []table
+	Tables                  []table
 }
 
 // headline is one figure of the summary.
@@ -115,6 +115,7 @@ type cell struct {
 	Repeat  bool
 	Missing bool
 	Wrap    bool
+	Mono    bool
 }
 
 // HTML renders the report of a study run as one self-contained HTML page:
@@ -153,9 +154,9 @@ func intro(s *pipeline.Study, m *pipeline.Manifest) string {
 	var b strings.Builder
 	b.WriteString("Poverty lines and poverty indicators of the study " + strconv.Quote(s.Name))
 	if m.Rows.Read > 0 {
-		b.WriteString(", from " + plural(m.Rows.Used, "row") + " used")
+		b.WriteString(", computed from " + plural(m.Rows.Used, "row"))
 		if len(m.Inputs) > 0 {
-			b.WriteString(" of " + plural(len(m.Inputs), "input file"))
+			b.WriteString(" in " + plural(len(m.Inputs), "input file"))
 		}
 	}
 	b.WriteString(". Figures are weighted counts and shares of " + unitNoun(s.Unit) +
@@ -211,49 +212,50 @@ func keyTable(s *pipeline.Study, results []pipeline.Result) *table {
 	}
 	hasHC := slices.Contains(s.Indicators, "headcount")
 	hasPoor := slices.Contains(s.Indicators, "poor_population")
-	t := &table{ID: "key-lines", Caption: "Poverty by line, whole population"}
+	t := &table{ID: "key-lines", Caption: "Poverty by line"}
 	t.Header = []column{{Text: "Line"}, {Text: "Definition"}, {Text: "Line value", Numeric: true, Title: "the line; a range when it is computed in groups"}}
-	type level struct {
-		cols []string
-		d    []pipeline.DomainValue
-	}
-	var levels []level
+	var whole []string
 	if hasHC {
-		t.Header = append(t.Header, column{Text: "Whole population", Numeric: true, Title: labels["headcount"].title})
-		for _, cols := range s.Domains {
-			if len(cols) != 1 {
-				continue
-			}
-			ds := domainsOf(results, cols)
-			if len(ds) == 0 || len(ds) > keyLevels {
-				continue
-			}
-			for _, d := range ds {
-				levels = append(levels, level{cols, d})
-				t.Header = append(t.Header, column{Text: d[0].Column + " " + d[0].Value, Numeric: true})
-			}
-		}
-		t.Caption = "Headcount by line"
-		t.Groups = []group{{"", 3}, {"Headcount", 1 + len(levels)}}
+		whole = append(whole, "headcount")
 	}
 	if hasPoor {
-		t.Header = append(t.Header, column{Text: "Poor population", Numeric: true, Title: labels["poor_population"].title + ", whole population"})
-		if t.Groups != nil {
-			t.Groups = append(t.Groups, group{"", 1})
+		whole = append(whole, "poor_population")
+	}
+	for _, ind := range whole {
+		t.Header = append(t.Header, column{Text: labels[ind].text, Title: labels[ind].title, Numeric: true})
+	}
+	t.Groups = []group{{"", 3}}
+	if len(whole) > 0 {
+		t.Groups = append(t.Groups, group{"Whole population", len(whole)})
+	}
+	// The headcount of each domain of the small one-column breakdowns.
+	var levels [][]pipeline.DomainValue
+	for _, cols := range s.Domains {
+		if !hasHC || len(cols) != 1 {
+			continue
 		}
+		ds := domainsOf(results, cols)
+		if len(ds) == 0 || len(ds) > keyLevels {
+			continue
+		}
+		for _, d := range ds {
+			t.Header = append(t.Header, column{Text: d[0].Value, Title: labels["headcount"].title + " where " + d[0].Column + " = " + d[0].Value, Numeric: true})
+		}
+		t.Groups = append(t.Groups, group{"Headcount by " + cols[0], len(ds)})
+		levels = append(levels, ds...)
 	}
 	for _, l := range s.Lines {
 		row := []cell{{Text: l.Name}, {Text: lineWords(l), Wrap: true}, lineValue(l, results)}
-		if hasHC {
-			row = append(row, estimateCell(results, "headcount", l.Name, nil))
-			for _, lv := range levels {
-				row = append(row, estimateCell(results, "headcount", l.Name, lv.d))
-			}
+		for _, ind := range whole {
+			row = append(row, estimateCell(results, ind, l.Name, nil))
 		}
-		if hasPoor {
-			row = append(row, estimateCell(results, "poor_population", l.Name, nil))
+		for _, d := range levels {
+			row = append(row, estimateCell(results, "headcount", l.Name, d))
 		}
 		t.Rows = append(t.Rows, row)
+	}
+	if len(t.Groups) == 1 {
+		t.Groups = nil
 	}
 	return t
 }
@@ -323,7 +325,7 @@ func lineSections(s *pipeline.Study, results []pipeline.Result) []section {
 	var ss []section
 	for i, l := range s.Lines {
 		sec := section{ID: "line-" + strconv.Itoa(i+1), Title: l.Name, Detail: lineWords(l), Spec: l.Name + "=" + l.Spec()}
-		t := table{ID: sec.ID + "-values", Header: domainColumns(l.By)}
+		t := table{ID: sec.ID + "-values", Caption: "Line values", Header: domainColumns(l.By)}
 		t.Header = append(t.Header,
 			column{Text: "Line", Numeric: true},
 			column{Text: "Reference rows", Numeric: true, Title: "rows the line was computed from"},
@@ -350,8 +352,11 @@ func lineSections(s *pipeline.Study, results []pipeline.Result) []section {
 			t.Collapsed = true
 			t.Summary = plural(len(t.Rows), "group") + " by " + describe(l.By)
 			if lo <= hi {
-				t.Summary += ", from " + formatMoney(lo) + " to " + formatMoney(hi)
+				t.Summary += "; from " + formatMoney(lo) + " to " + formatMoney(hi)
 			}
+		}
+		if len(l.By) == 0 {
+			t.Caption = ""
 		}
 		sec.Tables = []table{t}
 		ss = append(ss, sec)
@@ -376,7 +381,7 @@ var labels = map[string]label{
 	"severity":        {"Severity", "severity, FGT(2): mean squared relative shortfall"},
 	"watts":           {"Watts", "watts: Watts index"},
 	"sen":             {"Sen", "sen: Sen index"},
-	"rmpg":            {"Relative median gap", "rmpg: (line − median income of the poor) / line"},
+	"rmpg":            {"Rel. median gap", "rmpg: (line − median income of the poor) / line"},
 	"poor_population": {"Poor population", "poor_population: weighted number of poor units"},
 	"gap_total":       {"Total gap", "gap_total: money that lifts every poor unit to the line"},
 }
@@ -766,7 +771,7 @@ func provenance(m *pipeline.Manifest, p *paths) ([]field, table, table) {
 	in := table{ID: "inputs", Caption: "Inputs", Empty: "No input file recorded.",
 		Header: []column{{Text: "File"}, {Text: "Rows", Numeric: true}, {Text: "Row groups", Numeric: true}, {Text: "SHA-256"}}}
 	for _, r := range m.Inputs {
-		in.Rows = append(in.Rows, []cell{{Text: p.text(r.Path)}, countCell(float64(r.Rows)), countCell(float64(r.RowGroups)), {Text: r.SHA256}})
+		in.Rows = append(in.Rows, []cell{{Text: p.text(r.Path), Mono: true}, countCell(float64(r.Rows)), countCell(float64(r.RowGroups)), {Text: r.SHA256, Mono: true}})
 	}
 	if len(in.Rows) > collapseRows {
 		in.Collapsed = true
@@ -781,7 +786,7 @@ func provenance(m *pipeline.Manifest, p *paths) ([]field, table, table) {
 		for i, e := range r.Examples {
 			ex[i] = p.text(e)
 		}
-		sc.Rows = append(sc.Rows, []cell{{Text: r.Rule}, {Text: r.Column}, {Text: r.Action}, countCell(float64(r.Rows)), {Text: strings.Join(ex, "; "), Wrap: true}})
+		sc.Rows = append(sc.Rows, []cell{{Text: r.Rule}, {Text: r.Column, Mono: true}, {Text: r.Action}, countCell(float64(r.Rows)), {Text: strings.Join(ex, "; "), Wrap: true, Mono: true}})
 	}
 	return out, in, sc
 }
