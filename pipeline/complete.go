@@ -31,7 +31,7 @@ func (s *Study) Complete() error {
 		s.Lines = studyDefaultLines()
 	}
 	if len(s.Indicators) == 0 {
-		s.Indicators = DefaultIndicators()
+		s.Indicators = s.defaultIndicators()
 	}
 	if len(s.Formats) == 0 {
 		s.Formats = slices.Clone(studyFormats)
@@ -70,7 +70,9 @@ func (s *Study) Complete() error {
 	}
 	for _, ind := range s.Indicators {
 		if !KnownIndicator(ind) {
-			errs = append(errs, fmt.Errorf("unknown indicator %q (known: %s)", ind, studyOr(studyIndicatorNames)))
+			errs = append(errs, fmt.Errorf("unknown indicator %q (known: %s)", ind, studyOr(knownIndicatorList())))
+		} else if msg := s.indicatorProblem(ind); msg != "" {
+			errs = append(errs, errors.New(msg))
 		}
 	}
 	return errors.Join(errs...)

@@ -25,6 +25,9 @@ type grouping struct {
 
 func (g *grouping) size() int { return len(g.keys) }
 
+// has reports whether col is one of the grouping's columns.
+func (g *grouping) has(col string) bool { return slices.Contains(g.cols, col) }
+
 // domain returns the column/value pairs of group k.
 func (g *grouping) domain(k int) []DomainValue {
 	if len(g.cols) == 0 {

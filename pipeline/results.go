@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -30,6 +31,8 @@ type Result struct {
 	ExcludedN          int
 	ExcludedPopulation float64
 	Note               string
+	// Ratio names the groups of a ratio row, COL=A/B; empty on other rows.
+	Ratio string
 }
 
 // DomainValue is one column of a domain and its value, as a string.
@@ -64,7 +67,12 @@ func EncodeJSON(results []Result) []byte {
 			b.WriteByte(':')
 			writeJSONString(&b, d.Value)
 		}
-		b.WriteString("},\"estimate\":")
+		b.WriteString("}")
+		if r.Ratio != "" {
+			b.WriteString(",\"ratio\":")
+			writeJSONString(&b, r.Ratio)
+		}
+		b.WriteString(",\"estimate\":")
 		b.WriteString(jsonNumber(r.Estimate))
 		b.WriteString(",\"n\":")
 		b.WriteString(strconv.Itoa(r.N))
@@ -92,6 +100,10 @@ func EncodeJSON(results []Result) []byte {
 func EncodeCSV(results []Result) []byte {
 	cols := domainColumns(results)
 	header := append([]string{"indicator", "line"}, cols...)
+	withRatio := slices.ContainsFunc(results, func(r Result) bool { return r.Ratio != "" })
+	if withRatio {
+		header = append(header, "ratio")
+	}
 	header = append(header, "estimate", "n", "population", "excluded_n", "excluded_population", "note")
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
@@ -107,6 +119,9 @@ func EncodeCSV(results []Result) []byte {
 				}
 			}
 			rec = append(rec, v)
+		}
+		if withRatio {
+			rec = append(rec, r.Ratio)
 		}
 		est := ""
 		if !math.IsNaN(r.Estimate) {

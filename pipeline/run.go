@@ -131,6 +131,12 @@ func categoricalColumns(s *Study) []string {
 	for _, d := range s.Domains {
 		cols = append(cols, d...)
 	}
+	if s.Region != "" {
+		cols = append(cols, s.Region)
+	}
+	for _, r := range s.Ratios {
+		cols = append(cols, r.Column)
+	}
 	return cols
 }
 

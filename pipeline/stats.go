@@ -113,7 +113,15 @@ func makePlan(ctx context.Context, s *Study, u *units, want wants) (*plan, error
 	}
 	p := &plan{groupings: map[string]*grouping{}, stats: map[string]*groupStats{}}
 	var colSets [][]string
-	p.finestCols = finestColumns(breakdowns)
+	extra := [][]string{}
+	if s.Region != "" {
+		extra = append(extra, []string{s.Region})
+		reqs = append(reqs, statsRequest{cols: []string{s.Region}})
+	}
+	for _, r := range s.Ratios {
+		extra = append(extra, []string{r.Column})
+	}
+	p.finestCols = finestColumns(append(slices.Clone(breakdowns), extra...))
 	reqs = append(reqs, statsRequest{cols: p.finestCols})
 	for _, r := range reqs {
 		if _, ok := p.groupings[colsKey(r.cols)]; !ok {
@@ -187,6 +195,9 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 	cells := make([][]lineSums, len(s.Lines))
 	finest := p.groupings[colsKey(p.finestCols)]
 	rep := representatives(finest)
+	nd := inequalityNeeds(s)
+	var cd *cellData
+	var order []int32
 	var tasks []func() error
 	for i, l := range s.Lines {
 		tasks = append(tasks, func() (err error) {
@@ -204,25 +215,48 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 			return nil
 		})
 	}
+	tasks = append(tasks, func() error {
+		cd = newCellData(u, finest, nd)
+		return nil
+	})
+	if nd.sorted {
+		tasks = append(tasks, func() error {
+			order = sortedOrder(u)
+			return nil
+		})
+	}
 	if err := runTasks(ctx, tasks); err != nil {
 		return nil, nil, err
 	}
 
-	parts := make([][]Result, len(breakdowns)*(1+len(lines)))
+	const extra = 3 // inequality, region and ratio rows of a breakdown
+	per := 1 + len(lines) + extra
+	parts := make([][]Result, len(breakdowns)*per)
 	tasks = tasks[:0]
 	for b, cols := range breakdowns {
 		g := p.groupings[colsKey(cols)]
 		st := p.stats[statsRequest{cols: cols}.key()]
 		tasks = append(tasks, func() error {
-			parts[b*(1+len(lines))] = baseRows(g, st, s.Indicators)
+			parts[b*per] = baseRows(g, st, s.Indicators)
 			return nil
 		})
 		for l, lv := range lines {
 			tasks = append(tasks, func() error {
-				parts[b*(1+len(lines))+1+l] = povertyRows(u, g, lv, cells[l], poor[l], want, s.Indicators)
+				parts[b*per+1+l] = povertyRows(u, g, lv, cells[l], poor[l], want, s.Indicators)
 				return nil
 			})
 		}
+		tasks = append(tasks, func() error {
+			parts[b*per+1+len(lines)] = inequalityRows(u, g, st, cd, order, nd)
+			if s.Region != "" {
+				rg := p.groupings[colsKey([]string{s.Region})]
+				parts[b*per+2+len(lines)] = regionRows(s, g, rg, st, cd, nd, want)
+			}
+			if want["ratio"] {
+				parts[b*per+3+len(lines)] = ratioRows(s, u, g, st, cd)
+			}
+			return nil
+		})
 	}
 	if err := runTasks(ctx, tasks); err != nil {
 		return nil, nil, err

@@ -70,6 +70,11 @@ type Study struct {
 	Seed        uint64
 	Nonpositive string // "exclude" | "error"
 
+	// Region is the column whose groups the regional disparity indicators
+	// compare ("" for none); Ratios are the group ratios asked for.
+	Region string
+	Ratios []Ratio
+
 	// keyLines holds the file line of the keys that name columns
 	// ("columns.income", "domains[1]"), for CheckColumns.
 	keyLines map[string]int
@@ -82,17 +87,49 @@ var studyIndicatorNames = []string{
 }
 
 // KnownIndicator reports whether name is an indicator a study may ask for:
-// population, n, mean, median, line, headcount, gap, severity, watts, sen,
-// rmpg, poor_population or gap_total.
+// the foundation indicators population, n, mean, median, line, headcount,
+// gap, severity, watts, sen, rmpg, poor_population and gap_total; the
+// inequality indicators gini, theil_t, theil_l, ge_<alpha>,
+// atkinson_<epsilon>, qsr, palma, share_q1..share_q5 and
+// share_d1..share_d10; the regional ones region_mean, cv, williamson,
+// max_min_ratio, theil_t_between, theil_t_within, theil_t_between_share,
+// theil_l_between, theil_l_within and theil_l_between_share; and ratio.
 func KnownIndicator(name string) bool {
-	return slices.Contains(studyIndicatorNames, name)
+	_, ok := parseIndicator(name)
+	return ok
 }
 
 // DefaultIndicators returns the indicators a study computes when it names
-// none: every known indicator, in the order KnownIndicator lists them.
-// The slice is new on each call.
+// none and sets no region or ratio: the foundation indicators, then gini,
+// theil_t, theil_l, qsr and palma. The slice is new on each call.
 func DefaultIndicators() []string {
-	return slices.Clone(studyIndicatorNames)
+	return append(slices.Clone(studyIndicatorNames), inequalityIndicators...)
+}
+
+// defaultIndicators adds to DefaultIndicators the regional indicators when
+// the study sets a region column, and ratio when it sets ratios.
+func (s *Study) defaultIndicators() []string {
+	out := DefaultIndicators()
+	if s.Region != "" {
+		out = append(out, regionIndicators...)
+	}
+	if len(s.Ratios) > 0 {
+		out = append(out, "ratio")
+	}
+	return out
+}
+
+// indicatorProblem says why a known indicator cannot be computed by this
+// study, or "".
+func (s *Study) indicatorProblem(name string) string {
+	ind, _ := parseIndicator(name)
+	switch {
+	case ind.family == familyRegion && s.Region == "":
+		return fmt.Sprintf("indicator %q needs a region column (region: COL, or --region)", name)
+	case ind.family == familyRatio && len(s.Ratios) == 0:
+		return fmt.Sprintf("indicator %q needs ratios (ratios: [COL=A/B], or --ratio)", name)
+	}
+	return ""
 }
 
 // LoadStudy reads the study file at path and parses it with ParseStudy.
@@ -499,7 +536,7 @@ func (p *studyParser) isFlow(n ast.Node) bool {
 
 var studyTopKeys = []string{
 	"name", "inputs", "columns", "unit", "rows", "equivalence", "lines",
-	"domains", "indicators", "outputs", "seed", "options",
+	"domains", "indicators", "outputs", "seed", "options", "region", "ratios",
 }
 
 // study fills s from the top-level mapping.
@@ -519,6 +556,8 @@ func (p *studyParser) study(s *Study, body ast.Node) {
 	p.unit(s, f)
 	p.lines(s, f["lines"])
 	p.domains(s, f["domains"])
+	p.region(s, f["region"])
+	p.ratios(s, f["ratios"])
 	p.indicators(s, f["indicators"])
 	p.outputs(s, f["outputs"])
 	p.seed(s, f["seed"])
@@ -800,21 +839,69 @@ func (p *studyParser) domain(n ast.Node, key string) ([]string, bool) {
 	return cols, ok
 }
 
-// indicators reads the indicator names; absent or null gives all of them.
+// indicators reads the indicator names; absent or null gives the default
+// set (see DefaultIndicators), with the regional indicators when a region
+// column is set and ratio when ratios are.
 func (p *studyParser) indicators(s *Study, e *ast.MappingValueNode) {
 	if p.isNull(e) {
-		s.Indicators = DefaultIndicators()
+		s.Indicators = s.defaultIndicators()
 		return
 	}
 	if seq, ok := p.resolve(e.Value).(*ast.SequenceNode); ok && len(seq.Values) == 0 {
-		p.fail(e.Key, "indicators", "empty; want some of %s, or no indicators key for all", strings.Join(studyIndicatorNames, ", "))
+		p.fail(e.Key, "indicators", "empty; want some of %s, or no indicators key for the defaults", strings.Join(knownIndicatorList(), ", "))
 	}
-	s.Indicators = p.choices(e.Value, "indicators", "indicator", studyIndicatorNames)
+	s.Indicators = p.choicesFunc(e.Value, "indicators", "indicator", knownIndicatorList(), KnownIndicator)
+	for _, name := range s.Indicators {
+		if msg := s.indicatorProblem(name); msg != "" {
+			p.fail(e.Key, "indicators", "%s", msg)
+		}
+	}
+}
+
+// region reads the column whose groups the regional disparity measures
+// compare.
+func (p *studyParser) region(s *Study, e *ast.MappingValueNode) {
+	if p.isNull(e) {
+		return
+	}
+	if col, ok := p.name(e.Value, "region", "column name"); ok {
+		s.Region = col
+		s.keyLines["region"] = studyLine(e.Value)
+	}
+}
+
+// ratios reads the group ratios, each COL=A/B.
+func (p *studyParser) ratios(s *Study, e *ast.MappingValueNode) {
+	if p.isNull(e) {
+		return
+	}
+	items, _ := p.items(e.Value, "ratios", "a list of COL=A/B")
+	for i, it := range items {
+		key := p.itemKey(e.Value, "ratios", i)
+		text, ok := p.text(it, key)
+		if !ok {
+			continue
+		}
+		r, err := ParseRatio(text)
+		if err != nil {
+			p.fail(it, key, "%v", err)
+			continue
+		}
+		r.Pos = fmt.Sprintf("%s:%d", s.Path, studyLine(it))
+		s.keyLines[key] = studyLine(it)
+		s.Ratios = append(s.Ratios, r)
+	}
 }
 
 // choices reads a list of names (what they are: noun), each one of known,
 // without repeats.
 func (p *studyParser) choices(list ast.Node, key, noun string, known []string) []string {
+	return p.choicesFunc(list, key, noun, known, func(name string) bool { return slices.Contains(known, name) })
+}
+
+// choicesFunc is choices where accept decides which names are known; known
+// lists them for messages.
+func (p *studyParser) choicesFunc(list ast.Node, key, noun string, known []string, accept func(string) bool) []string {
 	out := []string{}
 	items, _ := p.items(list, key, "a list of "+noun+"s")
 	for i, it := range items {
@@ -822,7 +909,7 @@ func (p *studyParser) choices(list ast.Node, key, noun string, known []string) [
 		name, ok := p.text(it, ikey)
 		switch {
 		case !ok:
-		case !slices.Contains(known, name):
+		case !accept(name):
 			p.fail(it, ikey, "unknown %s %q%s; want one of %s", noun, name, specHint(name, known), strings.Join(known, ", "))
 		case slices.Contains(out, name):
 			p.fail(it, ikey, "%q is listed twice", name)
@@ -932,6 +1019,13 @@ func (s *Study) studyColumnRefs() []studyColumnRef {
 		for _, c := range d {
 			refs = append(refs, studyColumnRef{s.Path, s.keyLines[key], key, c})
 		}
+	}
+	if s.Region != "" {
+		refs = append(refs, studyColumnRef{s.Path, s.keyLines["region"], "region", s.Region})
+	}
+	for i, r := range s.Ratios {
+		key := fmt.Sprintf("ratios[%d]", i)
+		refs = append(refs, studyColumnRef{s.Path, s.keyLines[key], key, r.Column})
 	}
 	return refs
 }

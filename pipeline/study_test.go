@@ -124,7 +124,7 @@ func TestLoadStudyMissingFile(t *testing.T) {
 // TestLoadStudyErrors checks every problem of each invalid fixture, with
 // its line number and key.
 func TestLoadStudyErrors(t *testing.T) {
-	indicators := "population, n, mean, median, line, headcount, gap, severity, watts, sen, rmpg, poor_population, gap_total"
+	indicators := strings.Join(knownIndicatorList(), ", ")
 	nameRule := "a name starts with a letter and has only letters, digits, '_', '.' and '-'"
 	tests := []struct {
 		file string
@@ -133,14 +133,14 @@ func TestLoadStudyErrors(t *testing.T) {
 		{"unknown_key.yaml", []string{
 			`5: columns.weigth: unknown key (did you mean "weight"?)`,
 			`6: domians: unknown key (did you mean "domains"?)`,
-			`8: colour: unknown key; want one of name, inputs, columns, unit, rows, equivalence, lines, domains, indicators, outputs, seed, options`,
+			`8: colour: unknown key; want one of name, inputs, columns, unit, rows, equivalence, lines, domains, indicators, outputs, seed, options, region, ratios`,
 			`10: outputs.format: unknown key (did you mean "formats"?)`,
 		}},
 		{"bad_values.yaml", []string{
 			`7: unit: unknown value "housholds"; want persons or households (did you mean "households"?)`,
 			`8: rows: unknown value "people"; want households or persons`,
 			`9: equivalence: oecd needs columns.children, the numbers of adults and children in the household`,
-			`10: indicators[1]: unknown indicator "gini"; want one of ` + indicators,
+			`10: indicators[1]: unknown indicator "gimi" (did you mean "gini"?); want one of ` + indicators,
 			`10: indicators[2]: "headcount" is listed twice`,
 			`10: indicators[3]: unknown indicator "povgap"; want one of ` + indicators,
 			`12: outputs.formats[1]: unknown format "xlsx"; want one of csv, json`,
@@ -314,7 +314,7 @@ func TestParseStudyEmptyAndNull(t *testing.T) {
 	got := studyErrLines(t, "s.yaml", "inputs: []\ncolumns: {income: i, weight: w}\nindicators: []\n")
 	want := []string{
 		"s.yaml:1: inputs: empty; want a list of Parquet or CSV files or directories",
-		"s.yaml:3: indicators: empty; want some of " + strings.Join(DefaultIndicators(), ", ") + ", or no indicators key for all",
+		"s.yaml:3: indicators: empty; want some of " + strings.Join(knownIndicatorList(), ", ") + ", or no indicators key for the defaults",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("empty lists:\n got %q\nwant %q", got, want)
@@ -351,7 +351,7 @@ lines:
 indicators: [*inc]
 `
 	got := studyErrLines(t, "s.yaml", text)
-	want := []string{`s.yaml:11: indicators[0]: unknown indicator "income"; want one of ` + strings.Join(DefaultIndicators(), ", ")}
+	want := []string{`s.yaml:11: indicators[0]: unknown indicator "income"; want one of ` + strings.Join(knownIndicatorList(), ", ")}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("alias resolved wrongly:\n got %q\nwant %q", got, want)
 	}
@@ -417,8 +417,8 @@ func TestParseStudyDomains(t *testing.T) {
 
 func TestParseStudyMisc(t *testing.T) {
 	tests := []struct{ text, want string }{
-		{"- a\n- b\n", "s.yaml:1: expected a mapping with keys name, inputs, columns, unit, rows, equivalence, lines, domains, indicators, outputs, seed, options, got a list"},
-		{"just text\n", "s.yaml:1: expected a mapping with keys name, inputs, columns, unit, rows, equivalence, lines, domains, indicators, outputs, seed, options, got a string"},
+		{"- a\n- b\n", "s.yaml:1: expected a mapping with keys name, inputs, columns, unit, rows, equivalence, lines, domains, indicators, outputs, seed, options, region, ratios, got a list"},
+		{"just text\n", "s.yaml:1: expected a mapping with keys name, inputs, columns, unit, rows, equivalence, lines, domains, indicators, outputs, seed, options, region, ratios, got a string"},
 		{"inputs: [d]\ninputs: [e]\ncolumns: {income: i, weight: w}\n", `s.yaml:2: invalid YAML: mapping key "inputs" already defined at [1:1]`},
 		{"inputs: [d]\ncolumns: {income: i, weight: ''}\n", "s.yaml:2: columns.weight: empty column name"},
 		{"inputs: [d]\ncolumns: {income: i, weight: w}\nindicators: {headcount: true}\n", "s.yaml:3: indicators: expected a list of indicators, got a mapping"},
@@ -503,18 +503,20 @@ func TestCheckColumnsStudyByHand(t *testing.T) {
 }
 
 func TestKnownIndicator(t *testing.T) {
-	for _, name := range []string{"population", "n", "mean", "median", "line", "headcount", "gap", "severity", "watts", "sen", "rmpg", "poor_population", "gap_total"} {
+	for _, name := range []string{"population", "n", "mean", "median", "line", "headcount", "gap", "severity", "watts", "sen", "rmpg", "poor_population", "gap_total",
+		"gini", "theil_t", "theil_l", "ge_2", "ge_-1", "ge_0.5", "atkinson_0.5", "atkinson_1", "atkinson_2", "qsr", "palma",
+		"share_q1", "share_q5", "share_d10", "cv", "williamson", "max_min_ratio", "region_mean", "theil_l_between_share", "ratio"} {
 		if !KnownIndicator(name) {
 			t.Errorf("KnownIndicator(%q) = false", name)
 		}
 	}
-	for _, name := range []string{"", "gini", "Headcount", "fgt0"} {
+	for _, name := range []string{"", "Headcount", "fgt0", "ge_", "ge_x", "ge_inf", "atkinson_-1", "share_q0", "share_q6", "share_d11", "share_q01"} {
 		if KnownIndicator(name) {
 			t.Errorf("KnownIndicator(%q) = true", name)
 		}
 	}
 	d := DefaultIndicators()
-	if len(d) != 13 || d[0] != "population" || d[12] != "gap_total" {
+	if len(d) != 18 || d[0] != "population" || d[12] != "gap_total" || d[13] != "gini" {
 		t.Errorf("DefaultIndicators() = %q", d)
 	}
 	d[0] = "changed"

@@ -69,34 +69,18 @@ type poorUnits struct {
 }
 
 func sortedPoor(u *units, lv *lineValues) *poorUnits {
-	type unit struct {
-		r   float64
-		idx int32
-	}
-	n := 0
+	var idx []int32
+	var r []float64
 	for i, x := range u.x {
 		if z := lv.z[i]; x < z && z > 0 {
-			n++
+			idx = append(idx, int32(i))
+			r = append(r, x/z)
 		}
 	}
-	ps := make([]unit, 0, n)
-	for i, x := range u.x {
-		if z := lv.z[i]; x < z && z > 0 {
-			ps = append(ps, unit{x / z, int32(i)})
-		}
-	}
-	slices.SortFunc(ps, func(a, b unit) int {
-		switch {
-		case a.r < b.r:
-			return -1
-		case a.r > b.r:
-			return 1
-		}
-		return int(a.idx - b.idx)
-	})
-	p := &poorUnits{idx: make([]int32, len(ps)), r: make([]float64, len(ps))}
-	for k, v := range ps {
-		p.idx[k], p.r[k] = v.idx, v.r
+	order := radixOrder(r)
+	p := &poorUnits{idx: make([]int32, len(idx)), r: make([]float64, len(idx))}
+	for k, o := range order {
+		p.idx[k], p.r[k] = idx[o], r[o]
 	}
 	return p
 }

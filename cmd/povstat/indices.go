@@ -21,7 +21,9 @@ year=2020/ become columns). SPEC is abs:VALUE | median:FRACTION | mean:FRACTION,
 optionally followed by @COL[,COL] (a line per group of these columns) and
 ?COL=VALUE[&COL=VALUE] (the reference statistic over that subpopulation only).
 The default line is median60=median:0.6. Each --by is one breakdown (COL,COL is
-their cross-classification); the whole population is always included.`
+their cross-classification); the whole population is always included.
+--region adds the disparity across its groups within every domain; --ratio
+urban=true/false the ratio of the mean incomes of two groups.`
 
 // studyFlags are the flags shared by commands that describe a study on the
 // command line.
@@ -30,7 +32,8 @@ type studyFlags struct {
 	income, weight, size, unit   string
 	rows, equivalence            string
 	adults, children, indicators string
-	nonpositive                  string
+	nonpositive, region          string
+	ratios                       listFlag
 }
 
 func cmdIndices(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -49,6 +52,8 @@ func cmdIndices(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.Var(&f.lines, "line", "poverty line `NAME=SPEC` (repeatable)")
 	fs.StringVar(&f.indicators, "indicators", "", "comma-separated `LIST` of indicators (default: all)")
 	fs.StringVar(&f.nonpositive, "nonpositive", "exclude", "incomes <= 0 in watts: exclude (and count) or error")
+	fs.StringVar(&f.region, "region", "", "region `COL`umn for the regional disparity indicators (cv, williamson, theil_*_between, ...)")
+	fs.Var(&f.ratios, "ratio", "ratio of group means `COL=A/B`, e.g. urban=true/false (repeatable)")
 	format := fs.String("format", "json", "output format: json, csv or table")
 	if err := parseOptions(fs, args); err != nil {
 		return err
@@ -96,6 +101,15 @@ func (f *studyFlags) study() (*pipeline.Study, error) {
 		line.Pos = "--line " + l
 		lines = append(lines, line)
 	}
+	var ratios []pipeline.Ratio
+	for _, r := range f.ratios {
+		ratio, err := pipeline.ParseRatio(r)
+		if err != nil {
+			return nil, usageError{err.Error()}
+		}
+		ratio.Pos = "--ratio " + r
+		ratios = append(ratios, ratio)
+	}
 	var domains [][]string
 	for _, b := range f.by {
 		domains = append(domains, splitList(b))
@@ -115,6 +129,8 @@ func (f *studyFlags) study() (*pipeline.Study, error) {
 		Domains:     domains,
 		Indicators:  splitList(f.indicators),
 		Nonpositive: f.nonpositive,
+		Region:      f.region,
+		Ratios:      ratios,
 		Seed:        1,
 	}
 	if err := s.Complete(); err != nil {
@@ -146,8 +162,16 @@ func writeTable(w io.Writer, results []pipeline.Result) error {
 		if !math.IsNaN(r.Estimate) {
 			est = strconv.FormatFloat(r.Estimate, 'g', 6, 64)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t\n", r.Indicator, r.Line, strings.Join(dom, ","),
-			est, r.N, strconv.FormatFloat(r.Population, 'f', 0, 64), r.Note)
+		note := r.Note
+		if r.ExcludedN > 0 {
+			note = strings.TrimSpace(fmt.Sprintf("%d rows left out %s", r.ExcludedN, note))
+		}
+		line := r.Line
+		if r.Ratio != "" {
+			line = r.Ratio
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t\n", r.Indicator, line, strings.Join(dom, ","),
+			est, r.N, strconv.FormatFloat(r.Population, 'f', 0, 64), note)
 	}
 	return tw.Flush()
 }

@@ -30,6 +30,7 @@ type jsonRow struct {
 	ExcludedN  int               `json:"excluded_n"`
 	ExcludedW  float64           `json:"excluded_population"`
 	Note       string            `json:"note"`
+	Ratio      string            `json:"ratio"`
 }
 
 func decodeResults(t *testing.T, s string) []jsonRow {
@@ -98,6 +99,37 @@ func TestIndicesEUSILC(t *testing.T) {
 				t.Errorf("%d regions, want 9", len(regions))
 			}
 		})
+	}
+}
+
+// TestInequalityEUSILC checks gini and qsr against R laeken, and that the
+// regional Theil decomposition adds up, on the EU-SILC sample.
+func TestInequalityEUSILC(t *testing.T) {
+	path := sharedData(t, "eusilc.parquet")
+	code, out, errs := povstat(t, "indices", "--input", path, "--income", "eqIncome", "--weight", "rb050",
+		"--region", "db040", "--indicators", "gini,qsr,theil_t,theil_t_between,theil_t_within,williamson,cv")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	got := map[string]jsonRow{}
+	for _, r := range decodeResults(t, out) {
+		got[r.Indicator] = r
+	}
+	for ind, want := range map[string]float64{"gini": 0.264896192113229, "qsr": 3.97000432603667} {
+		if e := got[ind].Estimate; e == nil || math.Abs(*e-want) > 1e-9*want {
+			t.Errorf("%s = %v, laeken %v", ind, e, want)
+		}
+	}
+	b, w, total := *got["theil_t_between"].Estimate, *got["theil_t_within"].Estimate, *got["theil_t"].Estimate
+	if math.Abs(b+w-total) > 1e-12 {
+		t.Errorf("theil_t between %v + within %v != %v", b, w, total)
+	}
+	// Three incomes are exactly 0: Theil leaves them out and says so.
+	if got["theil_t"].ExcludedN != 3 {
+		t.Errorf("theil_t excluded_n = %d, want 3", got["theil_t"].ExcludedN)
+	}
+	if wi := got["williamson"].Estimate; wi == nil || !(*wi > 0 && *wi < 1) {
+		t.Errorf("williamson = %v", wi)
 	}
 }
 
