@@ -61,6 +61,9 @@ func (s *Study) Complete() error {
 	if msg := studyEquivalenceProblem(s); msg != "" {
 		errs = append(errs, errors.New(msg))
 	}
+	if msg := s.timeProblem(); msg != "" {
+		errs = append(errs, errors.New(msg))
+	}
 	seen := map[string]bool{}
 	for _, l := range s.Lines {
 		if seen[l.Name] {

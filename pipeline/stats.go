@@ -271,6 +271,9 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 	for _, part := range parts {
 		results = append(results, part...)
 	}
+	if s.Time != "" {
+		results = append(results, changeRows(results, s.Time)...)
+	}
 	warnings, err := nonPositiveWarnings(s, want, u)
 	return results, warnings, err
 }

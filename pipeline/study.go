@@ -47,6 +47,9 @@ import (
 //	seed: 20201231            # default 1
 //	options:
 //	  nonpositive: exclude    # exclude (default) | error
+//	region: province          # regional disparity across provinces in every domain
+//	ratios: [urban=true/false]  # ratio of the mean incomes of two groups
+//	time: year                # changes since the previous year of every result by year
 //
 // ParseStudy fills every field, applying the defaults shown.
 type Study struct {
@@ -74,6 +77,11 @@ type Study struct {
 	// compare ("" for none); Ratios are the group ratios asked for.
 	Region string
 	Ratios []Ratio
+
+	// Time is the period column (e.g. year): every result in a domain with
+	// it also gets a "<indicator>_change" row, the change since the
+	// previous period. "" for none.
+	Time string
 
 	// keyLines holds the file line of the keys that name columns
 	// ("columns.income", "domains[1]"), for CheckColumns.
@@ -536,7 +544,7 @@ func (p *studyParser) isFlow(n ast.Node) bool {
 
 var studyTopKeys = []string{
 	"name", "inputs", "columns", "unit", "rows", "equivalence", "lines",
-	"domains", "indicators", "outputs", "seed", "options", "region", "ratios",
+	"domains", "indicators", "outputs", "seed", "options", "region", "ratios", "time",
 }
 
 // study fills s from the top-level mapping.
@@ -558,6 +566,7 @@ func (p *studyParser) study(s *Study, body ast.Node) {
 	p.domains(s, f["domains"])
 	p.region(s, f["region"])
 	p.ratios(s, f["ratios"])
+	p.time(s, f["time"])
 	p.indicators(s, f["indicators"])
 	p.outputs(s, f["outputs"])
 	p.seed(s, f["seed"])
@@ -868,6 +877,35 @@ func (p *studyParser) region(s *Study, e *ast.MappingValueNode) {
 		s.Region = col
 		s.keyLines["region"] = studyLine(e.Value)
 	}
+}
+
+// time reads the period column whose changes are reported; it must be a
+// column of some domain.
+func (p *studyParser) time(s *Study, e *ast.MappingValueNode) {
+	if p.isNull(e) {
+		return
+	}
+	col, ok := p.name(e.Value, "time", "column name")
+	if !ok {
+		return
+	}
+	s.Time = col
+	if msg := s.timeProblem(); msg != "" {
+		p.fail(e.Value, "time", "%s", msg)
+	}
+}
+
+// timeProblem says why the time column cannot give changes, or "".
+func (s *Study) timeProblem() string {
+	if s.Time == "" {
+		return ""
+	}
+	for _, d := range s.Domains {
+		if slices.Contains(d, s.Time) {
+			return ""
+		}
+	}
+	return fmt.Sprintf("time column %q is in no domain: add a domain with it, e.g. [%s]", s.Time, s.Time)
 }
 
 // ratios reads the group ratios, each COL=A/B.

@@ -133,7 +133,7 @@ func TestLoadStudyErrors(t *testing.T) {
 		{"unknown_key.yaml", []string{
 			`5: columns.weigth: unknown key (did you mean "weight"?)`,
 			`6: domians: unknown key (did you mean "domains"?)`,
-			`8: colour: unknown key; want one of name, inputs, columns, unit, rows, equivalence, lines, domains, indicators, outputs, seed, options, region, ratios`,
+			`8: colour: unknown key; want one of ` + strings.Join(studyTopKeys, ", "),
 			`10: outputs.format: unknown key (did you mean "formats"?)`,
 		}},
 		{"bad_values.yaml", []string{
@@ -417,8 +417,8 @@ func TestParseStudyDomains(t *testing.T) {
 
 func TestParseStudyMisc(t *testing.T) {
 	tests := []struct{ text, want string }{
-		{"- a\n- b\n", "s.yaml:1: expected a mapping with keys name, inputs, columns, unit, rows, equivalence, lines, domains, indicators, outputs, seed, options, region, ratios, got a list"},
-		{"just text\n", "s.yaml:1: expected a mapping with keys name, inputs, columns, unit, rows, equivalence, lines, domains, indicators, outputs, seed, options, region, ratios, got a string"},
+		{"- a\n- b\n", "s.yaml:1: expected a mapping with keys " + strings.Join(studyTopKeys, ", ") + ", got a list"},
+		{"just text\n", "s.yaml:1: expected a mapping with keys " + strings.Join(studyTopKeys, ", ") + ", got a string"},
 		{"inputs: [d]\ninputs: [e]\ncolumns: {income: i, weight: w}\n", `s.yaml:2: invalid YAML: mapping key "inputs" already defined at [1:1]`},
 		{"inputs: [d]\ncolumns: {income: i, weight: ''}\n", "s.yaml:2: columns.weight: empty column name"},
 		{"inputs: [d]\ncolumns: {income: i, weight: w}\nindicators: {headcount: true}\n", "s.yaml:3: indicators: expected a list of indicators, got a mapping"},

@@ -32,7 +32,7 @@ type studyFlags struct {
 	income, weight, size, unit   string
 	rows, equivalence            string
 	adults, children, indicators string
-	nonpositive, region          string
+	nonpositive, region, time    string
 	ratios                       listFlag
 }
 
@@ -53,6 +53,7 @@ func cmdIndices(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&f.indicators, "indicators", "", "comma-separated `LIST` of indicators (default: all)")
 	fs.StringVar(&f.nonpositive, "nonpositive", "exclude", "incomes <= 0 in watts: exclude (and count) or error")
 	fs.StringVar(&f.region, "region", "", "region `COL`umn for the regional disparity indicators (cv, williamson, theil_*_between, ...)")
+	fs.StringVar(&f.time, "time", "", "period `COL`umn, e.g. year: adds <indicator>_change rows, the change since the previous period (needs a --by with it)")
 	fs.Var(&f.ratios, "ratio", "ratio of group means `COL=A/B`, e.g. urban=true/false (repeatable)")
 	format := fs.String("format", "json", "output format: json, csv or table")
 	if err := parseOptions(fs, args); err != nil {
@@ -130,6 +131,7 @@ func (f *studyFlags) study() (*pipeline.Study, error) {
 		Indicators:  splitList(f.indicators),
 		Nonpositive: f.nonpositive,
 		Region:      f.region,
+		Time:        f.time,
 		Ratios:      ratios,
 		Seed:        1,
 	}

@@ -172,6 +172,25 @@ func TestDemoIsReproducible(t *testing.T) {
 	if len(rows) == 0 {
 		t.Fatal("no results")
 	}
+	// time: year gives the change since the previous year.
+	byYear := map[string]float64{}
+	change := math.NaN()
+	for _, r := range rows {
+		if r.Line == nil || *r.Line != "median60" || len(r.Domain) != 1 || r.Estimate == nil {
+			continue
+		}
+		switch r.Indicator {
+		case "headcount":
+			byYear[r.Domain["year"]] = *r.Estimate
+		case "headcount_change":
+			if r.Domain["year"] == "2021" {
+				change = *r.Estimate
+			}
+		}
+	}
+	if want := byYear["2021"] - byYear["2020"]; math.Abs(change-want) > 1e-15 {
+		t.Errorf("headcount_change 2021 = %v, want %v", change, want)
+	}
 	var manifest struct {
 		Inputs []struct{ SHA256 string } `json:"inputs"`
 		Seed   uint64                    `json:"seed"`
