@@ -24,7 +24,8 @@ Generates (once) a registry of N synthetic households, then times in this one
 process: the bare decode of the columns the job reads (income, weight, hh_size,
 province, urban); and
 'povstat indices' (persons, 3 lines, by the 31 provinces; FGT0-2 only, then all
-indicators), JSON written and discarded. Reports the best of R runs of each and
+indicators; inequality measures; regional disparity), JSON written and
+discarded. Reports the best of R runs of each and
 its ratio to the decode.`
 
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -73,6 +74,11 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}{
 		{"povstat indices: 3 lines, FGT0-2, by province", append(common, "--indicators", "line,headcount,gap,severity")},
 		{"povstat indices: all indicators, 3 lines, by province", common},
+		{"povstat indices: gini, theil_t/l, qsr, palma, deciles, by province", append(common,
+			"--indicators", "gini,theil_t,theil_l,qsr,palma,share_d1,share_d10")},
+		{"povstat indices: regional disparity across provinces, by urban", []string{"indices", "--input", dir,
+			"--income", "income", "--weight", "weight", "--size", "hh_size", "--by", "urban", "--region", "province",
+			"--ratio", "urban=true/false", "--format", "json"}},
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "households\t%d\t\nGOMAXPROCS\t%d\t\n", *households, runtime.GOMAXPROCS(0))
