@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/povstat/povstat/datasets"
-	"github.com/povstat/povstat/indices"
 )
 
 // Version is the povstat version written into every manifest.
@@ -320,22 +319,39 @@ func compactFactor(c *datasets.Column, keep []bool, n int) *factor {
 	return f
 }
 
-// nonPositiveWarnings reports the units left out of Watts for an income
-// <= 0, or fails when the study asks for an error.
-func nonPositiveWarnings(s *Study, want wants, u *units) ([]string, error) {
-	if !want["watts"] || len(s.Lines) == 0 {
-		return nil, nil
+// exclusionWarnings reports the units that measures undefined for some
+// incomes (Watts, Theil, GE, Atkinson) left out of the whole population,
+// one warning per measure, or fails when the study asks for an error
+// (options.nonpositive: error).
+func exclusionWarnings(s *Study, results []Result) ([]string, error) {
+	var warnings []string
+	for _, r := range results {
+		if len(r.Domain) != 0 || r.ExcludedN == 0 || !leavesOutIncomes(r.Indicator) {
+			continue
+		}
+		which := "with income <= 0"
+		if ind, _ := parseIndicator(r.Indicator); strings.HasPrefix(r.Indicator, "ge_") && ind.param > 1 ||
+			strings.HasPrefix(r.Indicator, "atkinson_") && ind.param < 1 {
+			which = "with income < 0"
+		}
+		if r.Indicator == "watts" {
+			which += " (line " + r.Line + ")"
+		}
+		if s.Nonpositive == "error" {
+			return nil, fmt.Errorf("%s: %d units (weighted %.0f) %s: %w (options.nonpositive: error)",
+				r.Indicator, r.ExcludedN, r.ExcludedPopulation, which, ErrNonPositive)
+		}
+		warnings = append(warnings, fmt.Sprintf("%s: %d units (weighted %.0f) %s are left out of it, as in R convey; see excluded_n in the results",
+			r.Indicator, r.ExcludedN, r.ExcludedPopulation, which))
 	}
-	n, w := indices.NonPositive(u.x, u.w)
-	if n == 0 {
-		return nil, nil
-	}
-	if s.Nonpositive == "error" {
-		return nil, fmt.Errorf("watts: %d units (weighted %.0f) have income <= 0: %w (options.nonpositive: error)",
-			n, w, ErrNonPositive)
-	}
-	return []string{fmt.Sprintf("watts: %d units (weighted %.0f) with income <= 0 are left out of it, as in R convey; see excluded_n in the results",
-		n, w)}, nil
+	return warnings, nil
+}
+
+// leavesOutIncomes reports whether an indicator is undefined for some
+// incomes and leaves those units out.
+func leavesOutIncomes(name string) bool {
+	return name == "watts" || name == "theil_t" || name == "theil_l" ||
+		strings.HasPrefix(name, "ge_") || strings.HasPrefix(name, "atkinson_")
 }
 
 // runTasks runs the tasks on up to GOMAXPROCS goroutines and returns the

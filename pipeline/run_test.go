@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -107,8 +108,10 @@ func TestRunHandWorked(t *testing.T) {
 	if w.ExcludedN != 1 || w.ExcludedPopulation != 1 {
 		t.Errorf("watts excluded %d (%v), want 1 (1)", w.ExcludedN, w.ExcludedPopulation)
 	}
-	if len(out.Warnings) != 1 || !strings.Contains(out.Warnings[0], "watts") {
-		t.Errorf("warnings = %q, want one about watts", out.Warnings)
+	// The default indicators include watts, theil_t and theil_l, which all
+	// leave out the unit with income -1.
+	if len(out.Warnings) != 3 || !strings.HasPrefix(out.Warnings[0], "watts: 1 units") || !strings.HasPrefix(out.Warnings[1], "theil_t: 1 units") {
+		t.Errorf("warnings = %q, want one each about watts, theil_t and theil_l", out.Warnings)
 	}
 	rules := map[string]int{}
 	for _, c := range out.Manifest.Rows.Rules {
@@ -192,8 +195,16 @@ func TestRunSameBytesWhateverGOMAXPROCS(t *testing.T) {
 func TestRunNonPositiveError(t *testing.T) {
 	s := handStudy(t, "z=abs:2.5")
 	s.Nonpositive = "error"
-	if _, err := Run(context.Background(), s); err == nil || !strings.Contains(err.Error(), "watts") {
+	if _, err := Run(context.Background(), s); !errors.Is(err, ErrNonPositive) || !strings.Contains(err.Error(), "watts") {
 		t.Errorf("err = %v, want an error about watts", err)
+	}
+	s.Indicators = []string{"theil_l"}
+	if _, err := Run(context.Background(), s); !errors.Is(err, ErrNonPositive) || !strings.Contains(err.Error(), "theil_l") {
+		t.Errorf("err = %v, want an error about theil_l", err)
+	}
+	s.Indicators = []string{"ge_2", "headcount"} // GE(2) is defined at incomes <= 0 but not < 0
+	if _, err := Run(context.Background(), s); !errors.Is(err, ErrNonPositive) || !strings.Contains(err.Error(), "income < 0") {
+		t.Errorf("err = %v, want an error about ge_2 and incomes < 0", err)
 	}
 }
 

@@ -274,6 +274,6 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 	if s.Time != "" {
 		results = append(results, changeRows(results, s.Time)...)
 	}
-	warnings, err := nonPositiveWarnings(s, want, u)
+	warnings, err := exclusionWarnings(s, results)
 	return results, warnings, err
 }

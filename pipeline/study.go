@@ -46,7 +46,7 @@ import (
 //	  report: true            # default true
 //	seed: 20201231            # default 1
 //	options:
-//	  nonpositive: exclude    # exclude (default) | error
+//	  nonpositive: exclude    # incomes where watts, Theil, GE, Atkinson are undefined: exclude (default, counted) | error
 //	region: province          # regional disparity across provinces in every domain
 //	ratios: [urban=true/false]  # ratio of the mean incomes of two groups
 //	time: year                # changes since the previous year of every result by year
