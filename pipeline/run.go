@@ -7,6 +7,7 @@ import (
 	"math"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -41,40 +42,19 @@ func Run(ctx context.Context, s *Study, opts ...Option) (*Output, error) {
 	t0 := time.Now()
 	m := Manifest{Povstat: Version, GoVersion: runtime.Version(), Seed: s.Seed}
 	m.Study = StudyInfo{Name: s.Name, Path: s.Path, SHA256: s.SHA256}
-	infos, err := datasets.Inspect(s.Inputs)
-	if err != nil {
-		return nil, fmt.Errorf("inspect inputs: %w", err)
-	}
-	if err := checkColumns(s, infos); err != nil {
-		return nil, err
-	}
 	hashes := noHashes
-	if !cfg.skipHashes {
-		hashes = hashInputs(infos)
-	}
-
-	t1 := time.Now()
-	tbl, err := datasets.Read(ctx, s.Inputs, requests(s))
+	var t1 time.Time
+	d, err := load(ctx, s, loadOptions{onInspect: func(infos []datasets.FileInfo) {
+		t1 = time.Now()
+		if !cfg.skipHashes {
+			hashes = hashInputs(infos)
+		}
+	}})
 	if err != nil {
-		return nil, fmt.Errorf("read inputs: %w", err)
+		return nil, err
 	}
 	t2 := time.Now()
-	// Name files relative to the study in everything written (row examples,
-	// the manifest), so that outputs do not depend on where a study lives.
-	original := make([]string, len(tbl.Sources))
-	for i := range tbl.Sources {
-		original[i] = tbl.Sources[i].Path
-		tbl.Sources[i].Path = relativeTo(s.Dir, original[i])
-	}
-	roles := datasets.Roles{Income: s.Income, Weight: s.Weight, Size: s.sizeColumn(), Adults: s.adultsColumn(), Children: s.childrenColumn()}
-	scr, err := datasets.Screen(tbl, roles)
-	if err != nil {
-		return nil, fmt.Errorf("screen rows: %w", err)
-	}
-	u, err := buildUnits(s, tbl, scr.Keep)
-	if err != nil {
-		return nil, err
-	}
+	tbl, scr, u, original := d.tbl, d.scr, d.u, d.original
 	out := &Output{}
 	out.Results, out.Warnings, err = tabulate(ctx, s, u)
 	if err != nil {
@@ -99,6 +79,74 @@ func Run(ctx context.Context, s *Study, opts ...Option) (*Output, error) {
 	}
 	out.Manifest = m
 	return out, nil
+}
+
+// loaded is the data of a study, read and screened.
+type loaded struct {
+	tbl      *datasets.Table
+	scr      *datasets.Screening
+	u        *units
+	original []string // the input paths as read (tbl.Sources name them relative to the study)
+}
+
+// loadOptions adapt load to a job beyond Run.
+type loadOptions struct {
+	// extra are further columns to read; each must exist (checked with the
+	// study's columns, before any data is read), named by key in errors.
+	extra []extraColumn
+	// onInspect is called with the input files once their schemas are read.
+	onInspect func([]datasets.FileInfo)
+}
+
+// extraColumn is a column a job reads besides the study's own.
+type extraColumn struct {
+	key string // the flag or key that names it, for messages
+	req datasets.Request
+}
+
+// load inspects the inputs, checks that every column the study (and the
+// job) names exists before reading any data, reads the needed columns,
+// screens the rows and builds the units of analysis. Input paths in the
+// table are made relative to the study's directory.
+func load(ctx context.Context, s *Study, opts loadOptions) (*loaded, error) {
+	infos, err := datasets.Inspect(s.Inputs)
+	if err != nil {
+		return nil, fmt.Errorf("inspect inputs: %w", err)
+	}
+	if err := checkColumns(s, infos, opts.extra); err != nil {
+		return nil, err
+	}
+	if opts.onInspect != nil {
+		opts.onInspect(infos)
+	}
+	reqs := requests(s)
+	for _, e := range opts.extra {
+		if slices.ContainsFunc(reqs, func(r datasets.Request) bool { return r.Name == e.req.Name && r.Kind != e.req.Kind }) {
+			return nil, fmt.Errorf("%s: column %q is already read as another kind of column (income, weight, size, adults or children are numbers)", e.key, e.req.Name)
+		}
+		if !slices.ContainsFunc(reqs, func(r datasets.Request) bool { return r.Name == e.req.Name }) {
+			reqs = append(reqs, e.req)
+		}
+	}
+	tbl, err := datasets.Read(ctx, s.Inputs, reqs)
+	if err != nil {
+		return nil, fmt.Errorf("read inputs: %w", err)
+	}
+	// Name files relative to the study in everything written (row examples,
+	// the manifest), so that outputs do not depend on where a study lives.
+	d := &loaded{tbl: tbl, original: make([]string, len(tbl.Sources))}
+	for i := range tbl.Sources {
+		d.original[i] = tbl.Sources[i].Path
+		tbl.Sources[i].Path = relativeTo(s.Dir, d.original[i])
+	}
+	roles := datasets.Roles{Income: s.Income, Weight: s.Weight, Size: s.sizeColumn(), Adults: s.adultsColumn(), Children: s.childrenColumn()}
+	if d.scr, err = datasets.Screen(tbl, roles); err != nil {
+		return nil, fmt.Errorf("screen rows: %w", err)
+	}
+	if d.u, err = buildUnits(s, tbl, d.scr.Keep); err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 // requests lists the columns a study needs: numbers for the income and
@@ -139,9 +187,9 @@ func categoricalColumns(s *Study) []string {
 	return cols
 }
 
-// checkColumns reports the columns the study names that the inputs lack,
-// before any data is read.
-func checkColumns(s *Study, infos []datasets.FileInfo) error {
+// checkColumns reports the columns the study and the job's extra columns
+// name that the inputs lack, before any data is read.
+func checkColumns(s *Study, infos []datasets.FileInfo, extra []extraColumn) error {
 	have := map[string]bool{}
 	var names []string
 	for _, fi := range infos {
@@ -152,7 +200,14 @@ func checkColumns(s *Study, infos []datasets.FileInfo) error {
 			}
 		}
 	}
-	return s.CheckColumns(func(c string) bool { return have[c] }, names)
+	errs := []error{s.CheckColumns(func(c string) bool { return have[c] }, names)}
+	for _, e := range extra {
+		if !have[e.req.Name] {
+			errs = append(errs, &studyError{key: e.key, err: fmt.Errorf("unknown column %q (%sinput has: %s)",
+				e.req.Name, studyDidYouMean(e.req.Name, names), studyColumnList(names))})
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Option changes how Run works, not what it computes.
@@ -262,15 +317,10 @@ func buildUnits(s *Study, tbl *datasets.Table, keep []bool) (*units, error) {
 		u.x = append(u.x, x)
 		u.w = append(u.w, w)
 	}
-	for _, name := range categoricalColumns(s) {
-		if _, done := u.factors[name]; done {
-			continue
+	for _, c := range tbl.Columns {
+		if c.Kind == datasets.Categorical {
+			u.factors[c.Name] = compactFactor(c, keep, n)
 		}
-		c := tbl.Column(name)
-		if c == nil {
-			return nil, fmt.Errorf("column %q was not read", name)
-		}
-		u.factors[name] = compactFactor(c, keep, n)
 	}
 	return u, nil
 }

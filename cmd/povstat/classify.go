@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/povstat/povstat/pipeline"
+)
+
+const classifySynopsis = `--input PATH [--input PATH ...] --income COL --weight COL
+       [--size COL] [--unit persons|households] --group COL --ref SPEC
+       [--household-ref SPEC] [--by COL[,COL...]] [--list FILE] [--format json|csv|table]
+
+Flags the groups of --group (e.g. villages) whose weighted mean income is
+below the threshold --ref, a SPEC as in 'povstat indices --line' without the
+NAME: abs:VALUE | median:FRACTION | mean:FRACTION, optionally followed by
+@COL[,COL] (a threshold per group of these columns, within which every group
+must lie) and ?COL=VALUE[&COL=VALUE] (the reference statistic over that
+subpopulation only), e.g. mean:0.6@province?urban=false. --household-ref adds a
+second stage: the units of flagged groups with an income below it, e.g.
+median:0.5@province. Units and weights are those of 'povstat indices'.
+Prints groups, flagged_groups, flagged_share and flagged_population (and
+flagged_households, flagged_household_population) for the whole population
+and each domain of --by; --list writes the flagged groups as CSV.`
+
+func cmdClassify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("classify", classifySynopsis, stderr)
+	var f studyFlags
+	fs.Var(&f.inputs, "input", "input `PATH`: Parquet/CSV file or directory (repeatable)")
+	fs.StringVar(&f.income, "income", "", "income `COL`umn")
+	fs.StringVar(&f.weight, "weight", "", "weight `COL`umn")
+	fs.StringVar(&f.unit, "unit", "persons", "unit of analysis: persons or households")
+	fs.StringVar(&f.size, "size", "", "household size `COL`umn (rows are then households; with --unit persons each counts size x weight persons)")
+	fs.StringVar(&f.rows, "rows", "", "what one row is: households or persons (default households when --size is given, else persons)")
+	fs.StringVar(&f.equivalence, "equivalence", "none", "equivalence scale applied to income: none, per-capita, sqrt or oecd")
+	fs.StringVar(&f.adults, "adults", "", "number-of-adults `COL`umn (oecd scale)")
+	fs.StringVar(&f.children, "children", "", "number-of-children `COL`umn (oecd scale)")
+	fs.Var(&f.by, "by", "breakdown `COL[,COL...]` for the counts (repeatable)")
+	group := fs.String("group", "", "`COL`umn of the groups to classify, e.g. village")
+	ref := fs.String("ref", "", "threshold of the group means, a line `SPEC`, e.g. mean:0.6@province?urban=false")
+	householdRef := fs.String("household-ref", "", "threshold for the units of flagged groups, a line `SPEC`, e.g. median:0.5@province")
+	list := fs.String("list", "", "write the flagged groups as CSV to `FILE`")
+	format := fs.String("format", "json", "output format: json, csv or table")
+	if err := parseOptions(fs, args); err != nil {
+		return err
+	}
+	if *group == "" {
+		return usagef("--group is required")
+	}
+	if *ref == "" {
+		return usagef("--ref is required")
+	}
+	c := pipeline.Classification{Group: *group}
+	var err error
+	if c.Ref, err = parseRef("ref", *ref); err != nil {
+		return err
+	}
+	if *householdRef != "" {
+		h, err := parseRef("household_ref", *householdRef)
+		if err != nil {
+			return err
+		}
+		c.HouseholdRef = &h
+	}
+	if *format != "json" && *format != "csv" && *format != "table" {
+		return usagef("--format %q: want json, csv or table", *format)
+	}
+	s, err := f.study()
+	if err != nil {
+		return err
+	}
+	s.Name = "classify"
+	out, err := pipeline.Classify(ctx, s, c)
+	if err != nil {
+		return err
+	}
+	for _, w := range out.Warnings {
+		fmt.Fprintln(stderr, "povstat: warning:", w)
+	}
+	if *list != "" {
+		if err := pipeline.WriteFileAtomic(*list, pipeline.EncodeGroupList(out, *group)); err != nil {
+			return fmt.Errorf("--list: %w", err)
+		}
+	}
+	switch *format {
+	case "json":
+		_, err = stdout.Write(pipeline.EncodeJSON(out.Results))
+	case "csv":
+		_, err = stdout.Write(pipeline.EncodeCSV(out.Results))
+	case "table":
+		err = writeTable(stdout, out.Results)
+	}
+	return err
+}
+
+// parseRef parses the SPEC of --ref or --household-ref; a mistake is a
+// usage error.
+func parseRef(name, spec string) (pipeline.Line, error) {
+	l, err := pipeline.ParseLineSpec(name, spec)
+	if err != nil {
+		return pipeline.Line{}, usagef("--%s: %v", flagName(name), err)
+	}
+	l.Pos = "--" + flagName(name) + " " + spec
+	return l, nil
+}
+
+func flagName(line string) string {
+	if line == "household_ref" {
+		return "household-ref"
+	}
+	return "ref"
+}
