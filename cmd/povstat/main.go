@@ -6,6 +6,8 @@
 //	povstat demo --out DIR          generate demo data, run the demo study, write results and report
 //	povstat run STUDY.yaml --out DIR
 //	povstat indices --input PATH --income COL --weight COL [flags]
+//	povstat disparity --table FILE --value COL --population COL [flags]
+//	povstat classify --input PATH --income COL --weight COL --group COL --ref SPEC [flags]
 //	povstat gen --households N --years Y --seed S --out DIR
 //	povstat bench [--households N]
 //	povstat version
@@ -33,6 +35,10 @@ Usage:
                                   ad-hoc indicators to standard output (json, csv or table)
   povstat gen --households N --years Y --seed S --out DIR
                                   write synthetic household panel microdata as Parquet
+  povstat disparity --table FILE --value COL --population COL [--region COL] [--by COL]
+                                  disparity coefficients from a table of regions
+  povstat classify --input PATH --income COL --weight COL --group COL --ref SPEC [flags]
+                                  flag units (e.g. villages) whose mean income is below a reference
   povstat bench [--households N]  time the indices job against the bare decode
   povstat version
 
@@ -62,6 +68,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdIndices(ctx, args[1:], stdout, stderr)
 	case "gen":
 		err = cmdGen(ctx, args[1:], stdout, stderr)
+	case "disparity":
+		err = cmdDisparity(ctx, args[1:], stdout, stderr)
+	case "classify":
+		err = cmdClassify(ctx, args[1:], stdout, stderr)
 	case "bench":
 		err = cmdBench(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
