@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -45,7 +46,7 @@ func changeRows(results []Result, time string) []Result {
 			r.ExcludedN, r.ExcludedPopulation = 0, 0
 			r.Note = ""
 			if math.IsNaN(r.Estimate) {
-				r.Note = "no estimate in one of the two periods"
+				r.Note = fmt.Sprintf("no estimate in %s=%s or %s=%s", time, ps[k-1], time, ps[k])
 			}
 			out = append(out, r)
 		}

@@ -359,12 +359,15 @@ func RunDisparity(ctx context.Context, spec DisparitySpec) (*DisparityOutput, er
 			blocks[j] = append(blocks[j], r)
 		}
 	}
-	if s.Time != "" {
-		disparityChanges(&s, g, blocks)
-	}
 	out := &DisparityOutput{Warnings: scr.warnings}
 	for _, b := range blocks {
 		out.Results = append(out.Results, b...)
+	}
+	if s.Time != "" {
+		changed := slices.DeleteFunc(slices.Clone(out.Results), func(r Result) bool {
+			return !slices.Contains(disparityChanged, r.Indicator)
+		})
+		out.Results = append(out.Results, changeRows(changed, s.Time)...)
 	}
 	out.Rows = RowCounts{Read: tbl.Rows, Used: tbl.Rows - scr.excluded, Rules: scr.rules}
 	return out, nil
@@ -559,52 +562,4 @@ func regionValueRows(s *DisparitySpec, tbl *datasets.Table, rows []int, scr *reg
 		out = append(out, Result{Indicator: "region_value", Domain: rdom, Estimate: value[i], N: 1, Population: pop[i]})
 	}
 	return out
-}
-
-// disparityChanges appends to each group's block its change rows: for cv
-// and williamson (when asked for), the estimate minus that of the previous
-// group with the same levels of the other breakdown columns.
-func disparityChanges(s *DisparitySpec, g *grouping, blocks [][]Result) {
-	t := slices.Index(g.cols, s.Time)
-	runs := map[string][]int{}
-	var keys []string
-	for j, key := range g.keys {
-		other := slices.Concat(key[:t], key[t+1:])
-		k := strings.Join(other, "\x00")
-		if _, ok := runs[k]; !ok {
-			keys = append(keys, k)
-		}
-		runs[k] = append(runs[k], j)
-	}
-	find := func(block []Result, name string) (Result, bool) {
-		for _, r := range block {
-			if r.Indicator == name {
-				return r, true
-			}
-		}
-		return Result{}, false
-	}
-	for _, k := range keys {
-		run := runs[k]
-		slices.SortStableFunc(run, func(a, b int) int { return compareLevels(g.keys[a][t], g.keys[b][t]) })
-		for q := 1; q < len(run); q++ {
-			prev, cur := blocks[run[q-1]], blocks[run[q]]
-			for _, name := range disparityChanged {
-				before, ok1 := find(prev, name)
-				after, ok2 := find(cur, name)
-				if !ok1 || !ok2 {
-					continue
-				}
-				r := after
-				r.Indicator = name + "_change"
-				r.Estimate = after.Estimate - before.Estimate
-				r.Note = ""
-				r.ExcludedN, r.ExcludedPopulation = 0, 0
-				if math.IsNaN(r.Estimate) {
-					r.Note = fmt.Sprintf("no estimate in %s=%s or %s=%s", s.Time, g.keys[run[q-1]][t], s.Time, g.keys[run[q]][t])
-				}
-				blocks[run[q]] = append(blocks[run[q]], r)
-			}
-		}
-	}
 }
