@@ -27,15 +27,7 @@ and each domain of --by; --list writes the flagged groups as CSV.`
 func cmdClassify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("classify", classifySynopsis, stderr)
 	var f studyFlags
-	fs.Var(&f.inputs, "input", "input `PATH`: Parquet/CSV file or directory (repeatable)")
-	fs.StringVar(&f.income, "income", "", "income `COL`umn")
-	fs.StringVar(&f.weight, "weight", "", "weight `COL`umn")
-	fs.StringVar(&f.unit, "unit", "persons", "unit of analysis: persons or households")
-	fs.StringVar(&f.size, "size", "", "household size `COL`umn (rows are then households; with --unit persons each counts size x weight persons)")
-	fs.StringVar(&f.rows, "rows", "", "what one row is: households or persons (default households when --size is given, else persons)")
-	fs.StringVar(&f.equivalence, "equivalence", "none", "equivalence scale applied to income: none, per-capita, sqrt or oecd")
-	fs.StringVar(&f.adults, "adults", "", "number-of-adults `COL`umn (oecd scale)")
-	fs.StringVar(&f.children, "children", "", "number-of-children `COL`umn (oecd scale)")
+	f.registerData(fs)
 	fs.Var(&f.by, "by", "breakdown `COL[,COL...]` for the counts (repeatable)")
 	group := fs.String("group", "", "`COL`umn of the groups to classify, e.g. village")
 	ref := fs.String("ref", "", "threshold of the group means, a line `SPEC`, e.g. mean:0.6@province?urban=false")
@@ -63,8 +55,8 @@ func cmdClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		c.HouseholdRef = &h
 	}
-	if *format != "json" && *format != "csv" && *format != "table" {
-		return usagef("--format %q: want json, csv or table", *format)
+	if err := checkFormat(*format); err != nil {
+		return err
 	}
 	s, err := f.study()
 	if err != nil {
@@ -83,15 +75,7 @@ func cmdClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return fmt.Errorf("--list: %w", err)
 		}
 	}
-	switch *format {
-	case "json":
-		_, err = stdout.Write(pipeline.EncodeJSON(out.Results))
-	case "csv":
-		_, err = stdout.Write(pipeline.EncodeCSV(out.Results))
-	case "table":
-		err = writeTable(stdout, out.Results)
-	}
-	return err
+	return writeResults(stdout, io.Discard, *format, out.Results, nil)
 }
 
 // parseRef parses the SPEC of --ref or --household-ref; a mistake is a

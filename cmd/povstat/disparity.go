@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"strings"
 
@@ -47,8 +46,8 @@ func cmdDisparity(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if spec.Value == "" || spec.Population == "" {
 		return usagef("--value and --population are required")
 	}
-	if *format != "json" && *format != "csv" && *format != "table" {
-		return usagef("--format %q: want json, csv or table", *format)
+	if err := checkFormat(*format); err != nil {
+		return err
 	}
 	if len(by) > 1 {
 		return usagef("--by is given once: --by COL,COL for a cross-classification")
@@ -69,16 +68,5 @@ func cmdDisparity(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	for _, w := range out.Warnings {
-		fmt.Fprintln(stderr, "povstat: warning:", w)
-	}
-	switch *format {
-	case "json":
-		_, err = stdout.Write(pipeline.EncodeJSON(out.Results))
-	case "csv":
-		_, err = stdout.Write(pipeline.EncodeCSV(out.Results))
-	case "table":
-		err = writeTable(stdout, out.Results)
-	}
-	return err
+	return writeResults(stdout, stderr, *format, out.Results, out.Warnings)
 }

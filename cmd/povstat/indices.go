@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -39,15 +40,7 @@ type studyFlags struct {
 func cmdIndices(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("indices", indicesSynopsis, stderr)
 	var f studyFlags
-	fs.Var(&f.inputs, "input", "input `PATH`: Parquet/CSV file or directory (repeatable)")
-	fs.StringVar(&f.income, "income", "", "income `COL`umn")
-	fs.StringVar(&f.weight, "weight", "", "weight `COL`umn")
-	fs.StringVar(&f.unit, "unit", "persons", "unit of analysis: persons or households")
-	fs.StringVar(&f.size, "size", "", "household size `COL`umn (rows are then households; with --unit persons each counts size x weight persons)")
-	fs.StringVar(&f.rows, "rows", "", "what one row is: households or persons (default households when --size is given, else persons)")
-	fs.StringVar(&f.equivalence, "equivalence", "none", "equivalence scale applied to income: none, per-capita, sqrt or oecd")
-	fs.StringVar(&f.adults, "adults", "", "number-of-adults `COL`umn (oecd scale)")
-	fs.StringVar(&f.children, "children", "", "number-of-children `COL`umn (oecd scale)")
+	f.registerData(fs)
 	fs.Var(&f.by, "by", "breakdown `COL[,COL...]` (repeatable)")
 	fs.Var(&f.lines, "line", "poverty line `NAME=SPEC` (repeatable)")
 	fs.StringVar(&f.indicators, "indicators", "", "comma-separated `LIST` of indicators (default: all)")
@@ -63,25 +56,54 @@ func cmdIndices(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	if *format != "json" && *format != "csv" && *format != "table" {
-		return usagef("--format %q: want json, csv or table", *format)
+	if err := checkFormat(*format); err != nil {
+		return err
 	}
 	out, err := pipeline.Run(ctx, s, pipeline.SkipHashes())
 	if err != nil {
 		return err
 	}
-	for _, w := range out.Warnings {
+	return writeResults(stdout, stderr, *format, out.Results, out.Warnings)
+}
+
+// registerData registers the flags that say where the data are and what
+// a unit of analysis is, shared by the commands that read microdata.
+func (f *studyFlags) registerData(fs *flag.FlagSet) {
+	fs.Var(&f.inputs, "input", "input `PATH`: Parquet/CSV file or directory (repeatable)")
+	fs.StringVar(&f.income, "income", "", "income `COL`umn")
+	fs.StringVar(&f.weight, "weight", "", "weight `COL`umn")
+	fs.StringVar(&f.unit, "unit", "persons", "unit of analysis: persons or households")
+	fs.StringVar(&f.size, "size", "", "household size `COL`umn (rows are then households; with --unit persons each counts size x weight persons)")
+	fs.StringVar(&f.rows, "rows", "", "what one row is: households or persons (default households when --size is given, else persons)")
+	fs.StringVar(&f.equivalence, "equivalence", "none", "equivalence scale applied to income: none, per-capita, sqrt or oecd")
+	fs.StringVar(&f.adults, "adults", "", "number-of-adults `COL`umn (oecd scale)")
+	fs.StringVar(&f.children, "children", "", "number-of-children `COL`umn (oecd scale)")
+}
+
+// writeResults prints the warnings to stderr and the results to stdout in
+// format (json, csv or table; see checkFormat).
+func writeResults(stdout, stderr io.Writer, format string, results []pipeline.Result, warnings []string) error {
+	for _, w := range warnings {
 		fmt.Fprintln(stderr, "povstat: warning:", w)
 	}
-	switch *format {
+	var err error
+	switch format {
 	case "json":
-		_, err = stdout.Write(pipeline.EncodeJSON(out.Results))
+		_, err = stdout.Write(pipeline.EncodeJSON(results))
 	case "csv":
-		_, err = stdout.Write(pipeline.EncodeCSV(out.Results))
+		_, err = stdout.Write(pipeline.EncodeCSV(results))
 	case "table":
-		err = writeTable(stdout, out.Results)
+		err = writeTable(stdout, results)
 	}
 	return err
+}
+
+// checkFormat rejects an unknown --format.
+func checkFormat(format string) error {
+	if format != "json" && format != "csv" && format != "table" {
+		return usagef("--format %q: want json, csv or table", format)
+	}
+	return nil
 }
 
 // study turns the flags into a study, with the same defaults and checks as
