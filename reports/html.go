@@ -36,20 +36,25 @@ const keyLevels = 6
 
 // page is the data behind the report template.
 type page struct {
-	Title     string
-	Version   string
-	Intro     string
-	Contents  []entry
-	Cards     []headline
-	Key       *table
-	Warnings  []string
-	Lines     []section
-	Poverty   []section
-	Base      section
-	Study     []field
-	Software  []field
-	Inputs    table
-	Screening table
+	Title      string
+	Version    string
+	Intro      string
+	Contents   []entry
+	Cards      []headline
+	Key        *table
+	KeySpread  *table
+	Warnings   []string
+	Lines      []section
+	Poverty    []section
+	Base       section
+	Inequality section
+	Regional   []section
+	Ratios     section
+	Region     string // the region column, for the texts of the regional section
+	Study      []field
+	Software   []field
+	Inputs     table
+	Screening  table
 }
 
 // entry is one item of the table of contents: Links are shown after it on
@@ -89,6 +94,7 @@ type table struct {
 	Header    []column
 	Rows      [][]cell
 	Empty     string // shown when there is no row
+	Note      string // shown under the table
 }
 
 // group spans Span columns of the header.
@@ -127,16 +133,21 @@ func HTML(s *pipeline.Study, out *pipeline.Output) []byte {
 	m := &out.Manifest
 	paths := newPaths(m.Inputs)
 	p := page{
-		Title:   s.Name,
-		Version: pipeline.Version,
-		Cards:   headlines(s, m, out.Results),
-		Key:     keyTable(s, out.Results),
-		Lines:   lineSections(s, out.Results),
-		Poverty: povertySections(s, out.Results),
-		Base:    baseSection(s, out.Results),
-		Study:   studyFields(s),
+		Title:      s.Name,
+		Version:    pipeline.Version,
+		Cards:      append(headlines(s, m, out.Results), spreadHeadlines(s, out.Results)...),
+		Key:        keyTable(s, out.Results),
+		KeySpread:  keySpreadTable(s, out.Results),
+		Lines:      lineSections(s, out.Results),
+		Poverty:    povertySections(s, out.Results),
+		Base:       baseSection(s, out.Results),
+		Inequality: inequalitySection(s, out.Results),
+		Regional:   regionalSections(s, out.Results),
+		Ratios:     ratioSection(s, out.Results),
+		Region:     s.Region,
+		Study:      studyFields(s),
 	}
-	p.Intro = intro(s, m)
+	p.Intro = intro(s, m, len(p.Inequality.Tables) > 0)
 	for _, w := range out.Warnings {
 		p.Warnings = append(p.Warnings, tidyWarning(paths.text(w)))
 	}
@@ -150,9 +161,13 @@ func HTML(s *pipeline.Study, out *pipeline.Output) []byte {
 }
 
 // intro is the sentence under the title.
-func intro(s *pipeline.Study, m *pipeline.Manifest) string {
+func intro(s *pipeline.Study, m *pipeline.Manifest, inequality bool) string {
 	var b strings.Builder
-	b.WriteString("Poverty lines and poverty indicators of the study " + strconv.Quote(s.Name))
+	what := "Poverty lines and poverty indicators"
+	if inequality {
+		what = "Poverty lines, poverty and inequality indicators"
+	}
+	b.WriteString(what + " of the study " + strconv.Quote(s.Name))
 	if m.Rows.Read > 0 {
 		b.WriteString(", computed from " + plural(m.Rows.Used, "row"))
 		if len(m.Inputs) > 0 {
@@ -160,9 +175,14 @@ func intro(s *pipeline.Study, m *pipeline.Manifest) string {
 		}
 	}
 	b.WriteString(". Figures are weighted counts and shares of " + unitNoun(s.Unit) +
-		"; a unit is poor when its income is strictly below the line. " +
-		"Headcount, gap, severity and the relative median gap are percentages; Watts and Sen are indices. " +
-		"The whole population pools every row used.")
+		"; a unit is poor when its income is strictly below the line. ")
+	if inequality {
+		b.WriteString("Headcount, gap, severity, the relative median gap and income shares are percentages; " +
+			"Watts, Sen, Gini and the entropy measures are indices; S80/S20, Palma and group ratios are ratios. ")
+	} else {
+		b.WriteString("Headcount, gap, severity and the relative median gap are percentages; Watts and Sen are indices. ")
+	}
+	b.WriteString("The whole population pools every row used.")
 	return b.String()
 }
 
@@ -188,7 +208,7 @@ func headlines(s *pipeline.Study, m *pipeline.Manifest, results []pipeline.Resul
 		if !ok {
 			continue
 		}
-		h := headline{Label: labels[ind].text, Value: valueCell(r).Text}
+		h := headline{Label: labelOf(ind).text, Value: valueCell(r).Text}
 		if ind == "population" {
 			h.Label = "Population (" + unitNoun(s.Unit) + ")"
 			h.Detail = plural(r.N, "row")
@@ -222,7 +242,7 @@ func keyTable(s *pipeline.Study, results []pipeline.Result) *table {
 		whole = append(whole, "poor_population")
 	}
 	for _, ind := range whole {
-		t.Header = append(t.Header, column{Text: labels[ind].text, Title: labels[ind].title, Numeric: true})
+		t.Header = append(t.Header, column{Text: labelOf(ind).text, Title: labelOf(ind).title, Numeric: true})
 	}
 	t.Groups = []group{{"", 3}}
 	if len(whole) > 0 {
@@ -239,7 +259,7 @@ func keyTable(s *pipeline.Study, results []pipeline.Result) *table {
 			continue
 		}
 		for _, d := range ds {
-			t.Header = append(t.Header, column{Text: d[0].Value, Title: labels["headcount"].title + " where " + d[0].Column + " = " + d[0].Value, Numeric: true})
+			t.Header = append(t.Header, column{Text: d[0].Value, Title: labelOf("headcount").title + " where " + d[0].Column + " = " + d[0].Value, Numeric: true})
 		}
 		t.Groups = append(t.Groups, group{"Headcount by " + cols[0], len(ds)})
 		levels = append(levels, ds...)
@@ -384,6 +404,23 @@ var labels = map[string]label{
 	"rmpg":            {"Rel. median gap", "rmpg: (line − median income of the poor) / line"},
 	"poor_population": {"Poor population", "poor_population: weighted number of poor units"},
 	"gap_total":       {"Total gap", "gap_total: money that lifts every poor unit to the line"},
+
+	"gini":    {"Gini", "gini: Gini coefficient (Eurostat/laeken weighted formula)"},
+	"theil_t": {"Theil T", "theil_t: Theil T index, GE(1); incomes ≤ 0 left out"},
+	"theil_l": {"Theil L", "theil_l: mean log deviation, GE(0); incomes ≤ 0 left out"},
+	"qsr":     {"S80/S20", "qsr: income of the units above the 80th percentile over that of the units at or below the 20th"},
+	"palma":   {"Palma", "palma: income of the units above the 90th percentile over that of the units at or below the 40th"},
+
+	"region_mean":           {"Mean income", "region_mean: weighted mean income of the region"},
+	"cv":                    {"CV", "cv: coefficient of variation of the regional mean incomes, unweighted"},
+	"williamson":            {"Williamson", "williamson: coefficient of variation of the regional mean incomes weighted by population"},
+	"max_min_ratio":         {"Max / min", "max_min_ratio: highest over lowest regional mean income"},
+	"theil_t_between":       {"Between", "theil_t_between: Theil T between regions, as if every unit had the mean income of its region"},
+	"theil_t_within":        {"Within", "theil_t_within: income-share-weighted sum of the Theil T of each region"},
+	"theil_t_between_share": {"Between share", "theil_t_between_share: between-region part of Theil T, as a share of the total"},
+	"theil_l_between":       {"Between", "theil_l_between: Theil L between regions, as if every unit had the mean income of its region"},
+	"theil_l_within":        {"Within", "theil_l_within: population-share-weighted sum of the Theil L of each region"},
+	"theil_l_between_share": {"Between share", "theil_l_between_share: between-region part of Theil L, as a share of the total"},
 }
 
 // baseSection has one table per breakdown with population, n, mean, median.
@@ -473,21 +510,64 @@ func domainsOf(results []pipeline.Result, cols []string) [][]pipeline.DomainValu
 // pivot lays the results of one breakdown and line out as domains ×
 // indicators, leaving out indicators without any result.
 func pivot(results []pipeline.Result, cols []string, line string, inds []string) table {
-	var have []string
-	for _, ind := range inds {
+	ms := make([]measure, len(inds))
+	for i, ind := range inds {
+		ms[i] = measure{ind: ind}
+	}
+	return pivotMeasures(results, cols, line, ms)
+}
+
+// measure is one numeric column of a pivot: an indicator and, for ratio
+// rows, the ratio (COL=A/B) they name.
+type measure struct{ ind, ratio string }
+
+func (m measure) matches(r pipeline.Result) bool { return r.Indicator == m.ind && r.Ratio == m.ratio }
+
+// column is the heading of the measure.
+func (m measure) column() column {
+	if m.ratio != "" {
+		l := ratioLabel(m.ratio)
+		return column{Text: l.text, Title: l.title, Numeric: true}
+	}
+	l := labelOf(m.ind)
+	return column{Text: l.text, Title: l.title, Numeric: true}
+}
+
+// pivotMeasures lays the results of one breakdown and line out as domains ×
+// measures, leaving out measures without any result. Measures that belong
+// to a family (income shares, the terms of a decomposition) get a heading
+// over their columns.
+func pivotMeasures(results []pipeline.Result, cols []string, line string, ms []measure) table {
+	var have []measure
+	for _, m := range ms {
 		if slices.ContainsFunc(results, func(r pipeline.Result) bool {
-			return r.Indicator == ind && r.Line == line && sameColumns(r.Domain, cols)
+			return m.matches(r) && r.Line == line && sameColumns(r.Domain, cols)
 		}) {
-			have = append(have, ind)
+			have = append(have, m)
 		}
 	}
 	t := table{Header: domainColumns(cols), Empty: "No result for this breakdown."}
-	for _, ind := range have {
-		t.Header = append(t.Header, column{Text: labels[ind].text, Title: labels[ind].title, Numeric: true})
+	heads := make([]string, len(cols))
+	for _, m := range have {
+		t.Header = append(t.Header, m.column())
+		heads = append(heads, familyHeading(m.ind))
+	}
+	if slices.ContainsFunc(heads, func(h string) bool { return h != "" }) {
+		for _, h := range heads {
+			if n := len(t.Groups); n > 0 && t.Groups[n-1].Text == h {
+				t.Groups[n-1].Span++
+			} else {
+				t.Groups = append(t.Groups, group{h, 1})
+			}
+		}
 	}
 	index := map[string]int{}
 	for _, r := range results {
-		if r.Line != line || !sameColumns(r.Domain, cols) || !slices.Contains(have, r.Indicator) {
+		if r.Line != line || !sameColumns(r.Domain, cols) {
+			continue
+		}
+		at := slices.IndexFunc(have, func(m measure) bool { return m.matches(r) })
+		if at < 0 {
 			continue
 		}
 		key := domainKey(r.Domain)
@@ -501,7 +581,7 @@ func pivot(results []pipeline.Result, cols []string, line string, inds []string)
 			}
 			t.Rows = append(t.Rows, cells)
 		}
-		t.Rows[row][len(cols)+slices.Index(have, r.Indicator)] = valueCell(r)
+		t.Rows[row][len(cols)+at] = valueCell(r)
 	}
 	markRepeats(t.Rows, len(cols))
 	if len(t.Rows) > collapseRows {
@@ -565,9 +645,10 @@ func domainCells(d []pipeline.DomainValue, cols []string) []cell {
 
 func countCell(v float64) cell { return cell{Text: formatCount(v), Numeric: true} }
 
-// valueCell formats an estimate by the kind of indicator: rates as
-// percentages, indices with three decimals, counts and money with
-// thousands separators. A missing estimate is a dash with its note as title.
+// valueCell formats an estimate by the kind of indicator: rates and
+// shares as percentages, indices with three decimals, ratios with two,
+// counts and money with thousands separators. A missing estimate is a dash
+// with its note as title; rows left out by a rule are told in the title.
 func valueCell(r pipeline.Result) cell {
 	c := cell{Numeric: true, Title: r.Note}
 	if math.IsNaN(r.Estimate) {
@@ -578,16 +659,18 @@ func valueCell(r pipeline.Result) cell {
 		}
 		return c
 	}
-	switch r.Indicator {
-	case "headcount":
+	switch styleOf(r.Indicator) {
+	case styleRate:
 		c.Text = formatRate(r.Estimate)
-		c.Bar = math.Max(0, math.Min(1, r.Estimate))
-		c.HasBar = true
-	case "gap", "severity", "rmpg":
-		c.Text = formatRate(r.Estimate)
-	case "sen", "watts":
+		if r.Indicator == "headcount" {
+			c.Bar = math.Max(0, math.Min(1, r.Estimate))
+			c.HasBar = true
+		}
+	case styleIndex:
 		c.Text = formatIndex(r.Estimate)
-	case "n", "population", "poor_population":
+	case styleRatio:
+		c.Text = formatRatio(r.Estimate)
+	case styleCount:
 		c.Text = formatCount(r.Estimate)
 	default:
 		c.Text = formatMoney(r.Estimate)
@@ -617,6 +700,15 @@ func formatIndex(v float64) string {
 		return "–"
 	}
 	return strconv.FormatFloat(v, 'f', 3, 64)
+}
+
+// formatRatio shows a ratio with two decimals: 2.4696 is "2.47". NaN is a
+// dash.
+func formatRatio(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
 }
 
 // formatMoney shows an amount rounded to whole units with thousands
@@ -666,18 +758,23 @@ func thousands(v float64) string {
 }
 
 // longNumber is a number with at least four integer digits and a fraction,
-// as warnings print weighted counts.
-var longNumber = regexp.MustCompile(`\b\d{4,}\.\d+\b`)
+// or a whole number of at least four digits after "weighted ", as warnings
+// print weighted counts.
+var longNumber = regexp.MustCompile(`\b\d{4,}\.\d+\b|weighted \d{4,}(?:\.\d+)?\b`)
 
 // tidyWarning writes the long weighted counts of a warning as whole numbers
 // with thousands separators.
 func tidyWarning(w string) string {
 	return longNumber.ReplaceAllStringFunc(w, func(s string) string {
-		v, err := strconv.ParseFloat(s, 64)
+		prefix, num := "", s
+		if rest, ok := strings.CutPrefix(s, "weighted "); ok {
+			prefix, num = "weighted ", rest
+		}
+		v, err := strconv.ParseFloat(num, 64)
 		if err != nil {
 			return s
 		}
-		return thousands(v)
+		return prefix + thousands(v)
 	})
 }
 
@@ -813,12 +910,34 @@ func contents(p *page) []entry {
 		es = append(es, e)
 	}
 	if len(p.Base.Tables) > 0 {
-		e := entry{ID: p.Base.ID, Text: p.Base.Title}
-		for _, t := range p.Base.Tables {
-			e.Links = append(e.Links, entry{ID: t.ID, Text: strings.TrimPrefix(t.Caption, "By ")})
+		es = append(es, tableEntry(p.Base))
+	}
+	if len(p.Inequality.Tables) > 0 {
+		es = append(es, tableEntry(p.Inequality))
+	}
+	if len(p.Regional) > 0 {
+		e := entry{ID: "regions", Text: "Regional disparity"}
+		for _, s := range p.Regional {
+			sub := entry{ID: s.ID, Text: s.Title}
+			if len(s.Tables) > 1 {
+				sub = tableEntry(s)
+			}
+			e.Sub = append(e.Sub, sub)
 		}
 		es = append(es, e)
 	}
+	if len(p.Ratios.Tables) > 0 {
+		es = append(es, tableEntry(p.Ratios))
+	}
 	es = append(es, entry{ID: "methods", Text: "Methods"}, entry{ID: "provenance", Text: "Data and provenance"})
 	return es
+}
+
+// tableEntry is the entry of a section with a link to each of its tables.
+func tableEntry(s section) entry {
+	e := entry{ID: s.ID, Text: s.Title}
+	for _, t := range s.Tables {
+		e.Links = append(e.Links, entry{ID: t.ID, Text: strings.TrimPrefix(t.Caption, "By ")})
+	}
+	return e
 }

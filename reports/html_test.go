@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -289,6 +290,9 @@ func TestFormat(t *testing.T) {
 		{"rate", formatRate, nan, "–"},
 		{"index", formatIndex, 0.04567, "0.046"},
 		{"index", formatIndex, nan, "–"},
+		{"ratio", formatRatio, 2.4696, "2.47"},
+		{"ratio", formatRatio, 9.875, "9.88"},
+		{"ratio", formatRatio, nan, "–"},
 		{"money", formatMoney, 44149.4, "44,149"},
 		{"money", formatMoney, -1234, "-1,234"},
 		{"money", formatMoney, 1.9, "1.90"},
@@ -307,6 +311,8 @@ func TestTidyWarning(t *testing.T) {
 	for _, tt := range []struct{ in, want string }{
 		{"24 units (weighted 1613572.1924836903) with income <= 0", "24 units (weighted 1,613,572) with income <= 0"},
 		{"tolerance 0.0001, year 2020, 12.5 units", "tolerance 0.0001, year 2020, 12.5 units"},
+		{"theil_t: 24 units (weighted 1613572) with income <= 0", "theil_t: 24 units (weighted 1,613,572) with income <= 0"},
+		{"2 units (weighted 812) in year 2020", "2 units (weighted 812) in year 2020"},
 	} {
 		if got := tidyWarning(tt.in); got != tt.want {
 			t.Errorf("tidyWarning(%q) = %q, want %q", tt.in, got, tt.want)
@@ -325,5 +331,364 @@ func TestLineWords(t *testing.T) {
 		if got := lineWords(mustLine(t, tt.spec)); got != tt.want {
 			t.Errorf("lineWords(%s) = %q, want %q", tt.spec, got, tt.want)
 		}
+	}
+}
+
+// checkAnchors checks that every id is used once and every link goes to
+// an anchor of the page.
+func checkAnchors(t *testing.T, got string) {
+	t.Helper()
+	ids := map[string]bool{}
+	for _, m := range regexp.MustCompile(`\sid="([^"]*)"`).FindAllStringSubmatch(got, -1) {
+		if ids[m[1]] {
+			t.Errorf("id %q is used twice", m[1])
+		}
+		ids[m[1]] = true
+	}
+	for _, m := range regexp.MustCompile(`(?i)\shref\s*=\s*"([^"]*)"`).FindAllStringSubmatch(got, -1) {
+		if !strings.HasPrefix(m[1], "#") || !ids[m[1][1:]] {
+			t.Errorf("link %q is not to an anchor of the page", m[1])
+		}
+	}
+}
+
+// spreadStudy asks for inequality, regional disparity across provinces and
+// the urban/rural ratio, by year and by year × province.
+func spreadStudy(t *testing.T) *pipeline.Study {
+	s := testStudy(t)
+	s.Name = "Spread"
+	s.Lines = []pipeline.Line{mustLine(t, "eu=median:0.6")}
+	s.Domains = [][]string{{"year"}, {"year", "province"}}
+	s.Region = "province"
+	ratio, err := pipeline.ParseRatio("urban=true/false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Ratios = []pipeline.Ratio{ratio}
+	s.Indicators = []string{"population", "mean", "headcount", "share_q2", "gini", "share_q1", "theil_t", "ge_2", "atkinson_0.5", "qsr",
+		"region_mean", "cv", "williamson", "max_min_ratio", "theil_t_between", "theil_t_within", "theil_t_between_share", "ratio"}
+	return s
+}
+
+func dom(kv ...string) []pipeline.DomainValue {
+	var d []pipeline.DomainValue
+	for i := 0; i < len(kv); i += 2 {
+		d = append(d, pipeline.DomainValue{Column: kv[i], Value: kv[i+1]})
+	}
+	return d
+}
+
+// spreadOutput holds the results of spreadStudy: two years, two provinces
+// (one named with markup, without any unit in 2021).
+func spreadOutput() *pipeline.Output {
+	nan := math.NaN()
+	ineq := func(ind string, d []pipeline.DomainValue, v float64) pipeline.Result {
+		return pipeline.Result{Indicator: ind, Domain: d, Estimate: v, N: 100, Population: 1000}
+	}
+	excl := func(r pipeline.Result, n int, pop float64) pipeline.Result {
+		r.ExcludedN, r.ExcludedPopulation = n, pop
+		return r
+	}
+	var rs []pipeline.Result
+	rs = append(rs,
+		ineq("population", nil, 4248598891.03),
+		ineq("mean", nil, 44149.4),
+		pipeline.Result{Indicator: "headcount", Line: "eu", Estimate: 0.276, N: 100, Population: 1000},
+		ineq("gini", nil, 0.42699805),
+		excl(ineq("theil_t", nil, 0.31849), 24, 1613572.19),
+		ineq("ge_2", nil, 0.51234),
+		ineq("atkinson_0.5", nil, nan),
+		ineq("qsr", nil, 9.8712),
+		ineq("share_q1", nil, 0.0712),
+		ineq("share_q2", nil, 0.1234),
+		ineq("region_mean", dom("province", "north"), 99284.9),
+		ineq("region_mean", dom("province", evil), 13718.2),
+		ineq("cv", nil, 0.391),
+		ineq("williamson", nil, 0.31859),
+		ineq("max_min_ratio", nil, 3.42774),
+		ineq("theil_t_between", nil, 0.04412),
+		ineq("theil_t_within", nil, 0.27437),
+		ineq("theil_t_between_share", nil, 0.13853),
+		pipeline.Result{Indicator: "ratio", Ratio: "urban=true/false", Estimate: 2.46963, N: 100, Population: 1000},
+	)
+	for i, year := range []string{"2020", "2021"} {
+		y := dom("year", year)
+		rs = append(rs,
+			ineq("gini", y, 0.4287+float64(i)/100),
+			excl(ineq("theil_t", y, 0.319), 10+4*i, 800000),
+			ineq("williamson", y, 0.31863+float64(i)/100),
+			ineq("theil_t_between_share", y, 0.138),
+			ineq("region_mean", dom("year", year, "province", "north"), 91786.2),
+			ineq("gini", dom("year", year, "province", "north"), 0.35),
+		)
+		if i == 0 {
+			rs = append(rs, ineq("region_mean", dom("year", year, "province", evil), 13718.2), ineq("gini", dom("year", year, "province", evil), 0.3))
+		}
+	}
+	rs = append(rs,
+		pipeline.Result{Indicator: "ratio", Ratio: "urban=true/false", Domain: dom("year", "2020"), Estimate: 2.52911, N: 100, Population: 1000},
+		pipeline.Result{Indicator: "ratio", Ratio: "urban=true/false", Domain: dom("year", "2021"), Estimate: nan, N: 100, Population: 1000,
+			Note: "a group of the ratio has no unit or a zero mean in this domain"},
+		pipeline.Result{Indicator: "gini_change", Domain: dom("year", "2021"), Estimate: 0.01, N: 100, Population: 1000},
+	)
+	out := testOutput()
+	out.Results = rs
+	out.Warnings = nil
+	return out
+}
+
+// section returns the part of a report from the element with the given id
+// to the next h2, or "" when there is no such element.
+func sectionOf(report, id string) string {
+	i := strings.Index(report, `<h2 id="`+id+`"`)
+	if i < 0 {
+		return ""
+	}
+	rest := report[i+1:]
+	if j := strings.Index(rest, "<h2 "); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest
+}
+
+func TestHTMLInequality(t *testing.T) {
+	got := string(HTML(spreadStudy(t), spreadOutput()))
+	checkAnchors(t, got)
+	sec := sectionOf(got, "inequality")
+	if sec == "" {
+		t.Fatal("no inequality section")
+	}
+	for _, want := range []string{
+		`<td class="num">0.427</td>`, // gini, an index
+		`<td class="num" title="24 rows left out (1,613,572 weighted)">0.318</td>`, // theil_t
+		`<td class="num">0.512</td>`, // ge_2
+		`<td class="num">9.87</td>`,  // qsr, a ratio
+		`<td class="num">7.1%</td>`,  // share_q1, a percentage
+		`<td class="num">12.3%</td>`, // share_q2
+		`<td class="num">0.439</td>`, // gini of 2021
+		`title="no estimate">–</td>`, // atkinson_0.5
+		`>GE(2)</th>`, `>Atkinson(0.5)</th>`, `>S80/S20</th>`,
+		`<th colspan="2" class="g">Quintile shares</th>`,
+		"Theil T leaves out 24 rows with incomes ≤ 0 (1,613,572 weighted).",
+		"Theil T leaves out 24 rows with incomes ≤ 0 (1,600,000 weighted), over all domains together",
+		`id="inequality-3"`, // year × province
+		`<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>`,
+	} {
+		if !strings.Contains(sec, want) {
+			t.Errorf("inequality section lacks %s", want)
+		}
+	}
+	// The shares come last, Q1 before Q2, whatever the order of the study.
+	h := sec[strings.Index(sec, `id="inequality-1"`):]
+	h = h[:strings.Index(h, "</thead>")]
+	var heads []string
+	for _, m := range regexp.MustCompile(`>([^<>]+)</th>`).FindAllStringSubmatch(h, -1) {
+		heads = append(heads, m[1])
+	}
+	if want := []string{"Quintile shares", "Gini", "Theil T", "GE(2)", "Atkinson(0.5)", "S80/S20", "Q1", "Q2"}; !slices.Equal(heads, want) {
+		t.Errorf("headings %q, want %q", heads, want)
+	}
+	for _, bad := range []string{"NaN", "gini_change", "Williamson"} {
+		if strings.Contains(sec, bad) {
+			t.Errorf("inequality section holds %q", bad)
+		}
+	}
+	for _, want := range []string{"Gini coefficient (Eurostat; R laeken)", "2C<sub>i</sub> − 1", "EU-SILC 131-rev/04", "Atkinson, A. B. (1970)", "Cobham, A. and Sumner, A. (2013)", "Palma, J. G. (2011)", "Shorrocks, A. F. (1980)"} {
+		if !strings.Contains(sectionOf(got, "methods"), want) {
+			t.Errorf("methods lack %q", want)
+		}
+	}
+}
+
+func TestHTMLRegional(t *testing.T) {
+	got := string(HTML(spreadStudy(t), spreadOutput()))
+	if strings.Contains(got, evil) {
+		t.Errorf("report holds %q unescaped", evil)
+	}
+	sec := sectionOf(got, "regions")
+	if sec == "" {
+		t.Fatal("no regional disparity section")
+	}
+	for _, want := range []string{
+		`id="disparity-1"`, `id="disparity-2"`, // whole population, year
+		`<td class="num">0.391</td>`, // cv
+		`<td class="num">0.319</td>`, // williamson
+		`<td class="num">3.43</td>`,  // max/min, a ratio
+		`<td class="num">0.044</td>`, // theil_t_between
+		`<td class="num">13.9%</td>`, // between share
+		`<th colspan="3" class="g">Theil T decomposition</th>`,
+		"Breakdowns that include province (year × province) have a single region",
+		// The regional means: provinces × (whole population, 2020, 2021).
+		`<th colspan="1" class="g">Whole population</th><th colspan="2" class="g">By year</th>`,
+		`<th class="num" title="mean income of each province group where year = 2021">2021</th>`,
+		`<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>`,
+		`<td class="num" title="100 rows, population 1,000">99,285</td>`,
+		`<td class="num na" title="no unit of this province in this domain">–</td>`,
+	} {
+		if !strings.Contains(sec, want) {
+			t.Errorf("regional section lacks %s", want)
+		}
+	}
+	if strings.Contains(sec, `id="disparity-3"`) {
+		t.Error("regional section has a table by year × province")
+	}
+	key := sectionOf(got, "key")
+	for _, want := range []string{
+		`<div class="l">Gini coefficient</div><div class="v">0.427</div>`,
+		`<div class="l">Williamson coefficient</div><div class="v">0.319</div><div class="d">population-weighted CV of the mean incomes of 2 province groups</div>`,
+		`<div class="l">Mean income ratio</div><div class="v">2.47</div><div class="d">urban = true over urban = false, whole population</div>`,
+		`>Williamson coefficient (province)</td><td class="num">0.319</td><td class="num">0.319</td><td class="num">0.329</td>`,
+		`<td class="num">2.53</td><td class="num na" title="a group of the ratio has no unit or a zero mean in this domain">–</td>`,
+	} {
+		if !strings.Contains(key, want) {
+			t.Errorf("key figures lack %s", want)
+		}
+	}
+	for _, want := range []string{"Williamson, J. G. (1965), Regional inequality and the process of national development", "Shorrocks, A. F. (1984)"} {
+		if !strings.Contains(sectionOf(got, "methods"), want) {
+			t.Errorf("methods lack %q", want)
+		}
+	}
+}
+
+func TestHTMLRatios(t *testing.T) {
+	s := spreadStudy(t)
+	s.Domains = append(s.Domains, []string{"urban"})
+	got := string(HTML(s, spreadOutput()))
+	checkAnchors(t, got)
+	sec := sectionOf(got, "ratios")
+	for _, want := range []string{
+		`<th class="num" title="ratio: weighted mean income of the units with urban = true over that of the units with urban = false">urban = true / false</th>`,
+		`<td class="num">2.47</td>`,
+		`<td>2020</td><td class="num">2.53</td>`,
+		`title="a group of the ratio has no unit or a zero mean in this domain">–</td>`,
+		`id="ratios-1"`, `id="ratios-2"`, `id="ratios-3"`,
+	} {
+		if !strings.Contains(sec, want) {
+			t.Errorf("ratio section lacks %s", want)
+		}
+	}
+	if strings.Contains(sec, `id="ratios-4"`) {
+		t.Error("a ratio of urban is shown by urban")
+	}
+	if !strings.Contains(sectionOf(got, "methods"), "<dt>Group ratios</dt>") {
+		t.Error("methods lack the group ratios")
+	}
+}
+
+// TestHTMLSectionsAbsent checks that a study without inequality
+// indicators, region or ratio has none of their sections, methods or key
+// figures.
+func TestHTMLSectionsAbsent(t *testing.T) {
+	absent := []string{`id="inequality"`, `id="regions"`, `id="ratios"`, `id="key-spread"`, "Williamson", "Theil", "<dt>Gini coefficient", "Group ratios"}
+	for _, tt := range []struct {
+		name  string
+		study func(*pipeline.Study)
+		out   *pipeline.Output
+		gone  []string
+	}{
+		{"foundation study", func(*pipeline.Study) {}, testOutput(), absent},
+		{"poverty indicators only", func(s *pipeline.Study) { s.Indicators = []string{"population", "mean", "headcount"} }, spreadOutput(), absent},
+		{"no region", func(s *pipeline.Study) { s.Region = "" }, spreadOutput(), []string{`id="regions"`, "Williamson"}},
+		{"no ratio", func(s *pipeline.Study) { s.Ratios = nil }, spreadOutput(), []string{`id="ratios"`, "Mean income ratio", "Group ratios"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := spreadStudy(t)
+			if tt.name == "foundation study" {
+				s = testStudy(t)
+			}
+			tt.study(s)
+			got := string(HTML(s, tt.out))
+			checkAnchors(t, got)
+			for _, bad := range tt.gone {
+				if strings.Contains(got, bad) {
+					t.Errorf("report holds %q", bad)
+				}
+			}
+		})
+	}
+}
+
+func TestHTMLSpreadSameBytes(t *testing.T) {
+	a := HTML(spreadStudy(t), spreadOutput())
+	b := HTML(spreadStudy(t), spreadOutput())
+	if !bytes.Equal(a, b) {
+		t.Error("same study and results give different bytes")
+	}
+}
+
+// TestRegionMeansLong checks that many regions fold the regional means and
+// that a breakdown with many domains gets a long table of its own.
+func TestRegionMeansLong(t *testing.T) {
+	s := &pipeline.Study{Region: "province", Domains: [][]string{{"county"}}}
+	var results []pipeline.Result
+	for p := range collapseRows + 1 {
+		province := "p" + strconv.Itoa(p)
+		results = append(results, pipeline.Result{Indicator: "region_mean", Domain: dom("province", province), Estimate: float64(1000 + p)})
+		for c := range wideColumns + 1 {
+			results = append(results, pipeline.Result{Indicator: "region_mean", Domain: dom("county", strconv.Itoa(c), "province", province), Estimate: 5})
+		}
+	}
+	ts := regionMeans(s, results)
+	if len(ts) != 2 {
+		t.Fatalf("%d tables, want the whole population and a long table by county", len(ts))
+	}
+	if w := ts[0]; !w.Collapsed || w.Summary != "13 regions × 1 domain; from 1,000 to 1,012" || len(w.Header) != 2 || w.Groups != nil {
+		t.Errorf("whole population: Collapsed %v, Summary %q, %d columns, groups %v", w.Collapsed, w.Summary, len(w.Header), w.Groups)
+	}
+	if l := ts[1]; !l.Collapsed || len(l.Rows) != (collapseRows+1)*(wideColumns+1) || l.Caption != "By county, by province" {
+		t.Errorf("long table: Collapsed %v, %d rows, caption %q", l.Collapsed, len(l.Rows), l.Caption)
+	}
+}
+
+func TestIndicatorKinds(t *testing.T) {
+	for _, tt := range []struct {
+		ind        string
+		inequality bool
+		style      style
+		text       string
+	}{
+		{"gini", true, styleIndex, "Gini"},
+		{"theil_l", true, styleIndex, "Theil L"},
+		{"ge_2", true, styleIndex, "GE(2)"},
+		{"ge_-1", true, styleIndex, "GE(-1)"},
+		{"atkinson_1", true, styleIndex, "Atkinson(1)"},
+		{"qsr", true, styleRatio, "S80/S20"},
+		{"palma", true, styleRatio, "Palma"},
+		{"share_q5", true, styleRate, "Q5"},
+		{"share_d10", true, styleRate, "D10"},
+		{"share_q6", false, styleMoney, "share_q6"},
+		{"share_d01", false, styleMoney, "share_d01"},
+		{"atkinson_-1", false, styleMoney, "atkinson_-1"},
+		{"gini_change", false, styleMoney, "gini_change"},
+		{"population", false, styleCount, "Population"},
+		{"mean", false, styleMoney, "Mean income"},
+		{"headcount", false, styleRate, "Headcount"},
+		{"williamson", false, styleIndex, "Williamson"},
+		{"theil_l_between_share", false, styleRate, "Between share"},
+		{"max_min_ratio", false, styleRatio, "Max / min"},
+		{"region_mean", false, styleMoney, "Mean income"},
+		{"ratio", false, styleRatio, "ratio"},
+	} {
+		if got := isInequality(tt.ind); got != tt.inequality {
+			t.Errorf("isInequality(%q) = %v", tt.ind, got)
+		}
+		if got := styleOf(tt.ind); got != tt.style {
+			t.Errorf("styleOf(%q) = %v, want %v", tt.ind, got, tt.style)
+		}
+		if got := labelOf(tt.ind).text; got != tt.text {
+			t.Errorf("labelOf(%q) = %q, want %q", tt.ind, got, tt.text)
+		}
+	}
+	for _, tt := range []struct{ ind, rule string }{
+		{"theil_t", "incomes ≤ 0"}, {"ge_1", "incomes ≤ 0"}, {"ge_0.5", "incomes ≤ 0"}, {"ge_2", "incomes < 0"},
+		{"atkinson_1", "incomes ≤ 0"}, {"atkinson_0.5", "incomes < 0"}, {"gini", ""}, {"share_q1", ""}, {"watts", ""},
+	} {
+		if got := excludedRule(tt.ind); got != tt.rule {
+			t.Errorf("excludedRule(%q) = %q, want %q", tt.ind, got, tt.rule)
+		}
+	}
+	if got, want := inequalityOf([]string{"share_d2", "share_q3", "gini", "mean", "share_d1", "palma", "gini"}), []string{"gini", "palma", "share_q3", "share_d1", "share_d2"}; !slices.Equal(got, want) {
+		t.Errorf("inequalityOf = %q, want %q", got, want)
 	}
 }
