@@ -61,6 +61,9 @@ func (s *Study) Complete() error {
 	if msg := studyEquivalenceProblem(s); msg != "" {
 		errs = append(errs, errors.New(msg))
 	}
+	if err := s.completeVariance(); err != nil {
+		errs = append(errs, err)
+	}
 	if msg := s.timeProblem(); msg != "" {
 		errs = append(errs, errors.New(msg))
 	}

@@ -39,6 +39,9 @@ func Run(ctx context.Context, s *Study, opts ...Option) (*Output, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if s.SEMethod != "" && s.SEMethod != "none" {
+		return nil, fmt.Errorf("standard errors (%s) are not available yet: set variance.method: none (--se none)", s.SEMethod)
+	}
 	t0 := time.Now()
 	m := Manifest{Povstat: Version, GoVersion: runtime.Version(), Seed: s.Seed}
 	m.Study = StudyInfo{Name: s.Name, Path: s.Path, SHA256: s.SHA256}

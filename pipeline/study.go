@@ -78,6 +78,17 @@ type Study struct {
 	Region string
 	Ratios []Ratio
 
+	// Strata, PSU and FPC name the design columns ("" for none); Lonely
+	// is the treatment of strata with one PSU. SEMethod is "none",
+	// "linearized" or "bootstrap"; Replicates, Level and RSELimit set the
+	// bootstrap, the confidence level and the relative standard error above
+	// which a row is marked unreliable (see study_design.go).
+	Strata, PSU, FPC, Lonely string
+	SEMethod                 string
+	Replicates               int
+	Level, RSELimit          float64
+	rseLimitSet              bool
+
 	// Time is the period column (e.g. year): every result in a domain with
 	// it also gets a "<indicator>_change" row, the change since the
 	// previous period. "" for none.
@@ -177,6 +188,9 @@ func ParseStudy(path string, data []byte) (*Study, error) {
 	slices.SortStableFunc(p.errs, func(a, b *studyError) int { return a.line - b.line })
 	if err := studyJoin(p.errs); err != nil {
 		return nil, err
+	}
+	if err := s.completeVariance(); err != nil {
+		return nil, err // the parser checked every value; this cannot fail
 	}
 	return s, nil
 }
@@ -545,6 +559,7 @@ func (p *studyParser) isFlow(n ast.Node) bool {
 var studyTopKeys = []string{
 	"name", "inputs", "columns", "unit", "rows", "equivalence", "lines",
 	"domains", "indicators", "outputs", "seed", "options", "region", "ratios", "time",
+	"design", "variance",
 }
 
 // study fills s from the top-level mapping.
@@ -567,6 +582,8 @@ func (p *studyParser) study(s *Study, body ast.Node) {
 	p.region(s, f["region"])
 	p.ratios(s, f["ratios"])
 	p.time(s, f["time"])
+	p.design(s, f["design"])
+	p.variance(s, f["variance"])
 	p.indicators(s, f["indicators"])
 	p.outputs(s, f["outputs"])
 	p.seed(s, f["seed"])
@@ -1060,6 +1077,11 @@ func (s *Study) studyColumnRefs() []studyColumnRef {
 	}
 	if s.Region != "" {
 		refs = append(refs, studyColumnRef{s.Path, s.keyLines["region"], "region", s.Region})
+	}
+	for _, k := range []struct{ key, col string }{{"design.strata", s.Strata}, {"design.psu", s.PSU}, {"design.fpc", s.FPC}} {
+		if k.col != "" {
+			refs = append(refs, studyColumnRef{s.Path, s.keyLines[k.key], k.key, k.col})
+		}
 	}
 	for i, r := range s.Ratios {
 		key := fmt.Sprintf("ratios[%d]", i)

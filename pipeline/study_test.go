@@ -74,6 +74,11 @@ func TestLoadStudyFull(t *testing.T) {
 		Report:      false,
 		Seed:        20201231,
 		Nonpositive: "error",
+		SEMethod:    "none",
+		Lonely:      "adjust",
+		Replicates:  defaultReplicates,
+		Level:       defaultLevel,
+		RSELimit:    defaultRSELimit,
 	}
 	s.keyLines = nil
 	if !reflect.DeepEqual(s, want) {

@@ -34,6 +34,11 @@ type studyFlags struct {
 	rows, equivalence            string
 	adults, children, indicators string
 	nonpositive, region, time    string
+	strata, psu, fpc, lonely     string
+	se                           string
+	replicates                   int
+	level, rseLimit              float64
+	seed                         uint64
 	ratios                       listFlag
 }
 
@@ -48,6 +53,7 @@ func cmdIndices(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&f.region, "region", "", "region `COL`umn for the regional disparity indicators (cv, williamson, theil_*_between, ...)")
 	fs.StringVar(&f.time, "time", "", "period `COL`umn, e.g. year: adds <indicator>_change rows, the change since the previous period (needs a --by with it)")
 	fs.Var(&f.ratios, "ratio", "ratio of group means `COL=A/B`, e.g. urban=true/false (repeatable)")
+	f.registerDesign(fs)
 	format := fs.String("format", "json", "output format: json, csv or table")
 	if err := parseOptions(fs, args); err != nil {
 		return err
@@ -78,6 +84,20 @@ func (f *studyFlags) registerData(fs *flag.FlagSet) {
 	fs.StringVar(&f.equivalence, "equivalence", "none", "equivalence scale applied to income: none, per-capita, sqrt or oecd")
 	fs.StringVar(&f.adults, "adults", "", "number-of-adults `COL`umn (oecd scale)")
 	fs.StringVar(&f.children, "children", "", "number-of-children `COL`umn (oecd scale)")
+}
+
+// registerDesign registers the flags of the sample design and of the
+// standard errors.
+func (f *studyFlags) registerDesign(fs *flag.FlagSet) {
+	fs.StringVar(&f.strata, "strata", "", "stratum `COL`umn of the sample design")
+	fs.StringVar(&f.psu, "psu", "", "primary sampling unit `COL`umn of the sample design")
+	fs.StringVar(&f.fpc, "fpc", "", "`COL`umn with the sampling fraction of the PSUs in each stratum (finite population correction)")
+	fs.StringVar(&f.lonely, "lonely", "adjust", "strata with a single PSU: adjust, remove, certainty, average or fail")
+	fs.StringVar(&f.se, "se", "", "standard errors: none, linearized or bootstrap (default linearized with --strata or --psu, else none)")
+	fs.IntVar(&f.replicates, "replicates", 500, "bootstrap replicates")
+	fs.Float64Var(&f.level, "level", 0.95, "confidence level of ci_lower and ci_upper")
+	fs.Float64Var(&f.rseLimit, "rse-limit", 0.3, "mark estimates whose relative standard error exceeds this as unreliable (0: never)")
+	fs.Uint64Var(&f.seed, "seed", 1, "random seed (bootstrap)")
 }
 
 // writeResults prints the warnings to stderr and the results to stdout in
@@ -154,9 +174,18 @@ func (f *studyFlags) study() (*pipeline.Study, error) {
 		Nonpositive: f.nonpositive,
 		Region:      f.region,
 		Time:        f.time,
+		Strata:      f.strata,
+		PSU:         f.psu,
+		FPC:         f.fpc,
+		Lonely:      f.lonely,
+		SEMethod:    f.se,
+		Replicates:  f.replicates,
+		Level:       f.level,
+		RSELimit:    f.rseLimit,
 		Ratios:      ratios,
-		Seed:        1,
+		Seed:        f.seed,
 	}
+	s.MarkRSELimitSet()
 	if err := s.Complete(); err != nil {
 		return nil, usageError{err.Error()}
 	}
