@@ -44,6 +44,11 @@ func changeRows(results []Result, time string) []Result {
 			r.Indicator = cur.Indicator + "_change"
 			r.Estimate = cur.Estimate - prev.Estimate
 			r.ExcludedN, r.ExcludedPopulation = 0, 0
+			if r.SEMethod != "" {
+				nan := math.NaN()
+				r.SE, r.CILower, r.CIUpper, r.RSE, r.Deff = nan, nan, nan, nan, nan
+				r.SEMethod, r.Unreliable = "unavailable", false
+			}
 			r.Note = ""
 			if math.IsNaN(r.Estimate) {
 				r.Note = fmt.Sprintf("no estimate in %s=%s or %s=%s", time, ps[k-1], time, ps[k])

@@ -33,6 +33,14 @@ type Result struct {
 	Note               string
 	// Ratio names the groups of a ratio row, COL=A/B; empty on other rows.
 	Ratio string
+
+	// Standard error, confidence interval, relative standard error
+	// (SE/|estimate|) and design effect, NaN where there is none; SEMethod
+	// says how the SE was made ("" when the study asks for none: the fields
+	// are then left out). Unreliable marks an RSE above the study's limit.
+	SE, CILower, CIUpper, RSE, Deff float64
+	SEMethod                        string
+	Unreliable                      bool
 }
 
 // DomainValue is one column of a domain and its value, as a string.
@@ -78,6 +86,20 @@ func EncodeJSON(results []Result) []byte {
 		b.WriteString(strconv.Itoa(r.N))
 		b.WriteString(",\"population\":")
 		b.WriteString(jsonNumber(r.Population))
+		if r.SEMethod != "" {
+			for _, f := range []struct {
+				key string
+				v   float64
+			}{{"se", r.SE}, {"ci_lower", r.CILower}, {"ci_upper", r.CIUpper}, {"rse", r.RSE}, {"deff", r.Deff}} {
+				b.WriteString(",\"" + f.key + "\":")
+				b.WriteString(jsonNumber(f.v))
+			}
+			b.WriteString(",\"se_method\":")
+			writeJSONString(&b, r.SEMethod)
+			if r.Unreliable {
+				b.WriteString(",\"unreliable\":true")
+			}
+		}
 		if r.ExcludedN > 0 {
 			b.WriteString(",\"excluded_n\":")
 			b.WriteString(strconv.Itoa(r.ExcludedN))
@@ -105,6 +127,10 @@ func EncodeCSV(results []Result) []byte {
 		header = append(header, "ratio")
 	}
 	header = append(header, "estimate", "n", "population", "excluded_n", "excluded_population", "note")
+	withSE := slices.ContainsFunc(results, func(r Result) bool { return r.SEMethod != "" })
+	if withSE {
+		header = append(header, "se", "ci_lower", "ci_upper", "rse", "deff", "se_method", "unreliable")
+	}
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
 	_ = w.Write(header) // a bytes.Buffer does not fail
@@ -132,6 +158,14 @@ func EncodeCSV(results []Result) []byte {
 			exN, exPop = strconv.Itoa(r.ExcludedN), formatNumber(r.ExcludedPopulation)
 		}
 		rec = append(rec, est, strconv.Itoa(r.N), formatNumber(r.Population), exN, exPop, r.Note)
+		if withSE {
+			unreliable := ""
+			if r.Unreliable {
+				unreliable = "true"
+			}
+			rec = append(rec, formatNumber(r.SE), formatNumber(r.CILower), formatNumber(r.CIUpper),
+				formatNumber(r.RSE), formatNumber(r.Deff), r.SEMethod, unreliable)
+		}
 		_ = w.Write(rec)
 	}
 	w.Flush()

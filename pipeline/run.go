@@ -39,8 +39,8 @@ func Run(ctx context.Context, s *Study, opts ...Option) (*Output, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if s.SEMethod != "" && s.SEMethod != "none" {
-		return nil, fmt.Errorf("standard errors (%s) are not available yet: set variance.method: none (--se none)", s.SEMethod)
+	if s.SEMethod == "bootstrap" {
+		return nil, fmt.Errorf("bootstrap standard errors are not available yet: use variance.method: linearized (--se linearized)")
 	}
 	t0 := time.Now()
 	m := Manifest{Povstat: Version, GoVersion: runtime.Version(), Seed: s.Seed}
@@ -164,7 +164,7 @@ func requests(s *Study) []datasets.Request {
 		seen[name] = true
 		reqs = append(reqs, datasets.Request{Name: name, Kind: kind})
 	}
-	for _, c := range []string{s.Income, s.Weight, s.sizeColumn(), s.adultsColumn(), s.childrenColumn()} {
+	for _, c := range []string{s.Income, s.Weight, s.sizeColumn(), s.adultsColumn(), s.childrenColumn(), s.fpcColumn()} {
 		add(c, datasets.Numeric)
 	}
 	for _, c := range categoricalColumns(s) {
@@ -186,6 +186,9 @@ func categoricalColumns(s *Study) []string {
 	}
 	for _, r := range s.Ratios {
 		cols = append(cols, r.Column)
+	}
+	if s.SEMethod != "" && s.SEMethod != "none" {
+		cols = append(cols, s.designColumns()...)
 	}
 	return cols
 }
@@ -319,6 +322,13 @@ func buildUnits(s *Study, tbl *datasets.Table, keep []bool) (*units, error) {
 		}
 		u.x = append(u.x, x)
 		u.w = append(u.w, w)
+	}
+	if fpc := floatColumn(tbl, s.fpcColumn()); fpc != nil {
+		for i := 0; i < tbl.Rows; i++ {
+			if keep == nil || keep[i] {
+				u.fpc = append(u.fpc, fpc[i])
+			}
+		}
 	}
 	for _, c := range tbl.Columns {
 		if c.Kind == datasets.Categorical {

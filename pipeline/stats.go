@@ -271,6 +271,16 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 	for _, part := range parts {
 		results = append(results, part...)
 	}
+	if s.SEMethod == "linearized" {
+		e, err := newVarEngine(s, u)
+		if err != nil {
+			return nil, nil, err
+		}
+		if order == nil {
+			order = sortedOrder(u)
+		}
+		addStandardErrors(&seJob{s: s, u: u, p: p, e: e, order: order}, lines, results)
+	}
 	if s.Time != "" {
 		results = append(results, changeRows(results, s.Time)...)
 	}

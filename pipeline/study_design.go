@@ -160,3 +160,11 @@ func (s *Study) designColumns() []string {
 // MarkRSELimitSet says that RSELimit was set by the caller, so that a limit
 // of 0 (never mark) is not taken for "unset" by Complete.
 func (s *Study) MarkRSELimitSet() { s.rseLimitSet = true }
+
+// fpcColumn is the FPC column when standard errors are computed.
+func (s *Study) fpcColumn() string {
+	if s.SEMethod == "" || s.SEMethod == "none" {
+		return ""
+	}
+	return s.FPC
+}

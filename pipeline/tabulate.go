@@ -12,6 +12,7 @@ import (
 // per unit, and the categorical columns used by domains and lines.
 type units struct {
 	x, w    []float64
+	fpc     []float64 // sampling fraction of each unit's stratum, nil without design.fpc
 	factors map[string]*factor
 }
 

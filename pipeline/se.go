@@ -1,0 +1,355 @@
+package pipeline
+
+import (
+	"math"
+	"strings"
+
+	"github.com/povstat/povstat/indices"
+)
+
+// seJob holds what the standard errors of one study need.
+type seJob struct {
+	s     *Study
+	u     *units
+	p     *plan
+	e     *varEngine
+	order []int32 // units sorted by income
+}
+
+// addStandardErrors fills SE, interval, RSE, design effect and method of
+// every result that has a linearized form; the others get the method
+// "unavailable". Linearized variables follow R convey; the median's interval
+// is Woodruff's, as R survey's svyquantile.
+func addStandardErrors(j *seJob, lines []*lineValues, results []Result) {
+	index := map[string]int{}
+	for i, r := range results {
+		index[resultKey(r.Indicator, r.Line, r.Domain)] = i
+		results[i].SEMethod = "unavailable"
+		results[i].SE, results[i].CILower, results[i].CIUpper = math.NaN(), math.NaN(), math.NaN()
+		results[i].RSE, results[i].Deff = math.NaN(), math.NaN()
+	}
+	set := func(ind, line string, g *grouping, d int, est, v, vsrs float64, method string) {
+		i, ok := index[resultKey(ind, line, g.domain(d))]
+		if !ok {
+			return
+		}
+		r := &results[i]
+		se := math.Sqrt(v)
+		r.SE, r.SEMethod = se, method
+		r.CILower, r.CIUpper = j.e.interval(est, se)
+		r.RSE = se / math.Abs(est)
+		if vsrs > 0 {
+			r.Deff = v / vsrs
+		}
+		r.Unreliable = j.s.RSELimit > 0 && r.RSE > j.s.RSELimit
+	}
+	for _, cols := range append([][]string{nil}, j.s.Domains...) {
+		g := j.p.groupings[colsKey(cols)]
+		st := j.p.stats[statsRequest{cols: cols}.key()]
+		j.baseErrors(g, st, set, results, index)
+		for _, lv := range lines {
+			j.lineErrors(g, st, lv, set)
+		}
+	}
+	for _, lv := range lines {
+		j.lineValueErrors(lv, results, index)
+	}
+}
+
+func resultKey(ind, line string, dom []DomainValue) string {
+	var b strings.Builder
+	b.WriteString(ind + "\x00" + line)
+	for _, d := range dom {
+		b.WriteString("\x00" + d.Column + "=" + d.Value)
+	}
+	return b.String()
+}
+
+type setFunc func(ind, line string, g *grouping, d int, est, v, vsrs float64, method string)
+
+// baseErrors: population (a total), mean (a ratio of totals) and median
+// (Woodruff's interval).
+func (j *seJob) baseErrors(g *grouping, st *groupStats, set setFunc, results []Result, index map[string]int) {
+	u, k := j.u, g.size()
+	method := j.e.methodName()
+	ones := make([]float64, len(u.x))
+	for i := range ones {
+		ones[i] = 1
+	}
+	v, vs := j.e.domainVariances(g.codes, k, u.w, linVar{a: ones})
+	for d := 0; d < k; d++ {
+		set("population", "", g, d, st.pop[d], v[d], vs[d], method)
+	}
+	a := make([]float64, len(u.x))
+	for i, d := range g.codes {
+		a[i] = (u.x[i] - st.income[d]/st.pop[d]) / st.pop[d]
+	}
+	v, vs = j.e.domainVariances(g.codes, k, u.w, linVar{a: a})
+	for d := 0; d < k; d++ {
+		set("mean", "", g, d, st.income[d]/st.pop[d], v[d], vs[d], method)
+	}
+	if _, ok := index[resultKey("median", "", g.domain(0))]; !ok {
+		return
+	}
+	off, xs, ws := sortedSegments(u, g, j.order)
+	med := make([]float64, k)
+	for d := range med {
+		med[d] = indices.QuantileSorted(0.5, xs[off[d]:off[d+1]], ws[off[d]:off[d+1]])
+	}
+	for i, d := range g.codes {
+		a[i] = (b2f(u.x[i] <= med[d]) - 0.5) / st.pop[d]
+	}
+	v, vs = j.e.domainVariances(g.codes, k, u.w, linVar{a: a})
+	for d := 0; d < k; d++ {
+		lo, hi, se := j.woodruff(xs[off[d]:off[d+1]], ws[off[d]:off[d+1]], 0.5, math.Sqrt(v[d]))
+		i, ok := index[resultKey("median", "", g.domain(d))]
+		if !ok {
+			continue
+		}
+		set("median", "", g, d, med[d], se*se, vs[d]*se*se/math.Max(v[d], 1e-300), "woodruff, "+method)
+		results[i].CILower, results[i].CIUpper = lo, hi
+	}
+}
+
+// woodruff inverts the interval p ± t se(F) of the CDF at the quantile
+// through the quantile function (qrule "math"): the interval and the SE
+// (upper - lower)/(2 t) that R survey reports.
+func (j *seJob) woodruff(xs, ws []float64, p, seF float64) (lo, hi, se float64) {
+	pl, ph := math.Max(p-j.e.t*seF, 0), math.Min(p+j.e.t*seF, 1)
+	lo, hi = indices.QuantileSorted(pl, xs, ws), indices.QuantileSorted(ph, xs, ws)
+	return lo, hi, (hi - lo) / (2 * j.e.t)
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// lineErrors: the poverty indicators of one line. The headcount under a
+// national relative line includes the line's own sampling variance (R
+// convey's svyarpr: the density of the domain's incomes at the line times
+// the linearized line); the other indicators, and every indicator under an
+// absolute or a grouped line, hold the line fixed.
+func (j *seJob) lineErrors(g *grouping, st *groupStats, lv *lineValues, set setFunc) {
+	u, k := j.u, g.size()
+	n := len(u.x)
+	name := lv.line.Name
+	fixed := j.e.methodName() + ", line fixed"
+	var sums = make([]indices.PovertySums, k)
+	for i, d := range g.codes {
+		if z := lv.z[i]; !math.IsNaN(z) {
+			sums[d].Add(u.x[i], u.w[i], z)
+		}
+	}
+	run := func(ind string, a []float64, value func(s indices.PovertySums) float64, lin *linVar, method string) {
+		lv := linVar{a: a}
+		if lin != nil {
+			lv = *lin
+		}
+		v, vs := j.e.domainVariances(g.codes, k, u.w, lv)
+		for d := 0; d < k; d++ {
+			set(ind, name, g, d, value(sums[d]), v[d], vs[d], method)
+		}
+	}
+	a := make([]float64, n)
+	// Headcount.
+	for i, d := range g.codes {
+		a[i] = (b2f(u.x[i] < lv.z[i]) - sums[d].Headcount()) / sums[d].Pop
+	}
+	if lin, ok := j.estimatedLine(g, lv, a); ok {
+		run("headcount", nil, indices.PovertySums.Headcount, &lin, j.e.methodName())
+	} else {
+		run("headcount", a, indices.PovertySums.Headcount, nil, fixed)
+	}
+	for _, m := range []struct {
+		ind   string
+		alpha float64
+		value func(indices.PovertySums) float64
+	}{{"gap", 1, indices.PovertySums.Gap}, {"severity", 2, indices.PovertySums.Severity}} {
+		for i, d := range g.codes {
+			z, x := lv.z[i], u.x[i]
+			gi := 0.0
+			if x < z {
+				gi = math.Pow((z-x)/z, m.alpha)
+			}
+			a[i] = (gi - m.value(sums[d])) / sums[d].Pop
+		}
+		run(m.ind, a, m.value, nil, fixed)
+	}
+	for i, d := range g.codes {
+		z, x := lv.z[i], u.x[i]
+		a[i] = 0
+		if x > 0 {
+			l := 0.0
+			if x < z {
+				l = math.Log(z / x)
+			}
+			a[i] = (l - sums[d].Watts()) / sums[d].WattsPop
+		}
+	}
+	run("watts", a, indices.PovertySums.Watts, nil, fixed)
+	for i := range a {
+		a[i] = b2f(u.x[i] < lv.z[i])
+	}
+	run("poor_population", a, func(s indices.PovertySums) float64 { return s.Poor }, nil, fixed)
+	for i := range a {
+		a[i] = math.Max(lv.z[i]-u.x[i], 0)
+	}
+	run("gap_total", a, func(s indices.PovertySums) float64 { return s.GapMoney }, nil, fixed)
+}
+
+// estimatedLine returns the linearized variable of the headcount under a
+// national relative line z = f * stat(R) over the reference units R: the
+// local part a plus c_d L, with L the linearized statistic of R and c_d the
+// density of domain d's incomes at z times dz/dstat (R convey's svyarpr;
+// Osier 2009). ok is false for absolute and grouped lines.
+func (j *seJob) estimatedLine(g *grouping, lv *lineValues, a []float64) (linVar, bool) {
+	l := lv.line
+	if l.Basis == "abs" || len(l.By) > 0 {
+		return linVar{}, false
+	}
+	u := j.u
+	z := lv.values[0]
+	ref, err := whereMask(u, l)
+	if err != nil {
+		return linVar{}, false
+	}
+	in := func(i int) bool { return ref == nil || ref[i] }
+	var NR, incR float64
+	for i := range u.x {
+		if in(i) {
+			NR += u.w[i]
+			incR += u.w[i] * u.x[i]
+		}
+	}
+	L := make([]float64, len(u.x))
+	var scale float64 // dz/dstat times the linearization constant of stat
+	switch l.Basis {
+	case "median":
+		m := z / l.Value
+		rx, rw := maskedSorted(u, j.order, ref)
+		fm := convDensity(rx, rw, m)
+		for i := range L {
+			if in(i) {
+				L[i] = b2f(u.x[i] <= m) - 0.5
+			}
+		}
+		scale = -l.Value / (NR * fm)
+	case "mean":
+		mu := incR / NR
+		for i := range L {
+			if in(i) {
+				L[i] = u.x[i] - mu
+			}
+		}
+		scale = l.Value / NR
+	}
+	off, xs, ws := sortedSegments(u, g, j.order)
+	c := make([]float64, g.size())
+	for d := range c {
+		c[d] = convDensity(xs[off[d]:off[d+1]], ws[off[d]:off[d+1]], z) * scale
+	}
+	return linVar{a: a, c: c, L: L}, true
+}
+
+// lineValueErrors: the SE of a national relative line, f times the SE of
+// its statistic (Woodruff's for a median).
+func (j *seJob) lineValueErrors(lv *lineValues, results []Result, index map[string]int) {
+	l := lv.line
+	if l.Basis == "abs" {
+		for j := range lv.groups.keys {
+			if i, ok := index[resultKey("line", l.Name, lv.groups.domain(j))]; ok {
+				r := &results[i]
+				r.SE, r.CILower, r.CIUpper, r.RSE = 0, r.Estimate, r.Estimate, 0
+				r.SEMethod = "fixed: no sampling error"
+			}
+		}
+		return
+	}
+	i, ok := index[resultKey("line", l.Name, nil)]
+	if !ok || len(l.By) > 0 {
+		return
+	}
+	u := j.u
+	ref, err := whereMask(u, l)
+	if err != nil {
+		return
+	}
+	one := &grouping{codes: make([]int32, len(u.x)), keys: [][]string{{}}}
+	a := make([]float64, len(u.x))
+	var NR, incR float64
+	for i := range u.x {
+		if ref == nil || ref[i] {
+			NR += u.w[i]
+			incR += u.w[i] * u.x[i]
+		}
+	}
+	r := &results[i]
+	switch l.Basis {
+	case "median":
+		m := lv.values[0] / l.Value
+		for i := range a {
+			if ref == nil || ref[i] {
+				a[i] = (b2f(u.x[i] <= m) - 0.5) / NR
+			}
+		}
+		v, _ := j.e.domainVariances(one.codes, 1, u.w, linVar{a: a})
+		rx, rw := maskedSorted(u, j.order, ref)
+		lo, hi, se := j.woodruff(rx, rw, 0.5, math.Sqrt(v[0]))
+		r.SE, r.CILower, r.CIUpper = l.Value*se, l.Value*lo, l.Value*hi
+		r.SEMethod = "woodruff, " + j.e.methodName()
+	case "mean":
+		mu := incR / NR
+		for i := range a {
+			if ref == nil || ref[i] {
+				a[i] = (u.x[i] - mu) / NR
+			}
+		}
+		v, _ := j.e.domainVariances(one.codes, 1, u.w, linVar{a: a})
+		r.SE = l.Value * math.Sqrt(v[0])
+		r.CILower, r.CIUpper = j.e.interval(r.Estimate, r.SE)
+		r.SEMethod = j.e.methodName()
+	}
+	r.RSE = r.SE / math.Abs(r.Estimate)
+	r.Unreliable = j.s.RSELimit > 0 && r.RSE > j.s.RSELimit
+}
+
+// maskedSorted returns the incomes and weights of the units of mask (nil:
+// all) in increasing order.
+func maskedSorted(u *units, order []int32, mask []bool) (xs, ws []float64) {
+	for _, i := range order {
+		if mask == nil || mask[i] {
+			xs = append(xs, u.x[i])
+			ws = append(ws, u.w[i])
+		}
+	}
+	return xs, ws
+}
+
+// convDensity is R convey's kernel density estimate of the weighted
+// incomes xs (sorted) at x: a Gaussian kernel with the bandwidth
+// h = 0.9 min(sd, IQR/1.34) N^(-1/5), N the total weight,
+//
+//	f(x) = sum_i w_i phi((x - x_i)/h) / (N h)
+func convDensity(xs, ws []float64, x float64) float64 {
+	var N, sx, sxx float64
+	for i, v := range xs {
+		N += ws[i]
+		sx += ws[i] * v
+		sxx += ws[i] * v * v
+	}
+	if N == 0 {
+		return math.NaN()
+	}
+	sd := math.Sqrt(math.Max(sxx/N-(sx/N)*(sx/N), 0))
+	iqr := indices.QuantileSorted(0.75, xs, ws) - indices.QuantileSorted(0.25, xs, ws)
+	h := 0.9 * math.Min(sd, iqr/1.34) * math.Pow(N, -0.2)
+	f := 0.0
+	for i, v := range xs {
+		t := (x - v) / h
+		f += ws[i] * math.Exp(-t*t/2)
+	}
+	return f / (N * h * math.Sqrt(2*math.Pi))
+}

@@ -1,0 +1,135 @@
+package pipeline
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// naiveVariance is the textbook stratified with-replacement variance of a
+// total of w*z over the full sample (no sparse sums, no shortcuts):
+// sum_h n_h/(n_h-1) sum_p (t_hp - tbar_h)^2.
+func naiveVariance(strata, psu []int32, w, z []float64) float64 {
+	type key struct{ h, p int32 }
+	tot := map[key]float64{}
+	for i := range w {
+		tot[key{strata[i], psu[i]}] += w[i] * z[i]
+	}
+	byH := map[int32][]float64{}
+	for k, t := range tot {
+		byH[k.h] = append(byH[k.h], t)
+	}
+	v := 0.0
+	for _, ts := range byH {
+		n := float64(len(ts))
+		if n < 2 {
+			continue
+		}
+		mean := 0.0
+		for _, t := range ts {
+			mean += t / n
+		}
+		for _, t := range ts {
+			v += n / (n - 1) * (t - mean) * (t - mean)
+		}
+	}
+	return v
+}
+
+func TestDomainVariancesHandWorked(t *testing.T) {
+	// Two strata with two PSUs each; units (stratum, psu, w, z):
+	// h0: p0 {(1, 2), (1, 1)} -> t = 3; p1 {(2, 1)} -> t = 2
+	// h1: p2 {(1, 4)} -> t = 4;       p3 {(3, 0)} -> t = 0
+	// V = 2/1 * ((3-2.5)^2 + (2-2.5)^2) + 2/1 * ((4-2)^2 + (0-2)^2) = 1 + 16 = 17.
+	e := &varEngine{psu: []int32{0, 0, 1, 2, 3}, stratumOf: []int32{0, 0, 1, 1}, nh: []int{2, 2}, fh: []float64{0, 0}, lonely: "adjust"}
+	w := []float64{1, 1, 2, 1, 3}
+	z := []float64{2, 1, 1, 4, 0}
+	v, _ := e.domainVariances(make([]int32, 5), 1, w, linVar{a: z})
+	if math.Abs(v[0]-17) > 1e-12 {
+		t.Errorf("V = %v, want 17", v[0])
+	}
+	// Two domains {units 0, 2, 3} and {1, 4}: each equals the full-sample
+	// variance of the variable set to zero outside it.
+	codes := []int32{0, 1, 0, 0, 1}
+	v, _ = e.domainVariances(codes, 2, w, linVar{a: z})
+	strata := []int32{0, 0, 0, 1, 1}
+	for d := int32(0); d < 2; d++ {
+		zd := make([]float64, len(z))
+		for i := range z {
+			if codes[i] == d {
+				zd[i] = z[i]
+			}
+		}
+		if want := naiveVariance(strata, e.psu, w, zd); math.Abs(v[d]-want) > 1e-12 {
+			t.Errorf("domain %d: V = %v, zero-weight full-sample V = %v", d, v[d], want)
+		}
+	}
+	// With a global part: a + c_d L equals the naive variance of that sum.
+	L := []float64{1, -2, 0.5, 3, 1}
+	c := []float64{0.7, -1.3}
+	v, _ = e.domainVariances(codes, 2, w, linVar{a: z, c: c, L: L})
+	for d := int32(0); d < 2; d++ {
+		zd := make([]float64, len(z))
+		for i := range z {
+			if codes[i] == d {
+				zd[i] = z[i]
+			}
+			zd[i] += c[d] * L[i]
+		}
+		if want := naiveVariance(strata, e.psu, w, zd); math.Abs(v[d]-want) > 1e-12 {
+			t.Errorf("domain %d with a line part: V = %v, want %v", d, v[d], want)
+		}
+	}
+}
+
+// TestStandardErrorsEUSILC compares with R survey 4.5 and convey 1.0.1 on
+// laeken's EU-SILC sample: design ids = db030, strata = db040, weights rb050
+// (shared/data/README.md).
+func TestStandardErrorsEUSILC(t *testing.T) {
+	path := filepath.Join("..", "..", "shared", "data", "eusilc.parquet")
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("shared reference data not available: %v", err)
+	}
+	s := &Study{Name: "eusilc", Inputs: []string{path}, Income: "eqIncome", Weight: "rb050",
+		Strata: "db040", PSU: "db030", Domains: [][]string{{"db040"}},
+		Indicators: []string{"mean", "median", "headcount", "line"}}
+	for _, l := range []string{"arpr=median:0.6", "fixed=abs:10859.236"} {
+		line, err := ParseLine(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Lines = append(s.Lines, line)
+	}
+	if err := s.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := Run(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		ind, line string
+		want, rel float64
+	}{
+		{"mean", "", 141.164079555672, 1e-9},              // survey::svymean
+		{"headcount", "fixed", 0.00498178065227845, 1e-9}, // svymean of the 0/1 indicator
+		{"headcount", "arpr", 0.00475954283218169, 0.02},  // convey::svyarpr (kernel density)
+		{"median", "", 150.190778550909, 0.02},            // svyquantile, Woodruff
+	} {
+		r := find(t, out.Results, tt.ind, tt.line, "")
+		if math.Abs(r.SE-tt.want) > tt.rel*tt.want {
+			t.Errorf("%s %s: SE %.15g, R %.15g (rel. diff %.2g)", tt.ind, tt.line, r.SE, tt.want, math.Abs(r.SE-tt.want)/tt.want)
+		}
+	}
+	med := find(t, out.Results, "median", "", "")
+	if math.Abs(med.CILower-17842.324) > 1e-6 || math.Abs(med.CIUpper-18431.18)/18431.18 > 1e-4 {
+		t.Errorf("median CI [%v, %v], R [17842.324, 18431.18]", med.CILower, med.CIUpper)
+	}
+	// A domain's SE comes from the full design: every region has one.
+	r := find(t, out.Results, "headcount", "fixed", "db040=Vienna")
+	if !(r.SE > 0) || r.SEMethod == "unavailable" {
+		t.Errorf("Vienna headcount SE %v (%s)", r.SE, r.SEMethod)
+	}
+}
