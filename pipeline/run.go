@@ -39,9 +39,6 @@ func Run(ctx context.Context, s *Study, opts ...Option) (*Output, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if s.SEMethod == "bootstrap" {
-		return nil, fmt.Errorf("bootstrap standard errors are not available yet: use variance.method: linearized (--se linearized)")
-	}
 	t0 := time.Now()
 	m := Manifest{Povstat: Version, GoVersion: runtime.Version(), Seed: s.Seed}
 	m.Study = StudyInfo{Name: s.Name, Path: s.Path, SHA256: s.SHA256}

@@ -1,10 +1,12 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -131,5 +133,52 @@ func TestStandardErrorsEUSILC(t *testing.T) {
 	r := find(t, out.Results, "headcount", "fixed", "db040=Vienna")
 	if !(r.SE > 0) || r.SEMethod == "unavailable" {
 		t.Errorf("Vienna headcount SE %v (%s)", r.SE, r.SEMethod)
+	}
+}
+
+func TestBootstrapEUSILC(t *testing.T) {
+	path := filepath.Join("..", "..", "shared", "data", "eusilc.parquet")
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("shared reference data not available: %v", err)
+	}
+	run := func(seed uint64) []Result {
+		s := &Study{Name: "eusilc", Inputs: []string{path}, Income: "eqIncome", Weight: "rb050",
+			Strata: "db040", PSU: "db030", SEMethod: "bootstrap", Replicates: 300, Seed: seed,
+			Indicators: []string{"mean", "headcount", "gini", "line"}}
+		line, _ := ParseLine("fixed=abs:10859.236")
+		s.Lines = []Line{line}
+		if err := s.Complete(); err != nil {
+			t.Fatal(err)
+		}
+		out, err := Run(context.Background(), s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Results
+	}
+	a := run(11)
+	// 300 replicates: the SE of a bootstrap SE is about 1/sqrt(600) = 4%;
+	// 15% is nearly 4 sd, and resampling persons instead of households
+	// (about -40%) or forgetting the rescaling cannot pass.
+	for _, tt := range []struct {
+		ind, line string
+		want      float64
+	}{{"mean", "", 141.164079555672}, {"headcount", "fixed", 0.00498178065227845}} {
+		r := find(t, a, tt.ind, tt.line, "")
+		if math.Abs(r.SE-tt.want) > 0.15*tt.want || !strings.HasPrefix(r.SEMethod, "bootstrap") {
+			t.Errorf("%s: bootstrap SE %v (%s), linearized %v", tt.ind, r.SE, r.SEMethod, tt.want)
+		}
+	}
+	if r := find(t, a, "gini", "", ""); !(r.SE > 0 && r.SE < 0.01) {
+		t.Errorf("gini bootstrap SE %v", r.SE)
+	}
+	if r := find(t, a, "line", "fixed", ""); r.SE != 0 {
+		t.Errorf("an absolute line has SE %v, want 0", r.SE)
+	}
+	if !bytes.Equal(EncodeJSON(a), EncodeJSON(run(11))) {
+		t.Error("same seed, different results")
+	}
+	if bytes.Equal(EncodeJSON(a), EncodeJSON(run(12))) {
+		t.Error("different seeds, same results")
 	}
 }

@@ -271,7 +271,8 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 	for _, part := range parts {
 		results = append(results, part...)
 	}
-	if s.SEMethod == "linearized" {
+	switch s.SEMethod {
+	case "linearized":
 		e, err := newVarEngine(s, u)
 		if err != nil {
 			return nil, nil, err
@@ -280,6 +281,14 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 			order = sortedOrder(u)
 		}
 		addStandardErrors(&seJob{s: s, u: u, p: p, e: e, order: order}, lines, results)
+	case "bootstrap":
+		e, err := newVarEngine(s, u)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := addBootstrapErrors(ctx, s, u, e, results); err != nil {
+			return nil, nil, err
+		}
 	}
 	if s.Time != "" {
 		results = append(results, changeRows(results, s.Time)...)

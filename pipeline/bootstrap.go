@@ -1,0 +1,77 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/povstat/povstat/indices"
+)
+
+// addBootstrapErrors fills the standard errors of every result by the
+// Rao-Wu rescaled bootstrap (R survey's subbootstrap): the whole study is
+// estimated again with each replicate's weights, lines included, so every
+// indicator gets a standard error, with the variation of estimated lines
+// taken into account. Replicates come from the study's seed and are the same
+// whatever GOMAXPROCS is; replicates run one after another, each one
+// computed in parallel as the full sample is. Intervals are estimate ± t se
+// with PSUs − strata degrees of freedom.
+func addBootstrapErrors(ctx context.Context, s *Study, u *units, e *varEngine, results []Result) error {
+	strata := make([]int32, len(u.x))
+	for i, p := range e.psu {
+		strata[i] = e.stratumOf[p]
+	}
+	rp := indices.RaoWuBootstrap(strata, e.psu, u.w, s.Replicates, s.Seed)
+	rs := *s
+	rs.SEMethod, rs.Time, rs.Nonpositive = "none", "", "exclude"
+	reps := make([][]float64, len(results))
+	for i := range reps {
+		reps[i] = make([]float64, s.Replicates)
+	}
+	w := make([]float64, len(u.x))
+	for r := 0; r < s.Replicates; r++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rp.Weights(w, r)
+		ru := &units{x: u.x, w: w, factors: u.factors, fpc: u.fpc}
+		out, _, err := tabulate(ctx, &rs, ru)
+		if err != nil {
+			return fmt.Errorf("bootstrap replicate %d: %w", r, err)
+		}
+		if len(out) != len(results) {
+			return fmt.Errorf("bootstrap replicate %d: %d results, the full sample has %d", r, len(out), len(results))
+		}
+		for i := range out {
+			reps[i][r] = out[i].Estimate
+		}
+	}
+	method := "bootstrap (Rao-Wu, " + strconv.Itoa(s.Replicates) + " replicates, seed " + strconv.FormatUint(s.Seed, 10) + "), t(" + strconv.Itoa(e.df) + ")"
+	fixed := map[string]bool{}
+	for _, l := range s.Lines {
+		fixed[l.Name] = l.Basis == "abs"
+	}
+	for i := range results {
+		res := &results[i]
+		if res.Indicator == "line" && fixed[res.Line] {
+			res.SE, res.CILower, res.CIUpper, res.RSE, res.Deff = 0, res.Estimate, res.Estimate, 0, math.NaN()
+			res.SEMethod = "fixed: no sampling error"
+			continue
+		}
+		res.SEMethod = method
+		res.Deff = math.NaN()
+		se := math.NaN()
+		if !math.IsNaN(res.Estimate) && res.Indicator != "n" {
+			se = rp.SE(res.Estimate, reps[i])
+		}
+		res.SE = se
+		res.CILower, res.CIUpper = e.interval(res.Estimate, se)
+		res.RSE = se / math.Abs(res.Estimate)
+		res.Unreliable = s.RSELimit > 0 && res.RSE > s.RSELimit
+		if math.IsNaN(se) && res.Indicator != "n" && !math.IsNaN(res.Estimate) {
+			res.Note = "no standard error: the estimate is undefined in some replicate"
+		}
+	}
+	return nil
+}
