@@ -131,14 +131,26 @@ func (e *varEngine) domainVariances(codes []int32, k int, w []float64, v linVar)
 	}
 	// Local totals per (domain, PSU), sparse: a unit adds to one pair only;
 	// and the sums of the SRS variance.
+	// The pairs are kept in first-seen order so that the sums below do not
+	// depend on map iteration: the same bytes on every run.
 	type key struct{ d, p int32 }
-	local := map[key]float64{}
+	pairIndex := map[key]int{}
+	var pairs []key
+	var local []float64
 	srsA, srsAA, srsAL := make([]float64, k), make([]float64, k), make([]float64, k)
 	var srsL, srsLL float64
 	for i, d := range codes {
 		wa := w[i] * v.a[i]
 		if wa != 0 {
-			local[key{d, e.psu[i]}] += wa
+			kp := key{d, e.psu[i]}
+			at, ok := pairIndex[kp]
+			if !ok {
+				at = len(pairs)
+				pairIndex[kp] = at
+				pairs = append(pairs, kp)
+				local = append(local, 0)
+			}
+			local[at] += wa
 		}
 		srsA[d] += wa
 		srsAA[d] += wa * wa
@@ -151,7 +163,8 @@ func (e *varEngine) domainVariances(codes []int32, k int, w []float64, v linVar)
 	}
 	nUnits := float64(len(codes))
 	SA, SAA, SAT := make([]float64, k*H), make([]float64, k*H), make([]float64, k*H)
-	for kp, a := range local {
+	for pi, kp := range pairs {
+		a := local[pi]
 		h := int(e.stratumOf[kp.p])
 		at := int(kp.d)*H + h
 		SA[at] += a

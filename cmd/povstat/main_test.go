@@ -31,6 +31,13 @@ type jsonRow struct {
 	ExcludedW  float64           `json:"excluded_population"`
 	Note       string            `json:"note"`
 	Ratio      string            `json:"ratio"`
+	SE         *float64          `json:"se"`
+	CILower    *float64          `json:"ci_lower"`
+	CIUpper    *float64          `json:"ci_upper"`
+	RSE        *float64          `json:"rse"`
+	Deff       *float64          `json:"deff"`
+	SEMethod   string            `json:"se_method"`
+	Unreliable bool              `json:"unreliable"`
 }
 
 func decodeResults(t *testing.T, s string) []jsonRow {
