@@ -1,0 +1,767 @@
+package indices
+
+import (
+	"math"
+	"sort"
+)
+
+// TotalInfluence returns the influence function of the weighted total
+// T = sum_i {w_i y_i}, which is y itself: z_i = y_i (0 where w_i = 0).
+// Linearized(d, z) is then R survey's svytotal variance.
+//
+// The influence functions of this package (the ...Influence functions and
+// RelativeLine) return, for an estimator theta of the weights, each unit's
+// linearized variable z_i: theta(w') - theta(w) is approximately
+// sum_i {(w'_i - w_i) z_i}, so that z_i = d theta / d w_i for estimators
+// that are smooth in the weights, and Linearized(d, z) is the variance of
+// theta, on the scale of R convey's linearized variables. They share these
+// rules:
+//
+//   - dst receives the values: if it is nil a new slice is allocated,
+//     otherwise it must have length len(x). It must not share memory with
+//     the other arguments. The function returns it.
+//   - nil weights mean every unit has weight 1.
+//   - A unit with weight 0 is outside the domain and gets 0, so that over
+//     the full design Linearized gives the variance of the domain estimate
+//     (a part estimated on another population, such as Line.Infl, is added
+//     to every unit it concerns).
+//   - When the estimate is undefined (NaN), every value is NaN.
+//   - They panic if the lengths differ or a weight is negative.
+//
+// Quantile-based measures (QuantileInfluence, QSRInfluence, RelativeLine,
+// ARPRInfluence, RMPGInfluence) are not differentiable in the weights; their
+// influence functions estimate the density of x by a Gaussian kernel,
+// KernelDensity with the bandwidth of Bandwidth, exactly as R convey does.
+//
+// Reference: Deville (1999), Variance estimation for complex statistics and
+// estimators: linearization and residual techniques, Survey Methodology
+// 25(2), 193–203; Osier (2009), Variance estimation for complex indicators
+// of poverty and inequality using linearization techniques, Survey
+// Research Methods 3(3), 167–195.
+func TotalInfluence(dst, y, weights []float64) []float64 {
+	linCheck(y, weights)
+	dst = linDst(dst, len(y))
+	for i, v := range y {
+		if weightAt(weights, i) > 0 {
+			dst[i] = v
+		} else {
+			dst[i] = 0
+		}
+	}
+	return dst
+}
+
+// MeanInfluence returns the influence function of the weighted mean
+// ybar = sum_i {w_i y_i} / N, N = sum_i w_i, a ratio of two totals:
+//
+//	z_i = (y_i - ybar) / N
+//
+// Linearized(d, z) is then R survey's svymean variance. The values are NaN
+// when N is zero. See TotalInfluence for dst, nil weights, zero weights and
+// panics.
+//
+// Reference: Wolter (2007), Introduction to Variance Estimation, 6.2.
+func MeanInfluence(dst, y, weights []float64) []float64 {
+	return RatioInfluence(dst, y, nil, weights)
+}
+
+// RatioInfluence returns the influence function of the ratio of two
+// weighted totals R = sum_i {w_i y_i} / sum_i {w_i x_i}:
+//
+//	z_i = (y_i - R x_i) / sum_j {w_j x_j}
+//
+// A nil x means x_i = 1 (MeanInfluence). The values are NaN when the total
+// of x is zero. See TotalInfluence for the other rules.
+//
+// Reference: Wolter (2007), 6.2 (R survey's svyratio).
+func RatioInfluence(dst, y, x, weights []float64) []float64 {
+	linCheck(y, weights)
+	if x != nil && len(x) != len(y) {
+		panic("indices: slice length mismatch")
+	}
+	dst = linDst(dst, len(y))
+	ty, tx := 0.0, 0.0
+	for i, v := range y {
+		w := weightAt(weights, i)
+		if w > 0 {
+			ty += w * v
+			tx += w * linOne(x, i)
+		}
+	}
+	if tx == 0 {
+		return linFill(dst, math.NaN())
+	}
+	r := ty / tx
+	for i, v := range y {
+		if weightAt(weights, i) > 0 {
+			dst[i] = (v - r*linOne(x, i)) / tx
+		} else {
+			dst[i] = 0
+		}
+	}
+	return dst
+}
+
+// FGTInfluence returns the influence function of FGT(x, weights, z, alpha)
+// for a poverty line z fixed in advance:
+//
+//	z_i = (g_i - P_alpha) / N,   g_i = [x_i < z] ((z - x_i)/z)^alpha,  N = sum_i w_i
+//
+// (for alpha = 0, g_i is the poverty indicator [x_i < z], strict as in FGT).
+// Linearized(d, z) is then the variance of survey's svymean of g, and of R
+// convey's svyfgt with an absolute threshold. For a line estimated from the
+// sample use ARPRInfluence. The values are NaN when FGT is. It panics if
+// alpha < 0. See TotalInfluence for the other rules.
+//
+// Reference: Foster, Greer & Thorbecke (1984), Econometrica 52(3), 761–766;
+// Osier (2009), Variance estimation for complex indicators of poverty and
+// inequality using linearization techniques, Survey Research Methods 3(3),
+// 167–195.
+func FGTInfluence(dst, x, weights []float64, z, alpha float64) []float64 {
+	p := FGT(x, weights, z, alpha)
+	dst = linDst(dst, len(x))
+	if math.IsNaN(p) {
+		return linFill(dst, math.NaN())
+	}
+	n := linCheck(x, weights)
+	for i, v := range x {
+		if weightAt(weights, i) == 0 {
+			dst[i] = 0
+			continue
+		}
+		g := 0.0
+		if v < z {
+			switch alpha {
+			case 0:
+				g = 1
+			case 1:
+				g = (z - v) / z
+			case 2:
+				g = (z - v) / z
+				g *= g
+			default:
+				g = math.Pow((z-v)/z, alpha)
+			}
+		}
+		dst[i] = (g - p) / n
+	}
+	return dst
+}
+
+// WattsInfluence returns the influence function of Watts(x, weights, z)
+// for a fixed line z, over the units with x_i > 0 that the index includes:
+//
+//	z_i = ([x_i < z] ln(z/x_i) - W) / N+,   N+ = sum_i {w_i [x_i > 0]}
+//
+// and 0 for units with x_i <= 0. The values are NaN when Watts is. See
+// TotalInfluence for the other rules.
+//
+// Reference: R convey's svywatts (absolute threshold); Osier (2009).
+func WattsInfluence(dst, x, weights []float64, z float64) []float64 {
+	wt := Watts(x, weights, z)
+	dst = linDst(dst, len(x))
+	if math.IsNaN(wt) {
+		return linFill(dst, math.NaN())
+	}
+	pop := 0.0
+	for i, v := range x {
+		if v > 0 {
+			pop += weightAt(weights, i)
+		}
+	}
+	for i, v := range x {
+		if weightAt(weights, i) == 0 || !(v > 0) {
+			dst[i] = 0
+			continue
+		}
+		h := 0.0
+		if v < z {
+			h = math.Log(z / v)
+		}
+		dst[i] = (h - wt) / pop
+	}
+	return dst
+}
+
+// GiniInfluence returns the influence function of Gini(x, weights), the
+// laeken (Eurostat) Gini coefficient that povstat reports:
+//
+//	z_i = (2 r_i c_i + 2 s_i - (G + 1)(r_i + 1)) / N
+//
+// with N = sum_j w_j, mu = sum_j {w_j x_j} / N, r_i = x_i/mu,
+// c_i = sum_{j: x_j <= x_i} w_j / N the weight share at or below x_i and
+// s_i = sum_{j: x_j > x_i} {w_j x_j} / (N mu) the income share above x_i.
+// It is the exact derivative of laeken's G, which does not depend on the
+// order of tied incomes, and neither does z.
+//
+// R convey's svygini estimates G_c, with 2 C_i - 1 in place of laeken's
+// 2 C_i - w_i (see Gini), and its linearized variable (CalcGini_IF, by
+// contrastinf) is the derivative of G_c: for untied incomes
+//
+//	z_i(convey) = z_i + (2 w_i - 1) x_i / (N^2 mu) - (G_c - G)(r_i + 1) / N
+//
+// The difference is of order w_i/N relative to z_i, so the two standard
+// errors agree to many digits (with ties, convey's value also depends on
+// their order). The values are NaN when N or the total income is zero. See
+// TotalInfluence for the other rules.
+//
+// Reference: Langel & Tillé (2013), Variance estimation of the Gini index:
+// revisiting a result several times published, J. R. Stat. Soc. A 176(2),
+// 521–540; Osier (2009); R convey's svygini.
+func GiniInfluence(dst, x, weights []float64) []float64 {
+	linCheck(x, weights)
+	dst = linDst(dst, len(x))
+	idx := make([]int, 0, len(x))
+	pop, inc := 0.0, 0.0
+	for i, v := range x {
+		dst[i] = 0
+		if w := weightAt(weights, i); w > 0 {
+			idx = append(idx, i)
+			pop += w
+			inc += w * v
+		}
+	}
+	if pop == 0 || inc == 0 {
+		return linFill(dst, math.NaN())
+	}
+	sort.Slice(idx, func(a, b int) bool { return x[idx[a]] < x[idx[b]] })
+	// Blocks of tied incomes: laeken's numerator is
+	// sum_b x_b (C_b^2 - C_{b-1}^2) = sum_b x_b B_b (C_b + C_{b-1}).
+	type block struct {
+		lo, hi     int
+		cum, above float64
+	}
+	var blocks []block
+	cum, num := 0.0, 0.0
+	for lo := 0; lo < len(idx); {
+		v := x[idx[lo]]
+		hi, b := lo, 0.0
+		for hi < len(idx) && x[idx[hi]] == v {
+			b += weightAt(weights, idx[hi])
+			hi++
+		}
+		num += v * b * (2*cum + b)
+		cum += b
+		blocks = append(blocks, block{lo: lo, hi: hi, cum: cum})
+		lo = hi
+	}
+	above := 0.0
+	for k := len(blocks) - 1; k >= 0; k-- {
+		blocks[k].above = above
+		bl := blocks[k]
+		for _, i := range idx[bl.lo:bl.hi] {
+			above += weightAt(weights, i) * x[i]
+		}
+	}
+	g := num/(pop*inc) - 1
+	mu := inc / pop
+	for _, bl := range blocks {
+		c, s := bl.cum/pop, bl.above/inc
+		for _, i := range idx[bl.lo:bl.hi] {
+			r := x[i] / mu
+			dst[i] = (2*r*c + 2*s - (g+1)*(r+1)) / pop
+		}
+	}
+	return dst
+}
+
+// GEInfluence returns the influence function of GE(x, weights, alpha), over
+// the units that GE includes (x_i > 0, or x_i >= 0 when alpha > 1; the
+// others get 0), with W their total weight, mu their mean and r_i = x_i/mu:
+//
+//	alpha = 0:  z_i = (r_i - 1 - ln r_i - GE) / W
+//	alpha = 1:  z_i = (r_i (ln r_i - GE - 1) + 1) / W
+//	otherwise:  z_i = ((alpha-1) s - alpha s r_i + r_i^alpha) / (alpha (alpha-1) W),
+//	            s = 1 + alpha (alpha-1) GE = sum_j {w_j r_j^alpha} / W
+//
+// These are R convey's svygei linearized variables (Biewen & Jenkins) in
+// normalized form. The values are NaN when GE is. It panics if alpha is not
+// finite. See TotalInfluence for the other rules.
+//
+// Reference: Biewen & Jenkins (2006), Variance estimation for generalized
+// entropy and Atkinson inequality indices: the complex survey data case,
+// Oxford Bull. Econ. Stat. 68(3), 371–383.
+func GEInfluence(dst, x, weights []float64, alpha float64) []float64 {
+	ge := GE(x, weights, alpha)
+	dst = linDst(dst, len(x))
+	if math.IsNaN(ge) {
+		return linFill(dst, math.NaN())
+	}
+	in := func(v float64) bool { return v > 0 || (alpha > 1 && v == 0) }
+	pop, mu := linIncluded(x, weights, in)
+	s := 1 + alpha*(alpha-1)*ge
+	for i, v := range x {
+		if weightAt(weights, i) == 0 || !in(v) {
+			dst[i] = 0
+			continue
+		}
+		r := v / mu
+		switch alpha {
+		case 0:
+			dst[i] = (r - 1 - math.Log(r) - ge) / pop
+		case 1:
+			dst[i] = (r*(math.Log(r)-ge-1) + 1) / pop
+		default:
+			dst[i] = ((alpha-1)*s - alpha*s*r + math.Pow(r, alpha)) / (alpha * (alpha - 1) * pop)
+		}
+	}
+	return dst
+}
+
+// AtkinsonInfluence returns the influence function of Atkinson(x, weights,
+// epsilon), over the units that Atkinson includes (x_i > 0 for
+// epsilon >= 1, x_i >= 0 otherwise; the others get 0), with W their total
+// weight, mu their mean and e = (1 - A) mu the equally distributed
+// equivalent income:
+//
+//	epsilon = 1:  z_i = -(1 - A) (ln(x_i/e) - (x_i/mu - 1)) / W
+//	otherwise:    z_i = -(1 - A) (((x_i/e)^(1-epsilon) - 1)/(1-epsilon) - (x_i/mu - 1)) / W
+//
+// These are R convey's svyatk linearized variables in normalized form
+// (z_i = 0 for epsilon = 0, where A is identically 0). The values are NaN
+// when A is. It panics if epsilon is negative or not finite. See
+// TotalInfluence for the other rules.
+//
+// Reference: Biewen & Jenkins (2006), Oxford Bull. Econ. Stat. 68(3),
+// 371–383.
+func AtkinsonInfluence(dst, x, weights []float64, epsilon float64) []float64 {
+	a := Atkinson(x, weights, epsilon)
+	dst = linDst(dst, len(x))
+	if math.IsNaN(a) {
+		return linFill(dst, math.NaN())
+	}
+	in := func(v float64) bool { return v > 0 || (epsilon < 1 && v == 0) }
+	pop, mu := linIncluded(x, weights, in)
+	ede := (1 - a) * mu
+	for i, v := range x {
+		if weightAt(weights, i) == 0 || !in(v) || epsilon == 0 {
+			dst[i] = 0
+			continue
+		}
+		var u float64
+		if epsilon == 1 {
+			u = math.Log(v / ede)
+		} else {
+			u = (math.Pow(v/ede, 1-epsilon) - 1) / (1 - epsilon)
+		}
+		dst[i] = -(1 - a) * (u - (v/mu - 1)) / pop
+	}
+	return dst
+}
+
+// SenInfluence returns the influence function of Sen(x, weights, z) for a
+// fixed line z. Sen's index is S = H G_p + P_1 (1 - G_p), with H and P_1
+// the headcount and gap (FGT 0 and 1) and G_p the Gini coefficient of the
+// poor (laeken's formula), so
+//
+//	z_i = G_p zH_i + (1 - G_p) zP1_i + (H - P_1) zG_i
+//
+// where zH and zP1 are FGTInfluence for alpha 0 and 1 and zG is
+// GiniInfluence of the incomes with the weights of the poor, w_i [x_i < z]
+// (0 for the others). This is the linearization of R convey's svysen,
+// which uses convey's Gini and x_i <= z for the poor. A NaN G_p (the poor
+// have no income) counts as 0, as in Sen. The values are NaN when Sen is.
+// See TotalInfluence for the other rules.
+//
+// Reference: Sen (1976), Econometrica 44(2), 219–231; R convey's svysen.
+func SenInfluence(dst, x, weights []float64, z float64) []float64 {
+	var s PovertySums
+	s.AddAll(x, weights, z)
+	dst = linDst(dst, len(x))
+	if s.Pop == 0 || !(z > 0) {
+		return linFill(dst, math.NaN())
+	}
+	h, p1 := s.Headcount(), s.Gap()
+	wp := make([]float64, len(x))
+	for i, v := range x {
+		if v < z {
+			wp[i] = weightAt(weights, i)
+		}
+	}
+	gp := Gini(x, wp)
+	var zg []float64
+	if !math.IsNaN(gp) {
+		zg = GiniInfluence(nil, x, wp)
+	} else {
+		gp = 0
+	}
+	zh := FGTInfluence(nil, x, weights, z, 0)
+	FGTInfluence(dst, x, weights, z, 1)
+	for i := range dst {
+		dst[i] = gp*zh[i] + (1-gp)*dst[i]
+		if zg != nil {
+			dst[i] += (h - p1) * zg[i]
+		}
+	}
+	return dst
+}
+
+// QuantileInfluence returns the influence function of the weighted
+// quantile q = Quantile(p, x, weights):
+//
+//	z_i = -([x_i <= q] - p) / (N f(q))
+//
+// with N = sum_i w_i and f(q) = KernelDensity(x, weights, q,
+// Bandwidth(x, weights)), as R convey's svyarpt and svyisq do. The values
+// are NaN when q is NaN or f(q) is not positive (all incomes equal). It
+// panics if p is outside [0, 1]. See TotalInfluence for the other rules.
+//
+// Reference: Osier (2009), Survey Research Methods 3(3), 167–195; Deville
+// (1999), Survey Methodology 25(2), 193–203.
+func QuantileInfluence(dst, x, weights []float64, p float64) []float64 {
+	q := Quantile(p, x, weights)
+	dst = linDst(dst, len(x))
+	n := linCheck(x, weights)
+	f := KernelDensity(x, weights, q, Bandwidth(x, weights))
+	if math.IsNaN(q) || !(f > 0) || math.IsInf(f, 0) {
+		return linFill(dst, math.NaN())
+	}
+	for i, v := range x {
+		if weightAt(weights, i) == 0 {
+			dst[i] = 0
+			continue
+		}
+		ind := 0.0
+		if v <= q {
+			ind = 1
+		}
+		dst[i] = -(ind - p) / (n * f)
+	}
+	return dst
+}
+
+// QSRInfluence returns the influence function of QSR(x, weights), the
+// quintile share ratio (T - I_0.8) / I_0.2 with T = sum_i {w_i x_i} and
+// I_a = sum_i {w_i x_i [x_i <= q_a]} the income at or below the quantile
+// q_a = Quantile(a, x, weights):
+//
+//	zI_a(i) = x_i [x_i <= q_a] + S'(q_a) zq_a(i),   S'(q) = sum_j {w_j x_j K((q - x_j)/h)} / h
+//	z_i     = (x_i - zI_0.8(i) - QSR zI_0.2(i)) / I_0.2
+//
+// where zq_a is QuantileInfluence for a, K the Gaussian kernel and h =
+// Bandwidth(x, weights), as R convey's svyqsr and svyisq. The values are NaN
+// when QSR is or a density is not positive. See TotalInfluence for the
+// other rules.
+//
+// Reference: Osier (2009); Hulliger & Münnich (2006), Variance estimation
+// for complex surveys in the presence of outliers, Proc. ASA Survey
+// Research Methods Section; R convey's svyqsr.
+func QSRInfluence(dst, x, weights []float64) []float64 {
+	var q [2]float64
+	Quantiles(q[:], []float64{0.2, 0.8}, x, weights)
+	qsr := QSRAt(x, weights, q[0], q[1])
+	dst = linDst(dst, len(x))
+	if math.IsNaN(qsr) {
+		return linFill(dst, math.NaN())
+	}
+	n := linCheck(x, weights)
+	h := Bandwidth(x, weights)
+	var f0, f1 [2]float64
+	for k, qa := range q {
+		for i, v := range x {
+			w := weightAt(weights, i)
+			if w == 0 {
+				continue
+			}
+			k0 := w * linGauss((qa-v)/h)
+			f0[k] += k0
+			f1[k] += k0 * v
+		}
+		f0[k] /= n * h
+		f1[k] /= h
+		if !(f0[k] > 0) || math.IsInf(f0[k], 0) {
+			return linFill(dst, math.NaN())
+		}
+	}
+	bottom := 0.0
+	for i, v := range x {
+		if v <= q[0] {
+			bottom += weightAt(weights, i) * v
+		}
+	}
+	alphas := [2]float64{0.2, 0.8}
+	for i, v := range x {
+		if weightAt(weights, i) == 0 {
+			dst[i] = 0
+			continue
+		}
+		var zi [2]float64
+		for k, qa := range q {
+			ind := 0.0
+			if v <= qa {
+				ind = 1
+			}
+			zi[k] = v*ind + f1[k]*(-(ind-alphas[k])/(n*f0[k]))
+		}
+		dst[i] = (v - zi[1] - qsr*zi[0]) / bottom
+	}
+	return dst
+}
+
+// Line is a poverty line with, when it was estimated from a sample, its
+// influence function, for the variance of measures at that line.
+type Line struct {
+	// Z is the value of the line.
+	Z float64
+	// Infl is the influence function of Z over the units of the sample (0
+	// for units outside the population it was estimated on); nil for a
+	// line fixed in advance.
+	Infl []float64
+	// Bandwidth is the kernel bandwidth of the line's population, used for
+	// the density of incomes at Z (R convey uses the full sample's); 0
+	// means that of the units the measure is computed on.
+	Bandwidth float64
+}
+
+// RelativeLine returns the poverty line z = percent × Quantile(order, x,
+// weights) (Eurostat's at-risk-of-poverty threshold for order 0.5 and
+// percent 0.6, R laeken's arpt) with its influence function in dst,
+//
+//	Infl_i = -percent ([x_i <= q] - order) / (N f(q))
+//
+// with q the quantile, N = sum_i w_i, f(q) = KernelDensity(x, weights, q, h)
+// and h = Bandwidth(x, weights), stored in the Line: R convey's svyarpt.
+// Linearized(d, line.Infl) is the variance of the line. Pass the line to
+// ARPRInfluence or RMPGInfluence for measures at it, over the same
+// population or over a domain of it (the line's population gives weights;
+// units outside it get 0). Infl is NaN when the quantile or the density is
+// undefined. It panics if order is outside [0, 1]; see TotalInfluence for
+// the other rules.
+//
+// Reference: Osier (2009), Survey Research Methods 3(3), 167–195; Eurostat
+// (2004), EU-SILC 131-rev/04.
+func RelativeLine(dst, x, weights []float64, order, percent float64) Line {
+	q := Quantile(order, x, weights)
+	h := Bandwidth(x, weights)
+	return Line{Z: percent * q, Infl: linScale(QuantileInfluence(dst, x, weights, order), percent), Bandwidth: h}
+}
+
+// ARPRInfluence returns the influence function of the headcount ratio
+// H = FGT(x, weights, line.Z, 0) at a line that may have been estimated
+// (the at-risk-of-poverty rate, R convey's svyarpr):
+//
+//	z_i = ([x_i < Z] - H) / N + f(Z) line.Infl_i
+//
+// where N = sum_i w_i and f(Z) = KernelDensity(x, weights, Z, line.Bandwidth)
+// (the bandwidth of the units measured when line.Bandwidth is 0) estimates
+// dH/dZ. The second term, the sampling variance of the line, is left out
+// when line.Infl is nil (the line is fixed and z is FGTInfluence's). With
+// the line from RelativeLine over the same weights this is convey's
+// svyarpr; with a line from larger weights (a national line) and domain
+// weights here, it is svyarpr on a subset, which also takes the bandwidth
+// from the full sample. A unit is poor when x_i < Z (convey: x_i <= Z).
+// The values are NaN when H or Z is (the line of an empty domain). It
+// panics if line.Infl is not nil and not of length len(x); see
+// TotalInfluence for the other rules.
+//
+// Reference: Osier (2009), Survey Research Methods 3(3), 167–195; Deville
+// (1999), Survey Methodology 25(2), 193–203; R convey's svyarpr.
+func ARPRInfluence(dst, x, weights []float64, line Line) []float64 {
+	if line.Infl != nil && len(line.Infl) != len(x) {
+		panic("indices: slice length mismatch")
+	}
+	h := FGT(x, weights, line.Z, 0)
+	dst = linDst(dst, len(x))
+	if math.IsNaN(h) || math.IsNaN(line.Z) {
+		return linFill(dst, math.NaN())
+	}
+	n := linCheck(x, weights)
+	f := 0.0
+	if line.Infl != nil {
+		bw := line.Bandwidth
+		if bw == 0 {
+			bw = Bandwidth(x, weights)
+		}
+		f = KernelDensity(x, weights, line.Z, bw)
+	}
+	for i, v := range x {
+		dst[i] = 0
+		if weightAt(weights, i) > 0 {
+			ind := 0.0
+			if v < line.Z {
+				ind = 1
+			}
+			dst[i] = (ind - h) / n
+		}
+		if line.Infl != nil {
+			dst[i] += f * line.Infl[i]
+		}
+	}
+	return dst
+}
+
+// RMPGInfluence returns the influence function of the relative median
+// poverty gap RMPG(x, weights, line.Z) = (Z - m) / Z, with m the median
+// income of the poor, at a line that may have been estimated, as R convey's
+// svyrmpg (through svypoormed). m solves F(m) = H/2 (F the weighted CDF,
+// H the headcount), so
+//
+//	zm_i = (zH_i / 2 - ([x_i <= m] - H/2) / N) / f(m)
+//	z_i  = ((m/Z) line.Infl_i - zm_i) / Z
+//
+// where zH is ARPRInfluence(x, weights, line), N = sum_i w_i and
+// f(m) = KernelDensity(x, weights, m, Bandwidth(x, weights)). A nil
+// line.Infl is a fixed line. The values are NaN when RMPG is or f(m) is not
+// positive. It panics if line.Infl is not nil and not of length len(x); see
+// TotalInfluence for the other rules.
+//
+// Reference: Osier (2009); R convey's svyrmpg and svypoormed.
+func RMPGInfluence(dst, x, weights []float64, line Line) []float64 {
+	if line.Infl != nil && len(line.Infl) != len(x) {
+		panic("indices: slice length mismatch")
+	}
+	z := line.Z
+	rmpg := RMPG(x, weights, z)
+	dst = linDst(dst, len(x))
+	if math.IsNaN(rmpg) {
+		return linFill(dst, math.NaN())
+	}
+	n := linCheck(x, weights)
+	px, pw := PoorIncomes(x, weights, z)
+	m := QuantileInPlace(0.5, px, pw)
+	h := FGT(x, weights, z, 0)
+	f := KernelDensity(x, weights, m, Bandwidth(x, weights))
+	if !(f > 0) || math.IsInf(f, 0) {
+		return linFill(dst, math.NaN())
+	}
+	zh := ARPRInfluence(nil, x, weights, line)
+	for i, v := range x {
+		fm := 0.0
+		if weightAt(weights, i) > 0 {
+			ind := 0.0
+			if v <= m {
+				ind = 1
+			}
+			fm = (ind - h/2) / n
+		}
+		zm := (zh[i]/2 - fm) / f
+		lz := 0.0
+		if line.Infl != nil {
+			lz = line.Infl[i]
+		}
+		dst[i] = (m/z*lz - zm) / z
+	}
+	return dst
+}
+
+// Bandwidth returns the kernel bandwidth of R convey's h_fun, used by the
+// influence functions of quantile-based measures:
+//
+//	h = sigma / N^(1/5),   sigma^2 = sum_i {w_i (x_i - xbar)^2} / N,  N = sum_i w_i
+//
+// Note that N is the sum of the weights, the estimated population size, not
+// the number of units: scaling all weights by c divides h by c^(1/5) and so
+// changes the variances of quantile-based measures slightly, as in convey.
+// nil weights mean every unit has weight 1. It returns NaN when N is zero
+// and panics if the lengths differ or a weight is negative.
+//
+// Reference: R convey's h_fun; Silverman (1986), Density Estimation for
+// Statistics and Data Analysis, 3.4.
+func Bandwidth(x, weights []float64) float64 {
+	n := linCheck(x, weights)
+	if n == 0 {
+		return math.NaN()
+	}
+	m := 0.0
+	for i, v := range x {
+		m += weightAt(weights, i) * v
+	}
+	m /= n
+	ss := 0.0
+	for i, v := range x {
+		if w := weightAt(weights, i); w > 0 {
+			ss += w * (v - m) * (v - m)
+		}
+	}
+	return math.Sqrt(ss/n) / math.Pow(n, 0.2)
+}
+
+// KernelDensity returns the Gaussian kernel estimate of the density of x at
+// the point at, with bandwidth h (R convey's densfun with FUN = "F"):
+//
+//	f(at) = sum_i {w_i K((at - x_i)/h)} / (N h),   K(u) = exp(-u^2/2) / sqrt(2 pi)
+//
+// nil weights mean every unit has weight 1. It returns NaN when N = sum_i w_i
+// is zero or h is not positive, and panics if the lengths differ or a
+// weight is negative.
+func KernelDensity(x, weights []float64, at, h float64) float64 {
+	n := linCheck(x, weights)
+	if n == 0 || !(h > 0) {
+		return math.NaN()
+	}
+	s := 0.0
+	for i, v := range x {
+		if w := weightAt(weights, i); w > 0 {
+			s += w * linGauss((at-v)/h)
+		}
+	}
+	return s / (n * h)
+}
+
+func linGauss(u float64) float64 {
+	return math.Exp(-u*u/2) / math.Sqrt(2*math.Pi)
+}
+
+// linCheck panics if the lengths differ or a weight is negative, and
+// returns the total weight.
+func linCheck(x, weights []float64) float64 {
+	if weights == nil {
+		return float64(len(x))
+	}
+	if len(weights) != len(x) {
+		panic("indices: slice length mismatch")
+	}
+	total := 0.0
+	for _, w := range weights {
+		if w < 0 {
+			panic("indices: negative weight")
+		}
+		total += w
+	}
+	return total
+}
+
+func linDst(dst []float64, n int) []float64 {
+	if dst == nil {
+		return make([]float64, n)
+	}
+	if len(dst) != n {
+		panic("indices: destination length mismatch")
+	}
+	return dst
+}
+
+func linFill(dst []float64, v float64) []float64 {
+	for i := range dst {
+		dst[i] = v
+	}
+	return dst
+}
+
+func linScale(dst []float64, c float64) []float64 {
+	for i := range dst {
+		dst[i] *= c
+	}
+	return dst
+}
+
+func linOne(x []float64, i int) float64 {
+	if x == nil {
+		return 1
+	}
+	return x[i]
+}
+
+// linIncluded returns the total weight and mean of x over the units that in
+// accepts.
+func linIncluded(x, weights []float64, in func(float64) bool) (pop, mean float64) {
+	s := 0.0
+	for i, v := range x {
+		if in(v) {
+			w := weightAt(weights, i)
+			pop += w
+			s += w * v
+		}
+	}
+	return pop, s / pop
+}
