@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/povstat/povstat/indices"
@@ -9,11 +10,14 @@ import (
 
 // seJob holds what the standard errors of one study need.
 type seJob struct {
-	s     *Study
-	u     *units
-	p     *plan
-	e     *varEngine
-	order []int32 // units sorted by income
+	s       *Study
+	u       *units
+	p       *plan
+	e       *varEngine
+	order   []int32 // units sorted by income
+	strata  []int32 // stratum of each unit
+	lonely  indices.Lonely
+	results []Result
 }
 
 // addStandardErrors fills SE, interval, RSE, design effect and method of
@@ -21,6 +25,12 @@ type seJob struct {
 // "unavailable". Linearized variables follow R convey; the median's interval
 // is Woodruff's, as R survey's svyquantile.
 func addStandardErrors(j *seJob, lines []*lineValues, results []Result) {
+	j.results = results
+	j.strata = make([]int32, len(j.u.x))
+	for i, p := range j.e.psu {
+		j.strata[i] = j.e.stratumOf[p]
+	}
+	j.lonely, _ = indices.ParseLonely(j.s.Lonely) // checked by Complete
 	index := map[string]int{}
 	for i, r := range results {
 		index[resultKey(r.Indicator, r.Line, r.Domain)] = i
@@ -50,6 +60,7 @@ func addStandardErrors(j *seJob, lines []*lineValues, results []Result) {
 		for _, lv := range lines {
 			j.lineErrors(g, st, lv, set)
 		}
+		j.influenceErrors(g, lines, set, index)
 	}
 	for _, lv := range lines {
 		j.lineValueErrors(lv, results, index)
@@ -91,24 +102,139 @@ func (j *seJob) baseErrors(g *grouping, st *groupStats, set setFunc, results []R
 	if _, ok := index[resultKey("median", "", g.domain(0))]; !ok {
 		return
 	}
-	off, xs, ws := sortedSegments(u, g, j.order)
-	med := make([]float64, k)
-	for d := range med {
-		med[d] = indices.QuantileSorted(0.5, xs[off[d]:off[d+1]], ws[off[d]:off[d+1]])
-	}
-	for i, d := range g.codes {
-		a[i] = (b2f(u.x[i] <= med[d]) - 0.5) / st.pop[d]
-	}
-	v, vs = j.e.domainVariances(g.codes, k, u.w, linVar{a: a})
 	for d := 0; d < k; d++ {
-		lo, hi, se := j.woodruff(xs[off[d]:off[d+1]], ws[off[d]:off[d+1]], 0.5, math.Sqrt(v[d]))
 		i, ok := index[resultKey("median", "", g.domain(d))]
 		if !ok {
 			continue
 		}
-		set("median", "", g, d, med[d], se*se, vs[d]*se*se/math.Max(v[d], 1e-300), "woodruff, "+method)
+		des := j.domainDesign(g, d)
+		q, lo, hi, se := indices.WoodruffInterval(des, u.x, 0.5, j.s.Level)
+		set("median", "", g, d, q, se*se, math.NaN(), "woodruff, "+method)
 		results[i].CILower, results[i].CIUpper = lo, hi
 	}
+}
+
+// domainDesign is the design with weights zero outside domain d of g.
+func (j *seJob) domainDesign(g *grouping, d int) indices.Design {
+	w := make([]float64, len(j.u.w))
+	for i, c := range g.codes {
+		if int(c) == d {
+			w[i] = j.u.w[i]
+		}
+	}
+	return indices.Design{Strata: j.strata, PSU: j.e.psu, Weights: w, FPC: j.u.fpcOrNil(), Lonely: j.lonely}
+}
+
+// influenceErrors: the indicators whose influence functions indices
+// provides, computed per domain over the full design with weights zero
+// outside the domain: Gini, Theil, GE, Atkinson, QSR; and, for each line,
+// Sen (line fixed) and RMPG (with a national median line's own variance,
+// as convey's svyrmpg).
+func (j *seJob) influenceErrors(g *grouping, lines []*lineValues, set setFunc, index map[string]int) {
+	u, k := j.u, g.size()
+	method := j.e.methodName()
+	var inds []indicator
+	for _, name := range j.s.Indicators {
+		if ind, ok := parseIndicator(name); ok && ind.family == familyInequality && ind.groups == 0 && name != "palma" {
+			inds = append(inds, ind)
+		}
+	}
+	wantSen, wantRMPG := slices.Contains(j.s.Indicators, "sen"), slices.Contains(j.s.Indicators, "rmpg")
+	if len(inds) == 0 && !wantSen && !wantRMPG {
+		return
+	}
+	refLines := make([]indices.Line, len(lines))
+	for l, lv := range lines {
+		refLines[l] = j.referenceLine(lv)
+	}
+	infl := make([]float64, len(u.x))
+	// The influence functions are computed with weights zero outside the
+	// domain, so their local part vanishes there, but an estimated line's
+	// part covers its whole reference population: the variance takes the
+	// full design's weights (convey's svyrecvar(lin/prob, full design)).
+	full := indices.Design{Strata: j.strata, PSU: j.e.psu, Weights: u.w, FPC: u.fpcOrNil(), Lonely: j.lonely}
+	srs := indices.Design{Weights: u.w}
+	for d := 0; d < k; d++ {
+		des := j.domainDesign(g, d)
+		estimate := func(ind, line string, value float64, infl []float64, m string) {
+			v := indices.Linearized(full, infl).SE
+			vs := indices.Linearized(srs, infl).SE
+			set(ind, line, g, d, value, v*v, vs*vs, m)
+		}
+		for _, ind := range inds {
+			if _, ok := index[resultKey(ind.name, "", g.domain(d))]; !ok {
+				continue
+			}
+			switch {
+			case ind.name == "gini":
+				infl = indices.GiniInfluence(infl, u.x, des.Weights)
+			case ind.name == "theil_t":
+				infl = indices.GEInfluence(infl, u.x, des.Weights, 1)
+			case ind.name == "theil_l":
+				infl = indices.GEInfluence(infl, u.x, des.Weights, 0)
+			case ind.name == "qsr":
+				infl = indices.QSRInfluence(infl, u.x, des.Weights)
+			case strings.HasPrefix(ind.name, "ge_"):
+				infl = indices.GEInfluence(infl, u.x, des.Weights, ind.param)
+			case strings.HasPrefix(ind.name, "atkinson_"):
+				infl = indices.AtkinsonInfluence(infl, u.x, des.Weights, ind.param)
+			default:
+				continue
+			}
+			estimate(ind.name, "", j.resultValue(ind.name, "", g, d, index), infl, method)
+		}
+		for l, lv := range lines {
+			z := lv.values[0]
+			single := len(lv.line.By) == 0
+			if wantRMPG && single {
+				infl = indices.RMPGInfluence(infl, u.x, des.Weights, refLines[l])
+				m := method
+				if refLines[l].Infl == nil {
+					m += ", line fixed"
+				}
+				estimate("rmpg", lv.line.Name, j.resultValue("rmpg", lv.line.Name, g, d, index), infl, m)
+			}
+			if wantSen && single {
+				infl = indices.SenInfluence(infl, u.x, des.Weights, z)
+				estimate("sen", lv.line.Name, j.resultValue("sen", lv.line.Name, g, d, index), infl, method+", line fixed")
+			}
+		}
+	}
+}
+
+// referenceLine is a national line as indices sees it: with the
+// influence function of a median line over its reference units, fixed
+// otherwise.
+func (j *seJob) referenceLine(lv *lineValues) indices.Line {
+	l := lv.line
+	if len(l.By) > 0 {
+		return indices.Line{}
+	}
+	if l.Basis != "median" {
+		return indices.Line{Z: lv.values[0]}
+	}
+	ref, err := whereMask(j.u, l)
+	if err != nil {
+		return indices.Line{Z: lv.values[0]}
+	}
+	w := j.u.w
+	if ref != nil {
+		w = make([]float64, len(j.u.w))
+		for i, in := range ref {
+			if in {
+				w[i] = j.u.w[i]
+			}
+		}
+	}
+	return indices.RelativeLine(nil, j.u.x, w, 0.5, l.Value)
+}
+
+// resultValue is the estimate of a result row, NaN when absent.
+func (j *seJob) resultValue(ind, line string, g *grouping, d int, index map[string]int) float64 {
+	if i, ok := index[resultKey(ind, line, g.domain(d))]; ok {
+		return j.results[i].Estimate
+	}
+	return math.NaN()
 }
 
 // woodruff inverts the interval p ± t se(F) of the CDF at the quantile
@@ -246,10 +372,14 @@ func (j *seJob) estimatedLine(g *grouping, lv *lineValues, a []float64) (linVar,
 		}
 		scale = l.Value / NR
 	}
+	// The density of each domain's incomes at the line uses the bandwidth
+	// of the line's reference population, as convey's svyarpr on a subset.
+	rx, rw := maskedSorted(u, j.order, ref)
+	h := indices.Bandwidth(rx, rw)
 	off, xs, ws := sortedSegments(u, g, j.order)
 	c := make([]float64, g.size())
 	for d := range c {
-		c[d] = convDensity(xs[off[d]:off[d+1]], ws[off[d]:off[d+1]], z) * scale
+		c[d] = indices.KernelDensity(xs[off[d]:off[d+1]], ws[off[d]:off[d+1]], z, h) * scale
 	}
 	return linVar{a: a, c: c, L: L}, true
 }
@@ -329,27 +459,8 @@ func maskedSorted(u *units, order []int32, mask []bool) (xs, ws []float64) {
 }
 
 // convDensity is R convey's kernel density estimate of the weighted
-// incomes xs (sorted) at x: a Gaussian kernel with the bandwidth
-// h = 0.9 min(sd, IQR/1.34) N^(-1/5), N the total weight,
-//
-//	f(x) = sum_i w_i phi((x - x_i)/h) / (N h)
+// incomes xs at x (indices.KernelDensity with convey's bandwidth
+// indices.Bandwidth).
 func convDensity(xs, ws []float64, x float64) float64 {
-	var N, sx, sxx float64
-	for i, v := range xs {
-		N += ws[i]
-		sx += ws[i] * v
-		sxx += ws[i] * v * v
-	}
-	if N == 0 {
-		return math.NaN()
-	}
-	sd := math.Sqrt(math.Max(sxx/N-(sx/N)*(sx/N), 0))
-	iqr := indices.QuantileSorted(0.75, xs, ws) - indices.QuantileSorted(0.25, xs, ws)
-	h := 0.9 * math.Min(sd, iqr/1.34) * math.Pow(N, -0.2)
-	f := 0.0
-	for i, v := range xs {
-		t := (x - v) / h
-		f += ws[i] * math.Exp(-t*t/2)
-	}
-	return f / (N * h * math.Sqrt(2*math.Pi))
+	return indices.KernelDensity(xs, ws, x, indices.Bandwidth(xs, ws))
 }

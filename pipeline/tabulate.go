@@ -231,3 +231,6 @@ func undefinedReason(name string, s indices.PovertySums) string {
 	}
 	return "line is not positive"
 }
+
+// fpcOrNil is the units' sampling fractions, nil without design.fpc.
+func (u *units) fpcOrNil() []float64 { return u.fpc }
