@@ -169,6 +169,33 @@ func Linearized(d Design, infl []float64) Estimate {
 	return Estimate{Value: math.NaN(), SE: math.Sqrt(ix.variance(d, infl)), DF: ix.df(d.Weights)}
 }
 
+// Linearizer is a Design prepared once for many variance computations over
+// the same units, such as every domain and indicator of a study:
+// NewLinearizer(d).Linearized(infl) equals Linearized(d, infl) without
+// indexing the strata and PSUs again. The design's slices must not change
+// while it is in use.
+type Linearizer struct {
+	d  Design
+	ix *linIndex
+	df int
+}
+
+// NewLinearizer prepares d for n units (the length of its non-nil slices);
+// it panics as Linearized does.
+func NewLinearizer(d Design, n int) *Linearizer {
+	ix := newLinIndex(d, n)
+	return &Linearizer{d: d, ix: ix, df: ix.df(d.Weights)}
+}
+
+// Linearized is Linearized(d, infl) for the prepared design d. It panics if
+// len(infl) differs from the design's number of units.
+func (l *Linearizer) Linearized(infl []float64) Estimate {
+	if len(infl) != l.ix.nunits {
+		panic("indices: slice length mismatch")
+	}
+	return Estimate{Value: math.NaN(), SE: math.Sqrt(l.ix.variance(l.d, infl)), DF: l.df}
+}
+
 // DF returns the degrees of freedom of the design, as R survey's degf: the
 // number of PSUs minus the number of strata, counting only PSUs and strata
 // with a unit of nonzero weight (so that a design whose weights are zero

@@ -541,3 +541,24 @@ func ExampleLinearized() {
 	fmt.Printf("%s %.2f SE %.4f DF %d\n", e.Name, e.Value, e.SE, e.DF)
 	// Output: mean 33.00 SE 7.3593 DF 2
 }
+
+func TestLinearizerEqualsLinearized(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 9))
+	n := 500
+	d := Design{Strata: make([]int32, n), PSU: make([]int32, n), Weights: make([]float64, n), Lonely: LonelyAdjust}
+	for i := range n {
+		d.Strata[i] = int32(rng.IntN(5))
+		d.PSU[i] = int32(rng.IntN(40))
+		d.Weights[i] = 1 + rng.Float64()*9
+	}
+	l := NewLinearizer(d, n)
+	for trial := 0; trial < 5; trial++ {
+		infl := make([]float64, n)
+		for i := range infl {
+			infl[i] = rng.NormFloat64()
+		}
+		if a, b := Linearized(d, infl), l.Linearized(infl); a.SE != b.SE || a.DF != b.DF {
+			t.Errorf("Linearized %+v, Linearizer %+v", a, b)
+		}
+	}
+}

@@ -152,13 +152,12 @@ func (j *seJob) influenceErrors(g *grouping, lines []*lineValues, set setFunc, i
 	// domain, so their local part vanishes there, but an estimated line's
 	// part covers its whole reference population: the variance takes the
 	// full design's weights (convey's svyrecvar(lin/prob, full design)).
-	full := indices.Design{Strata: j.strata, PSU: j.e.psu, Weights: u.w, FPC: u.fpcOrNil(), Lonely: j.lonely}
-	srs := indices.Design{Weights: u.w}
+	full, srs := j.e.units(u.w)
 	for d := 0; d < k; d++ {
 		des := j.domainDesign(g, d)
 		estimate := func(ind, line string, value float64, infl []float64, m string) {
-			v := indices.Linearized(full, infl).SE
-			vs := indices.Linearized(srs, infl).SE
+			v := full.Linearized(infl).SE
+			vs := srs.Linearized(infl).SE
 			set(ind, line, g, d, value, v*v, vs*vs, m)
 		}
 		for _, ind := range inds {

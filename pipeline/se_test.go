@@ -47,7 +47,8 @@ func TestDomainVariancesHandWorked(t *testing.T) {
 	// h0: p0 {(1, 2), (1, 1)} -> t = 3; p1 {(2, 1)} -> t = 2
 	// h1: p2 {(1, 4)} -> t = 4;       p3 {(3, 0)} -> t = 0
 	// V = 2/1 * ((3-2.5)^2 + (2-2.5)^2) + 2/1 * ((4-2)^2 + (0-2)^2) = 1 + 16 = 17.
-	e := &varEngine{psu: []int32{0, 0, 1, 2, 3}, stratumOf: []int32{0, 0, 1, 1}, nh: []int{2, 2}, fh: []float64{0, 0}, lonely: "adjust"}
+	e := &varEngine{psu: []int32{0, 0, 1, 2, 3}, stratumOf: []int32{0, 0, 1, 1},
+		design: indices.Design{Strata: []int32{0, 0, 0, 1, 1}, PSU: []int32{0, 0, 1, 2, 3}, Lonely: indices.LonelyAdjust}}
 	w := []float64{1, 1, 2, 1, 3}
 	z := []float64{2, 1, 1, 4, 0}
 	v, _ := e.domainVariances(make([]int32, 5), 1, w, linVar{a: z})

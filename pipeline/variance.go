@@ -3,50 +3,38 @@ package pipeline
 import (
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 
-	"gonum.org/v1/gonum/stat/distuv"
+	"github.com/povstat/povstat/indices"
 )
 
 // ErrLonelyPSU reports a stratum with a single PSU when the study asks
 // for an error (design.lonely: fail).
 var ErrLonelyPSU = errors.New("stratum with a single PSU")
 
-// varEngine computes design-based variances of domain estimators by Taylor
-// linearization: with t_hp the weighted total of an estimator's linearized
-// variable over the units of PSU p of stratum h,
-//
-//	V = sum_h (1 - f_h) n_h/(n_h - 1) sum_p (t_hp - tbar_h)^2
-//
-// (R survey's svyrecvar for a one-stage with-replacement approximation; the
-// linearized variables follow R convey). A domain's variable is zero
-// outside it, over the full design: domains are never cut out of the
-// sample.
+// varEngine holds the sample design of the units and computes the
+// design-based variances of domain estimators with indices.Linearized (R
+// survey's svyrecvar; linearized variables as R convey). A domain's
+// variable is zero outside it, over the full design: domains are never cut
+// out of the sample.
 type varEngine struct {
-	psu       []int32   // compact PSU of each unit
-	stratumOf []int32   // stratum of each PSU
-	nh        []int     // PSUs per stratum
-	fh        []float64 // sampling fraction per stratum
-	lonely    string
-	df        int // PSUs minus strata: degrees of freedom of t intervals
-	level     float64
-	t         float64 // the t quantile for level with df degrees of freedom
+	psu       []int32 // compact PSU of each unit
+	stratumOf []int32 // stratum of each PSU
+	design    indices.Design
+	pseudo    *indices.Linearizer // one pseudo-unit per PSU (psuLinearizer)
+	df        int                 // PSUs minus strata: degrees of freedom of t intervals
+	t         float64             // the t quantile of the study's level with df degrees of freedom
 }
 
-// newVarEngine builds the design index of the units: PSUs nested in strata
-// (a PSU code that recurs in two strata is two PSUs), every unit its own
-// PSU without a PSU column.
+// newVarEngine builds the design of the units: PSUs nested in strata (a
+// PSU code that recurs in two strata is two PSUs), every unit its own PSU
+// without a PSU column.
 func newVarEngine(s *Study, u *units) (*varEngine, error) {
 	n := len(u.x)
-	e := &varEngine{psu: make([]int32, n), lonely: s.Lonely, level: s.Level}
+	e := &varEngine{psu: make([]int32, n)}
 	strata := make([]int32, n)
 	if s.Strata != "" {
 		copy(strata, u.factors[s.Strata].codes)
-	}
-	nStrata := 0
-	for _, c := range strata {
-		nStrata = max(nStrata, int(c)+1)
 	}
 	if s.PSU == "" {
 		e.stratumOf = strata
@@ -68,34 +56,21 @@ func newVarEngine(s *Study, u *units) (*varEngine, error) {
 			e.psu[i] = p
 		}
 	}
-	e.nh = make([]int, nStrata)
-	for _, h := range e.stratumOf {
-		e.nh[h]++
+	lonely, err := indices.ParseLonely(s.Lonely)
+	if err != nil {
+		return nil, err
 	}
-	e.fh = make([]float64, nStrata)
-	if s.FPC != "" {
-		seen := make([]bool, nStrata)
-		for i, f := range u.fpc {
-			h := strata[i]
-			if !(f >= 0 && f < 1) {
-				return nil, fmt.Errorf("design.fpc: sampling fraction %v of unit %d is not in [0, 1)", f, i)
-			}
-			if seen[h] && e.fh[h] != f {
-				return nil, fmt.Errorf("design.fpc: the sampling fraction differs within a stratum (%v and %v)", e.fh[h], f)
-			}
-			seen[h], e.fh[h] = true, f
+	for _, f := range u.fpc {
+		if !(f >= 0 && f < 1) {
+			return nil, fmt.Errorf("design.fpc: sampling fraction %v is not in [0, 1)", f)
 		}
 	}
-	for h, n := range e.nh {
-		if n == 1 && s.Lonely == "fail" {
-			return nil, fmt.Errorf("stratum %d: %w (set design.lonely to adjust, remove, certainty or average)", h, ErrLonelyPSU)
-		}
+	e.design = indices.Design{Strata: strata, PSU: e.psu, Weights: u.w, FPC: u.fpc, Lonely: lonely}
+	if single := e.design.SinglePSUStrata(); lonely == indices.LonelyFail && len(single) > 0 {
+		return nil, fmt.Errorf("%d strata (codes %v): %w (set design.lonely to adjust, remove, certainty or average)", len(single), single, ErrLonelyPSU)
 	}
-	e.df = len(e.stratumOf) - nStrata
-	if e.df < 1 {
-		e.df = 1
-	}
-	e.t = distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(e.df)}.Quantile(0.5 + s.Level/2)
+	e.df = max(e.design.DF(), 1)
+	e.t = indices.TQuantile(0.5+s.Level/2, e.df)
 	return e, nil
 }
 
@@ -110,29 +85,26 @@ type linVar struct {
 }
 
 // domainVariances returns the variance of the estimator in each domain of
-// the breakdown whose domain codes are codes (k domains), with weights w,
-// under the design and, for the design effect, under simple random
-// sampling with replacement of the same number of units.
+// the breakdown whose domain codes are codes (k domains) under the design
+// and, for the design effect, under simple random sampling with
+// replacement of the same number of units.
+//
+// The weighted totals of the linearized variable are summed per PSU first
+// (sparsely: each unit adds to its own domain only), and each domain's PSU
+// totals go to indices.Linearized as one pseudo-unit per PSU, with weight 1,
+// its stratum and its FPC: the same variance as the unit-level call, at a
+// cost of O(PSUs) per domain instead of O(units).
 func (e *varEngine) domainVariances(codes []int32, k int, w []float64, v linVar) ([]float64, []float64) {
 	nPSU := len(e.stratumOf)
-	H := len(e.nh)
-	var T, ST, STT []float64
+	var T []float64 // the shared part's PSU totals
 	if v.L != nil {
 		T = make([]float64, nPSU)
 		for i, l := range v.L {
 			T[e.psu[i]] += w[i] * l
 		}
-		ST, STT = make([]float64, H), make([]float64, H)
-		for p, t := range T {
-			h := e.stratumOf[p]
-			ST[h] += t
-			STT[h] += t * t
-		}
 	}
-	// Local totals per (domain, PSU), sparse: a unit adds to one pair only;
-	// and the sums of the SRS variance.
-	// The pairs are kept in first-seen order so that the sums below do not
-	// depend on map iteration: the same bytes on every run.
+	// Local totals per (domain, PSU) in first-seen order, so that sums do
+	// not depend on map iteration; and the sums of the SRS variance.
 	type key struct{ d, p int32 }
 	pairIndex := map[key]int{}
 	var pairs []key
@@ -161,92 +133,68 @@ func (e *varEngine) domainVariances(codes []int32, k int, w []float64, v linVar)
 			srsLL += wl * wl
 		}
 	}
-	nUnits := float64(len(codes))
-	SA, SAA, SAT := make([]float64, k*H), make([]float64, k*H), make([]float64, k*H)
+	byDomain := make([][]int, k)
 	for pi, kp := range pairs {
-		a := local[pi]
-		h := int(e.stratumOf[kp.p])
-		at := int(kp.d)*H + h
-		SA[at] += a
-		SAA[at] += a * a
-		if T != nil {
-			SAT[at] += a * T[kp.p]
-		}
+		byDomain[kp.d] = append(byDomain[kp.d], pi)
 	}
-	out := make([]float64, k)
-	srs := make([]float64, k)
-	for d := range out {
+	lin := e.psuLinearizer()
+	tot := make([]float64, nPSU)
+	n := float64(len(codes))
+	design, srs := make([]float64, k), make([]float64, k)
+	for d := range design {
 		c := 0.0
-		if v.c != nil {
+		if v.L != nil {
 			c = v.c[d]
 		}
+		for p := range tot {
+			tot[p] = 0
+			if T != nil {
+				tot[p] = c * T[p]
+			}
+		}
+		for _, pi := range byDomain[d] {
+			tot[pairs[pi].p] += local[pi]
+		}
+		se := lin.Linearized(tot).SE
+		design[d] = se * se
+		// Each unit its own PSU, one stratum: n/(n-1) (sum t^2 - (sum t)^2/n).
 		sumT := srsA[d] + c*srsL
 		sumTT := srsAA[d] + 2*c*srsAL[d] + c*c*srsLL
-		srs[d] = nUnits / (nUnits - 1) * math.Max(sumTT-sumT*sumT/nUnits, 0)
-		var total, lonelySum, lonelySq float64
-		var contrib []float64
-		for h, n := range e.nh {
-			at := d*H + h
-			sum, sq := SA[at], SAA[at]
-			if T != nil && c != 0 {
-				sum += c * ST[h]
-				sq += 2*c*SAT[at] + c*c*STT[h]
-			}
-			if n == 1 {
-				lonelySum += sum
-				lonelySq += sum * sum
-				continue
-			}
-			ss := sq - sum*sum/float64(n)
-			if ss < 0 {
-				ss = 0 // rounding
-			}
-			vh := (1 - e.fh[h]) * float64(n) / float64(n-1) * ss
-			contrib = append(contrib, vh)
-			total += vh
-		}
-		out[d] = total + e.lonelyVariance(d, H, contrib, lonelySum, lonelySq, SA, c, ST)
+		srs[d] = n / (n - 1) * max(sumTT-sumT*sumT/n, 0)
 	}
-	return out, srs
+	return design, srs
 }
 
-// lonelyVariance is what strata with a single PSU add: nothing (remove,
-// certainty), the squared deviation of their PSU totals from the mean PSU
-// total of the design (adjust, as R survey), or the mean contribution of the
-// other strata for each of them (average).
-func (e *varEngine) lonelyVariance(d, H int, contrib []float64, sum, sq float64, SA []float64, c float64, ST []float64) float64 {
-	singles := 0
-	for _, n := range e.nh {
-		if n == 1 {
-			singles++
+// psuLinearizer is the design of one pseudo-unit per PSU, weight 1,
+// prepared once.
+func (e *varEngine) psuLinearizer() *indices.Linearizer {
+	if e.pseudo != nil {
+		return e.pseudo
+	}
+	nPSU := len(e.stratumOf)
+	ids := make([]int32, nPSU)
+	ones := make([]float64, nPSU)
+	for p := range ids {
+		ids[p], ones[p] = int32(p), 1
+	}
+	var fpc []float64
+	if e.design.FPC != nil {
+		fpc = make([]float64, nPSU)
+		for i, p := range e.psu {
+			fpc[p] = e.design.FPC[i]
 		}
 	}
-	if singles == 0 {
-		return 0
-	}
-	switch e.lonely {
-	case "adjust":
-		grand := 0.0
-		for h := 0; h < H; h++ {
-			grand += SA[d*H+h]
-			if ST != nil {
-				grand += c * ST[h]
-			}
-		}
-		mean := grand / float64(len(e.stratumOf))
-		// sum over singleton PSUs of (t - mean)^2
-		return sq - 2*mean*sum + float64(singles)*mean*mean
-	case "average":
-		if len(contrib) == 0 {
-			return math.NaN()
-		}
-		avg := 0.0
-		for _, v := range contrib {
-			avg += v
-		}
-		return avg / float64(len(contrib)) * float64(singles)
-	}
-	return 0
+	d := indices.Design{Strata: e.stratumOf, PSU: ids, Weights: ones, FPC: fpc, Lonely: e.design.Lonely}
+	e.pseudo = indices.NewLinearizer(d, nPSU)
+	return e.pseudo
+}
+
+// units returns the prepared unit-level design with weights w, and the
+// simple random sampling design of the same units for design effects.
+func (e *varEngine) units(w []float64) (full, srs *indices.Linearizer) {
+	d := e.design
+	d.Weights = w
+	return indices.NewLinearizer(d, len(w)), indices.NewLinearizer(indices.Design{Weights: w}, len(w))
 }
 
 // interval returns the confidence interval estimate ± t se.
