@@ -18,6 +18,9 @@ type seJob struct {
 	strata  []int32 // stratum of each unit
 	lonely  indices.Lonely
 	results []Result
+
+	lineRefs    map[*lineValues]*lineRef
+	memberCache map[string]*domainMembers
 }
 
 // addStandardErrors fills SE, interval, RSE, design effect and method of
@@ -26,6 +29,8 @@ type seJob struct {
 // is Woodruff's, as R survey's svyquantile.
 func addStandardErrors(j *seJob, lines []*lineValues, results []Result) {
 	j.results = results
+	j.lineRefs = map[*lineValues]*lineRef{}
+	j.memberCache = map[string]*domainMembers{}
 	j.strata = make([]int32, len(j.u.x))
 	for i, p := range j.e.psu {
 		j.strata[i] = j.e.stratumOf[p]
@@ -87,7 +92,8 @@ func (j *seJob) baseErrors(g *grouping, st *groupStats, set setFunc, results []R
 	for i := range ones {
 		ones[i] = 1
 	}
-	v, vs := j.e.domainVariances(g.codes, k, u.w, linVar{a: ones})
+	members := j.members(g)
+	v, vs := j.e.domainVariances(members, u.w, linVar{a: ones})
 	for d := 0; d < k; d++ {
 		set("population", "", g, d, st.pop[d], v[d], vs[d], method)
 	}
@@ -95,7 +101,7 @@ func (j *seJob) baseErrors(g *grouping, st *groupStats, set setFunc, results []R
 	for i, d := range g.codes {
 		a[i] = (u.x[i] - st.income[d]/st.pop[d]) / st.pop[d]
 	}
-	v, vs = j.e.domainVariances(g.codes, k, u.w, linVar{a: a})
+	v, vs = j.e.domainVariances(members, u.w, linVar{a: a})
 	for d := 0; d < k; d++ {
 		set("mean", "", g, d, st.income[d]/st.pop[d], v[d], vs[d], method)
 	}
@@ -273,7 +279,7 @@ func (j *seJob) lineErrors(g *grouping, st *groupStats, lv *lineValues, set setF
 		if lin != nil {
 			lv = *lin
 		}
-		v, vs := j.e.domainVariances(g.codes, k, u.w, lv)
+		v, vs := j.e.domainVariances(j.members(g), u.w, lv)
 		for d := 0; d < k; d++ {
 			set(ind, name, g, d, value(sums[d]), v[d], vs[d], method)
 		}
@@ -335,52 +341,94 @@ func (j *seJob) estimatedLine(g *grouping, lv *lineValues, a []float64) (linVar,
 	if l.Basis == "abs" || len(l.By) > 0 {
 		return linVar{}, false
 	}
-	u := j.u
-	z := lv.values[0]
-	ref, err := whereMask(u, l)
-	if err != nil {
+	ref := j.lineReference(lv)
+	if ref == nil {
 		return linVar{}, false
 	}
-	in := func(i int) bool { return ref == nil || ref[i] }
-	var NR, incR float64
-	for i := range u.x {
-		if in(i) {
-			NR += u.w[i]
-			incR += u.w[i] * u.x[i]
+	members := j.members(g)
+	c := make([]float64, g.size())
+	xs, ws := make([]float64, 0), make([]float64, 0)
+	for d := range c {
+		xs, ws = xs[:0], ws[:0]
+		for _, i := range members.idx[members.off[d]:members.off[d+1]] {
+			xs, ws = append(xs, j.u.x[i]), append(ws, j.u.w[i])
+		}
+		c[d] = indices.KernelDensity(xs, ws, lv.values[0], ref.h) * ref.scale
+	}
+	return linVar{a: a, c: c, L: ref.L}, true
+}
+
+// lineRef is what the headcount of every domain needs of a national
+// relative line: the linearized statistic L of its reference units, the
+// factor dz/dstat times the statistic's linearization constant, and the
+// bandwidth of the reference units (for the density of a domain's incomes
+// at the line, as convey's svyarpr on a subset).
+type lineRef struct {
+	L     []float64
+	scale float64
+	h     float64
+}
+
+// lineReference computes (once per line) the lineRef of a national
+// relative line; nil when the reference population is undefined.
+func (j *seJob) lineReference(lv *lineValues) *lineRef {
+	if r, ok := j.lineRefs[lv]; ok {
+		return r
+	}
+	u, l := j.u, lv.line
+	z := lv.values[0]
+	mask, err := whereMask(u, l)
+	if err != nil {
+		j.lineRefs[lv] = nil
+		return nil
+	}
+	w := u.w
+	if mask != nil {
+		w = make([]float64, len(u.w))
+		for i, in := range mask {
+			if in {
+				w[i] = u.w[i]
+			}
 		}
 	}
-	L := make([]float64, len(u.x))
-	var scale float64 // dz/dstat times the linearization constant of stat
+	var NR, incR float64
+	for i, wi := range w {
+		NR += wi
+		incR += wi * u.x[i]
+	}
+	r := &lineRef{L: make([]float64, len(u.x)), h: indices.Bandwidth(u.x, w)}
 	switch l.Basis {
 	case "median":
 		m := z / l.Value
-		rx, rw := maskedSorted(u, j.order, ref)
-		fm := convDensity(rx, rw, m)
-		for i := range L {
-			if in(i) {
-				L[i] = b2f(u.x[i] <= m) - 0.5
+		fm := indices.KernelDensity(u.x, w, m, r.h)
+		for i, wi := range w {
+			if wi > 0 {
+				r.L[i] = b2f(u.x[i] <= m) - 0.5
 			}
 		}
-		scale = -l.Value / (NR * fm)
+		r.scale = -l.Value / (NR * fm)
 	case "mean":
 		mu := incR / NR
-		for i := range L {
-			if in(i) {
-				L[i] = u.x[i] - mu
+		for i, wi := range w {
+			if wi > 0 {
+				r.L[i] = u.x[i] - mu
 			}
 		}
-		scale = l.Value / NR
+		r.scale = l.Value / NR
 	}
-	// The density of each domain's incomes at the line uses the bandwidth
-	// of the line's reference population, as convey's svyarpr on a subset.
-	rx, rw := maskedSorted(u, j.order, ref)
-	h := indices.Bandwidth(rx, rw)
-	off, xs, ws := sortedSegments(u, g, j.order)
-	c := make([]float64, g.size())
-	for d := range c {
-		c[d] = indices.KernelDensity(xs[off[d]:off[d+1]], ws[off[d]:off[d+1]], z, h) * scale
+	j.lineRefs[lv] = r
+	return r
+}
+
+// members returns (once per breakdown) the units of each domain of g.
+func (j *seJob) members(g *grouping) *domainMembers {
+	key := colsKey(g.cols)
+	if m, ok := j.memberCache[key]; ok {
+		return m
 	}
-	return linVar{a: a, c: c, L: L}, true
+	m := newDomainMembers(g.codes, g.size())
+	j.memberCache[key] = m
+	return m
 }
 
 // lineValueErrors: the SE of a national relative line, f times the SE of
@@ -424,7 +472,7 @@ func (j *seJob) lineValueErrors(lv *lineValues, results []Result, index map[stri
 				a[i] = (b2f(u.x[i] <= m) - 0.5) / NR
 			}
 		}
-		v, _ := j.e.domainVariances(one.codes, 1, u.w, linVar{a: a})
+		v, _ := j.e.domainVariances(newDomainMembers(one.codes, 1), u.w, linVar{a: a})
 		rx, rw := maskedSorted(u, j.order, ref)
 		lo, hi, se := j.woodruff(rx, rw, 0.5, math.Sqrt(v[0]))
 		r.SE, r.CILower, r.CIUpper = l.Value*se, l.Value*lo, l.Value*hi
@@ -436,7 +484,7 @@ func (j *seJob) lineValueErrors(lv *lineValues, results []Result, index map[stri
 				a[i] = (u.x[i] - mu) / NR
 			}
 		}
-		v, _ := j.e.domainVariances(one.codes, 1, u.w, linVar{a: a})
+		v, _ := j.e.domainVariances(newDomainMembers(one.codes, 1), u.w, linVar{a: a})
 		r.SE = l.Value * math.Sqrt(v[0])
 		r.CILower, r.CIUpper = j.e.interval(r.Estimate, r.SE)
 		r.SEMethod = j.e.methodName()

@@ -51,14 +51,14 @@ func TestDomainVariancesHandWorked(t *testing.T) {
 		design: indices.Design{Strata: []int32{0, 0, 0, 1, 1}, PSU: []int32{0, 0, 1, 2, 3}, Lonely: indices.LonelyAdjust}}
 	w := []float64{1, 1, 2, 1, 3}
 	z := []float64{2, 1, 1, 4, 0}
-	v, _ := e.domainVariances(make([]int32, 5), 1, w, linVar{a: z})
+	v, _ := e.domainVariances(newDomainMembers(make([]int32, 5), 1), w, linVar{a: z})
 	if math.Abs(v[0]-17) > 1e-12 {
 		t.Errorf("V = %v, want 17", v[0])
 	}
 	// Two domains {units 0, 2, 3} and {1, 4}: each equals the full-sample
 	// variance of the variable set to zero outside it.
 	codes := []int32{0, 1, 0, 0, 1}
-	v, _ = e.domainVariances(codes, 2, w, linVar{a: z})
+	v, _ = e.domainVariances(newDomainMembers(codes, 2), w, linVar{a: z})
 	strata := []int32{0, 0, 0, 1, 1}
 	for d := int32(0); d < 2; d++ {
 		zd := make([]float64, len(z))
@@ -74,7 +74,7 @@ func TestDomainVariancesHandWorked(t *testing.T) {
 	// With a global part: a + c_d L equals the naive variance of that sum.
 	L := []float64{1, -2, 0.5, 3, 1}
 	c := []float64{0.7, -1.3}
-	v, _ = e.domainVariances(codes, 2, w, linVar{a: z, c: c, L: L})
+	v, _ = e.domainVariances(newDomainMembers(codes, 2), w, linVar{a: z, c: c, L: L})
 	for d := int32(0); d < 2; d++ {
 		zd := make([]float64, len(z))
 		for i := range z {

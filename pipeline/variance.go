@@ -84,85 +84,85 @@ type linVar struct {
 	L []float64 // per unit; nil for none
 }
 
-// domainVariances returns the variance of the estimator in each domain of
-// the breakdown whose domain codes are codes (k domains) under the design
-// and, for the design effect, under simple random sampling with
-// replacement of the same number of units.
+// domainVariances returns the variance of the estimator in each domain
+// of a breakdown, whose units are members.idx[members.off[d]:members.off[d+1]],
+// under the design and, for the design effect, under simple random
+// sampling with replacement of the same number of units.
 //
-// The weighted totals of the linearized variable are summed per PSU first
-// (sparsely: each unit adds to its own domain only), and each domain's PSU
-// totals go to indices.Linearized as one pseudo-unit per PSU, with weight 1,
-// its stratum and its FPC: the same variance as the unit-level call, at a
-// cost of O(PSUs) per domain instead of O(units).
-func (e *varEngine) domainVariances(codes []int32, k int, w []float64, v linVar) ([]float64, []float64) {
+// Each domain's weighted PSU totals of the linearized variable (its own
+// units' local part plus its share of the global part) go to
+// indices.Linearized as one pseudo-unit per PSU, with weight 1, its stratum
+// and its FPC: the same variance as the unit-level call, at a cost of
+// O(units of the domain + PSUs) per domain.
+func (e *varEngine) domainVariances(members *domainMembers, w []float64, v linVar) ([]float64, []float64) {
 	nPSU := len(e.stratumOf)
-	var T []float64 // the shared part's PSU totals
+	k := len(members.off) - 1
+	var T []float64 // the global part's PSU totals
+	var sumL, sumLL float64
 	if v.L != nil {
 		T = make([]float64, nPSU)
 		for i, l := range v.L {
-			T[e.psu[i]] += w[i] * l
+			wl := w[i] * l
+			T[e.psu[i]] += wl
+			sumL += wl
+			sumLL += wl * wl
 		}
-	}
-	// Local totals per (domain, PSU) in first-seen order, so that sums do
-	// not depend on map iteration; and the sums of the SRS variance.
-	type key struct{ d, p int32 }
-	pairIndex := map[key]int{}
-	var pairs []key
-	var local []float64
-	srsA, srsAA, srsAL := make([]float64, k), make([]float64, k), make([]float64, k)
-	var srsL, srsLL float64
-	for i, d := range codes {
-		wa := w[i] * v.a[i]
-		if wa != 0 {
-			kp := key{d, e.psu[i]}
-			at, ok := pairIndex[kp]
-			if !ok {
-				at = len(pairs)
-				pairIndex[kp] = at
-				pairs = append(pairs, kp)
-				local = append(local, 0)
-			}
-			local[at] += wa
-		}
-		srsA[d] += wa
-		srsAA[d] += wa * wa
-		if v.L != nil {
-			wl := w[i] * v.L[i]
-			srsAL[d] += wa * wl
-			srsL += wl
-			srsLL += wl * wl
-		}
-	}
-	byDomain := make([][]int, k)
-	for pi, kp := range pairs {
-		byDomain[kp.d] = append(byDomain[kp.d], pi)
 	}
 	lin := e.psuLinearizer()
 	tot := make([]float64, nPSU)
-	n := float64(len(codes))
+	n := float64(len(w))
 	design, srs := make([]float64, k), make([]float64, k)
 	for d := range design {
 		c := 0.0
 		if v.L != nil {
 			c = v.c[d]
-		}
-		for p := range tot {
-			tot[p] = 0
-			if T != nil {
-				tot[p] = c * T[p]
+			for p, t := range T {
+				tot[p] = c * t
 			}
+		} else {
+			clear(tot)
 		}
-		for _, pi := range byDomain[d] {
-			tot[pairs[pi].p] += local[pi]
+		var sumA, sumAA, sumAL float64
+		for _, i := range members.idx[members.off[d]:members.off[d+1]] {
+			wa := w[i] * v.a[i]
+			tot[e.psu[i]] += wa
+			sumA += wa
+			sumAA += wa * wa
+			if v.L != nil {
+				sumAL += wa * w[i] * v.L[i]
+			}
 		}
 		se := lin.Linearized(tot).SE
 		design[d] = se * se
 		// Each unit its own PSU, one stratum: n/(n-1) (sum t^2 - (sum t)^2/n).
-		sumT := srsA[d] + c*srsL
-		sumTT := srsAA[d] + 2*c*srsAL[d] + c*c*srsLL
+		sumT := sumA + c*sumL
+		sumTT := sumAA + 2*c*sumAL + c*c*sumLL
 		srs[d] = n / (n - 1) * max(sumTT-sumT*sumT/n, 0)
 	}
 	return design, srs
+}
+
+// domainMembers lists the units of each domain of a breakdown: domain d
+// is idx[off[d]:off[d+1]], in unit order.
+type domainMembers struct {
+	off []int
+	idx []int32
+}
+
+func newDomainMembers(codes []int32, k int) *domainMembers {
+	m := &domainMembers{off: make([]int, k+1), idx: make([]int32, len(codes))}
+	for _, c := range codes {
+		m.off[c+1]++
+	}
+	for d := 1; d <= k; d++ {
+		m.off[d] += m.off[d-1]
+	}
+	next := append([]int(nil), m.off[:k]...)
+	for i, c := range codes {
+		m.idx[next[c]] = int32(i)
+		next[c]++
+	}
+	return m
 }
 
 // psuLinearizer is the design of one pseudo-unit per PSU, weight 1,
