@@ -24,8 +24,8 @@ Generates (once) a registry of N synthetic households, then times in this one
 process: the bare decode of the columns the job reads (income, weight, hh_size,
 province, urban); and
 'povstat indices' (persons, 3 lines, by the 31 provinces; FGT0-2 only, then all
-indicators; inequality measures; regional disparity), JSON written and
-discarded. Reports the best of R runs of each and
+indicators; inequality measures; FGT0-2 with linearized standard errors;
+regional disparity), JSON written and discarded. Reports the best of R runs of each and
 its ratio to the decode.`
 
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -76,6 +76,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		{"povstat indices: all indicators, 3 lines, by province", common},
 		{"povstat indices: gini, theil_t/l, qsr, palma, deciles, by province", append(common,
 			"--indicators", "gini,theil_t,theil_l,qsr,palma,share_d1,share_d10")},
+		{"povstat indices: 3 lines, FGT0-2, by province, linearized SEs (strata, PSUs)", append(common,
+			"--indicators", "line,headcount,gap,severity", "--strata", "stratum", "--psu", "psu")},
 		{"povstat indices: regional disparity across provinces, by urban", []string{"indices", "--input", dir,
 			"--income", "income", "--weight", "weight", "--size", "hh_size", "--by", "urban", "--region", "province",
 			"--ratio", "urban=true/false", "--format", "json"}},
