@@ -50,7 +50,8 @@ type page struct {
 	Inequality section
 	Regional   []section
 	Ratios     section
-	Region     string // the region column, for the texts of the regional section
+	Region     string        // the region column, for the texts of the regional section
+	SE         *errorSummary // nil when the study asks for no standard error
 	Study      []field
 	Software   []field
 	Inputs     table
@@ -74,6 +75,7 @@ type section struct {
 // headline is one figure of the summary.
 type headline struct {
 	Label, Value, Detail string
+	CI                   string // the confidence interval, "" for none
 }
 
 // field is one labelled value of the provenance lists.
@@ -95,6 +97,7 @@ type table struct {
 	Rows      [][]cell
 	Empty     string // shown when there is no row
 	Note      string // shown under the table
+	Flag      string // the footnote of unreliable estimates, under the note
 }
 
 // group spans Span columns of the header.
@@ -111,17 +114,20 @@ type column struct {
 
 // cell is one table cell. Bar, between 0 and 1, draws a small bar before
 // the text; Repeat marks a domain value equal to the one above it; Missing
-// marks an estimate that does not exist (Title says why).
+// marks an estimate that does not exist (Title says why). CI is the
+// confidence interval shown under an estimate, Unreliable flags it.
 type cell struct {
-	Text    string
-	Title   string
-	Numeric bool
-	Bar     float64
-	HasBar  bool
-	Repeat  bool
-	Missing bool
-	Wrap    bool
-	Mono    bool
+	Text       string
+	Title      string
+	Numeric    bool
+	Bar        float64
+	HasBar     bool
+	Repeat     bool
+	Missing    bool
+	Wrap       bool
+	Mono       bool
+	CI         string
+	Unreliable bool
 }
 
 // HTML renders the report of a study run as one self-contained HTML page:
@@ -145,9 +151,11 @@ func HTML(s *pipeline.Study, out *pipeline.Output) []byte {
 		Regional:   regionalSections(s, out.Results),
 		Ratios:     ratioSection(s, out.Results),
 		Region:     s.Region,
-		Study:      studyFields(s),
+		SE:         errorMethods(s, out.Results),
+		Study:      append(studyFields(s), errorFields(s, out.Results)...),
 	}
-	p.Intro = intro(s, m, len(p.Inequality.Tables) > 0)
+	p.Intro = intro(s, m, len(p.Inequality.Tables) > 0, p.SE)
+	flagTables(s, p.tables())
 	for _, w := range out.Warnings {
 		p.Warnings = append(p.Warnings, tidyWarning(paths.text(w)))
 	}
@@ -161,7 +169,7 @@ func HTML(s *pipeline.Study, out *pipeline.Output) []byte {
 }
 
 // intro is the sentence under the title.
-func intro(s *pipeline.Study, m *pipeline.Manifest, inequality bool) string {
+func intro(s *pipeline.Study, m *pipeline.Manifest, inequality bool, se *errorSummary) string {
 	var b strings.Builder
 	what := "Poverty lines and poverty indicators"
 	if inequality {
@@ -183,6 +191,13 @@ func intro(s *pipeline.Study, m *pipeline.Manifest, inequality bool) string {
 		b.WriteString("Headcount, gap, severity and the relative median gap are percentages; Watts and Sen are indices. ")
 	}
 	b.WriteString("The whole population pools every row used.")
+	if se != nil {
+		b.WriteString(" Under each estimate with a standard error, in small type, its " + se.Level +
+			" confidence interval; hover it for the standard error, the relative standard error (RSE) and the method.")
+		if se.Limit != "" {
+			b.WriteString(" † marks an unreliable estimate, with an RSE above " + se.Limit + ".")
+		}
+	}
 	return b.String()
 }
 
@@ -208,7 +223,7 @@ func headlines(s *pipeline.Study, m *pipeline.Manifest, results []pipeline.Resul
 		if !ok {
 			continue
 		}
-		h := headline{Label: labelOf(ind).text, Value: valueCell(r).Text}
+		h := headline{Label: labelOf(ind).text, Value: valueCell(r).Text, CI: cardInterval(s, r)}
 		if ind == "population" {
 			h.Label = "Population (" + unitNoun(s.Unit) + ")"
 			h.Detail = plural(r.N, "row")
@@ -682,6 +697,7 @@ func valueCell(r pipeline.Result) cell {
 		}
 		c.Title = strings.TrimSpace(c.Title + " " + left)
 	}
+	addError(&c, r)
 	return c
 }
 

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"reflect"
 	"regexp"
@@ -690,5 +691,282 @@ func TestIndicatorKinds(t *testing.T) {
 	}
 	if got, want := inequalityOf([]string{"share_d2", "share_q3", "gini", "mean", "share_d1", "palma", "gini"}), []string{"gini", "palma", "share_q3", "share_d1", "share_d2"}; !slices.Equal(got, want) {
 		t.Errorf("inequalityOf = %q, want %q", got, want)
+	}
+}
+
+// seStudy is testStudy with a sample design and linearized standard errors.
+func seStudy(t *testing.T) *pipeline.Study {
+	s := testStudy(t)
+	s.Strata, s.PSU, s.Lonely = "stratum", "psu", "adjust"
+	s.SEMethod, s.Level, s.RSELimit = "linearized", 0.95, 0.3
+	return s
+}
+
+// withSE sets the standard error of a result and its interval est ± t se
+// (t = 2), or [lo, hi] when they are given.
+func withSE(r pipeline.Result, se float64, method string, bounds ...float64) pipeline.Result {
+	r.SE, r.SEMethod = se, method
+	r.CILower, r.CIUpper = r.Estimate-2*se, r.Estimate+2*se
+	if len(bounds) == 2 {
+		r.CILower, r.CIUpper = bounds[0], bounds[1]
+	}
+	r.RSE, r.Deff = se/math.Abs(r.Estimate), 1.8
+	r.Unreliable = r.RSE > 0.3
+	return r
+}
+
+// seOutput is testOutput with the standard errors of a linearized run:
+// every family of estimates, an unreliable headcount in the north, the
+// relative median gap without a standard error.
+func seOutput() *pipeline.Output {
+	out := testOutput()
+	const lin, fixed = "linearized, t(3940)", "linearized, t(3940), line fixed"
+	nan := math.NaN()
+	for i, r := range out.Results {
+		north := len(r.Domain) == 1 && r.Domain[0].Value == "north"
+		switch {
+		case math.IsNaN(r.Estimate) || r.Indicator == "n" || r.Indicator == "rmpg" || (r.Indicator == "line" && r.Line == "half"):
+			r.SEMethod = "unavailable"
+			r.SE, r.CILower, r.CIUpper, r.RSE, r.Deff = nan, nan, nan, nan, nan
+		case r.Indicator == "population" && r.Estimate == 0: // an empty domain
+			r = withSE(r, 0, lin)
+		case r.Indicator == "population":
+			r = withSE(r, 12000, lin)
+		case r.Indicator == "mean":
+			r = withSE(r, 250.05, lin)
+		case r.Indicator == "median":
+			r = withSE(r, 140, "woodruff, "+lin, 14800, 15350)
+		case r.Indicator == "line":
+			r = withSE(r, 84, "woodruff, "+lin, 8850, 9180)
+		case r.Indicator == "headcount" && north:
+			r = withSE(r, 0.05, fixed)
+		case r.Indicator == "headcount" && r.Line == "eu":
+			r = withSE(r, 0.00316, lin)
+		case r.Indicator == "watts":
+			r = withSE(r, 0.0022, fixed)
+		case r.Indicator == "gap_total":
+			r = withSE(r, 300, fixed)
+		default:
+			r = withSE(r, r.Estimate/50, fixed)
+		}
+		out.Results[i] = r
+	}
+	return out
+}
+
+func TestHTMLStandardErrors(t *testing.T) {
+	got := string(HTML(seStudy(t), seOutput()))
+	checkAnchors(t, got)
+	key := sectionOf(got, "key")
+	for _, want := range []string{
+		`<div class="v">1,234,568</div><div class="ci">95% CI 1,210,568–1,258,568</div>`, // population: bounds in full on a card
+		`<div class="v">20,000</div><div class="ci">95% CI 19,500–20,501</div>`,
+		`<div class="v">15,000</div><div class="ci">95% CI 14,800–15,350</div>`, // Woodruff's interval is not symmetric
+		`12.3%<span class="ci">11.7–13.0%</span></td>`,                          // headcount of eu
+		`152,345<span class="ci">±6,094</span></td>`,                            // poor population: a count, ± its half-width
+		`>9,000<span class="ci">8,850–9,180</span></td>`,                        // the value of eu
+	} {
+		if !strings.Contains(key, want) {
+			t.Errorf("key figures lack %s", want)
+		}
+	}
+	for _, want := range []string{
+		// The title: the interval, SE (in points for a rate), RSE, design effect, method.
+		`title="confidence interval 11.7–13.0%` + "\nSE 0.32 pp, RSE 2.6%, design effect 1.80\nlinearized, t(3940)\">",
+		// A note and a rule keep their place, first.
+		`title="3 rows left out (1,500 weighted)` + "\nconfidence interval 0.041–0.050\nSE 0.0022, RSE 4.8%, design effect 1.80\nlinearized, t(3940), line fixed\">",
+		`0.046<span class="ci">0.041–0.050</span></td>`, // watts, an index
+		`-1,234<span class="ci">±600</span></td>`,       // gap_total, a total
+		// rmpg has none, and says so on hover.
+		`<td class="num" title="no standard error for this indicator (see Methods)">25.0%</td>`,
+		// Rows are sample counts: no standard error, no title.
+		`<td class="num">2,390</td>`,
+		"Under each estimate with a standard error, in small type, its 95% confidence interval",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	inc := sectionOf(got, "income")
+	for _, want := range []string{
+		`1,234,568<span class="ci">±24,000</span></td>`,
+		`20,000<span class="ci">19,500–20,501</span></td>`,
+		`15,000<span class="ci">14,800–15,350</span></td>`,
+	} {
+		if !strings.Contains(inc, want) {
+			t.Errorf("population and income lack %s", want)
+		}
+	}
+	// A missing estimate is still a dash, without interval.
+	if !strings.Contains(got, `<td class="num na" title="empty domain">–</td>`) {
+		t.Error("a missing estimate is not a plain dash")
+	}
+	for _, bad := range []string{"NaN", "Inf"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("report shows %s", bad)
+		}
+	}
+}
+
+func TestHTMLUnreliable(t *testing.T) {
+	s, out := seStudy(t), seOutput()
+	got := string(HTML(s, out))
+	const cell = `<td class="num unrel" title="confidence interval 2.3–22.3%` + "\nSE 5.0 pp, RSE 40.5%, design effect 1.80: unreliable\nlinearized, t(3940), line fixed\">" +
+		`<span class="bar"><i style="width:12.3%"></i></span>12.3%<span class="flag">†</span><span class="ci">2.3–22.3%</span></td>`
+	const foot = `<p class="note">† Relative standard error above 30%: unreliable, to be read with caution (as Eurostat&#39;s flag “u”, low reliability).</p>`
+	pov := sectionOf(got, "poverty")
+	if !strings.Contains(pov, cell) {
+		t.Errorf("the unreliable headcount of the north is not flagged: want %s", cell)
+	}
+	// The footnote is under the table by region, and only there.
+	byRegion := pov[strings.Index(pov, `id="poverty-1-2"`):]
+	byRegion = byRegion[:strings.Index(byRegion, "<h3 ")]
+	if !strings.Contains(byRegion, foot) || strings.Contains(pov[:strings.Index(pov, `id="poverty-1-2"`)], foot) {
+		t.Errorf("no footnote under the table by region:\n%s", byRegion)
+	}
+	if n := strings.Count(got, "† Relative standard error"); n != 2 { // key figures and poverty by region
+		t.Errorf("%d footnotes, want 2", n)
+	}
+	if !strings.Contains(got, "† marks an unreliable estimate, with an RSE above 30%.") {
+		t.Error("the introduction does not explain †")
+	}
+	// The footnote says the study's limit.
+	s.RSELimit = 0.25
+	if got := string(HTML(s, out)); !strings.Contains(got, "† Relative standard error above 25%: unreliable") {
+		t.Error("the footnote does not give the limit of 25%")
+	}
+}
+
+func TestHTMLStandardErrorMethods(t *testing.T) {
+	got := sectionOf(string(HTML(seStudy(t), seOutput())), "methods")
+	for _, want := range []string{
+		`<dt id="standard-errors">Standard errors</dt>`,
+		"strata <code>stratum</code>, primary sampling units (PSUs) <code>psu</code>, nested in the strata, without finite population correction",
+		"strata with a single PSU add the squared deviation of their PSU total from the mean PSU total of the design (adjust",
+		"at the 95% level, t from Student's distribution with 3,940 degrees of freedom",
+		"Taylor linearization",
+		"The median and the value of the line <code>eu</code> have Woodruff's interval",
+		"The line is held fixed, as if known without error, for <code>headcount</code> under every line; <code>watts</code>, <code>poor_population</code>, <code>gap_total</code> under <code>eu</code>.",
+		"No standard error by linearization for <code>rmpg</code> under <code>half</code>",
+		"The values of the lines <code>half</code> have none",
+		"An estimate with an RSE above 30% is unreliable",
+		"Wolter, K. M. (2007), Introduction to Variance Estimation",
+		"Woodruff, R. S. (1952)", "Journal of the American Statistical Association 47(260)",
+		"Osier, G. (2009)", "Survey Research Methods 3(3), 167–195",
+		"Deville, J.-C. (1999)", "Rao, J. N. K. and Wu, C. F. J. (1988)",
+		"(R package survey)", "convey: income concentration analysis",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("methods lack %q", want)
+		}
+	}
+	if strings.Contains(got, "Rao–Wu rescaled bootstrap (") {
+		t.Error("methods describe a bootstrap that was not used")
+	}
+	// The bootstrap: every indicator by replicates, no design effect.
+	s, out := seStudy(t), seOutput()
+	s.SEMethod, s.Replicates, s.Seed = "bootstrap", 500, 7
+	for i := range out.Results {
+		if r := &out.Results[i]; r.SEMethod != "" && !math.IsNaN(r.SE) {
+			r.SEMethod, r.Deff = "bootstrap (Rao-Wu, 500 replicates, seed 7), t(3940)", math.NaN()
+		}
+	}
+	got = string(HTML(s, out))
+	for _, want := range []string{"Rao–Wu rescaled bootstrap (500 replicates, seed 7)", "3,940 degrees of freedom"} {
+		if !strings.Contains(sectionOf(got, "methods"), want) {
+			t.Errorf("bootstrap methods lack %q", want)
+		}
+	}
+	if want := "<dt>Standard errors</dt><dd>bootstrap, 500 replicates; 95% confidence intervals; unreliable above an RSE of 30%</dd>"; !strings.Contains(sectionOf(got, "provenance"), want) {
+		t.Errorf("provenance lacks %q", want)
+	}
+	for _, bad := range []string{"Taylor linearization", "design effect", "The line is held fixed"} {
+		if strings.Contains(sectionOf(got, "methods"), bad) {
+			t.Errorf("bootstrap methods hold %q", bad)
+		}
+	}
+}
+
+// TestHTMLWithoutStandardErrors checks that a study without standard
+// errors has none of their marks, whatever design its study names: the
+// report is that of the results.
+func TestHTMLWithoutStandardErrors(t *testing.T) {
+	plain := HTML(testStudy(t), testOutput())
+	for _, bad := range []string{`class="ci"`, "unrel", "†", "Standard errors", "confidence interval", ".flag{"} {
+		if bytes.Contains(plain, []byte(bad)) {
+			t.Errorf("report without standard errors holds %q", bad)
+		}
+	}
+	s := seStudy(t)
+	s.SEMethod = "none"
+	if got := HTML(s, testOutput()); !bytes.Equal(got, plain) {
+		t.Error("a design without standard errors changes the report")
+	}
+}
+
+func TestHTMLStandardErrorsSameBytes(t *testing.T) {
+	s, out := seStudy(t), seOutput()
+	before := slices.Clone(out.Results)
+	a := HTML(s, out)
+	if b := HTML(seStudy(t), seOutput()); !bytes.Equal(a, b) {
+		t.Error("same study and results give different bytes")
+	}
+	for i := range before {
+		if !reflect.DeepEqual(fmt.Sprint(out.Results[i]), fmt.Sprint(before[i])) {
+			t.Errorf("HTML changed result %d", i)
+		}
+	}
+}
+
+func TestFormatInterval(t *testing.T) {
+	for _, tt := range []struct {
+		ind         string
+		est, lo, hi float64
+		long, short string
+	}{
+		{"headcount", 0.127, 0.121, 0.134, "12.1–13.4%", "12.1–13.4%"},
+		{"share_q1", 0.0712, 0.0690, 0.0734, "6.9–7.3%", "6.9–7.3%"},
+		{"severity", 0.002, -0.001, 0.005, "-0.1 to 0.5%", "-0.1 to 0.5%"},
+		{"gap", 0.001, -0.0004, 0.0024, "0.0–0.2%", "0.0–0.2%"}, // no "-0.0"
+		{"gini", 0.427, 0.421, 0.433, "0.421–0.433", "0.421–0.433"},
+		{"watts", 0.0055, 0.00526, 0.00575, "0.005–0.006", "0.005–0.006"},
+		{"qsr", 4.82, 4.61, 5.03, "4.61–5.03", "4.61–5.03"},
+		{"ratio", 2.47, 2.41, 2.53, "2.41–2.53", "2.41–2.53"},
+		{"mean", 44149.2, 43464.8, 44833.6, "43,465–44,834", "43,465–44,834"},
+		{"median", 32692.6, 32210.35, 33224.5, "32,210–33,225", "32,210–33,225"},
+		{"line", 1.9, 1.85, 1.95, "1.85–1.95", "1.85–1.95"}, // money below 100: two decimals
+		{"population", 4248598891, 4199647326, 4297550456, "4,199,647,326–4,297,550,456", "±48,951,565"},
+		{"poor_population", 1174157962, 1145117956, 1203197968, "1,145,117,956–1,203,197,968", "±29,040,006"},
+		{"gap_total", 8210342993979, 7965087842961, 8455598144997, "7,965,087,842,961–8,455,598,144,997", "±245,255,151,018"},
+		{"population", 100, 90, 120, "90–120", "90–120"}, // not symmetric: the bounds
+	} {
+		if got := formatInterval(tt.ind, tt.est, tt.lo, tt.hi); got != tt.long {
+			t.Errorf("formatInterval(%s, %v, %v, %v) = %q, want %q", tt.ind, tt.est, tt.lo, tt.hi, got, tt.long)
+		}
+		if got := shortInterval(tt.ind, tt.est, tt.lo, tt.hi); got != tt.short {
+			t.Errorf("shortInterval(%s, %v, %v, %v) = %q, want %q", tt.ind, tt.est, tt.lo, tt.hi, got, tt.short)
+		}
+	}
+	for _, tt := range []struct {
+		ind  string
+		se   float64
+		want string
+	}{
+		{"headcount", 0.00316, "0.32 pp"},
+		{"severity", 0.00054, "0.054 pp"},
+		{"gini", 0.0031, "0.0031"},
+		{"mean", 349.085, "349"},
+		{"line", 0.025, "0.025"},
+		{"population", 24968074.87, "24,968,075"},
+		{"ratio", 0, "0"},
+	} {
+		if got := formatSE(tt.ind, tt.se); got != tt.want {
+			t.Errorf("formatSE(%s, %v) = %q, want %q", tt.ind, tt.se, got, tt.want)
+		}
+	}
+	for v, want := range map[float64]string{0.95: "95%", 0.9: "90%", 0.975: "97.5%", 0.3: "30%", 0.07: "7%"} {
+		if got := percent(v); got != want {
+			t.Errorf("percent(%v) = %q, want %q", v, got, want)
+		}
 	}
 }

@@ -411,8 +411,10 @@ func regionMeans(s *pipeline.Study, results []pipeline.Result) []table {
 					continue
 				}
 				c := valueCell(r)
-				if c.Title == "" {
-					c.Title = plural(r.N, "row") + ", population " + formatCount(r.Population)
+				if base := plural(r.N, "row") + ", population " + formatCount(r.Population); c.Title == "" {
+					c.Title = base
+				} else if r.Note == "" && r.ExcludedN == 0 {
+					c.Title = base + "\n" + c.Title // the standard error
 				}
 				row = append(row, c)
 				if c.Missing {
@@ -474,7 +476,7 @@ func ratioSection(s *pipeline.Study, results []pipeline.Result) section {
 func spreadHeadlines(s *pipeline.Study, results []pipeline.Result) []headline {
 	var hs []headline
 	if r, ok := find(results, "gini", "", nil); ok && slices.Contains(s.Indicators, "gini") {
-		hs = append(hs, headline{Label: "Gini coefficient", Value: valueCell(r).Text, Detail: "income inequality, whole population"})
+		hs = append(hs, headline{Label: "Gini coefficient", Value: valueCell(r).Text, Detail: "income inequality, whole population", CI: cardInterval(s, r)})
 	}
 	if r, ok := find(results, "williamson", "", nil); ok && s.Region != "" && slices.Contains(s.Indicators, "williamson") {
 		n := 0
@@ -487,7 +489,7 @@ func spreadHeadlines(s *pipeline.Study, results []pipeline.Result) []headline {
 		if n > 0 {
 			d = "population-weighted CV of the mean incomes of " + plural(n, s.Region+" group")
 		}
-		hs = append(hs, headline{Label: "Williamson coefficient", Value: valueCell(r).Text, Detail: d})
+		hs = append(hs, headline{Label: "Williamson coefficient", Value: valueCell(r).Text, Detail: d, CI: cardInterval(s, r)})
 	}
 	for _, q := range s.Ratios {
 		if !slices.Contains(s.Indicators, "ratio") {
@@ -495,7 +497,7 @@ func spreadHeadlines(s *pipeline.Study, results []pipeline.Result) []headline {
 		}
 		for _, r := range results {
 			if r.Indicator == "ratio" && r.Ratio == q.String() && len(r.Domain) == 0 {
-				hs = append(hs, headline{Label: "Mean income ratio", Value: valueCell(r).Text,
+				hs = append(hs, headline{Label: "Mean income ratio", Value: valueCell(r).Text, CI: cardInterval(s, r),
 					Detail: q.Column + " = " + q.Numerator + " over " + q.Column + " = " + q.Denominator + ", whole population"})
 				break
 			}
