@@ -17,7 +17,10 @@ import (
 // whatever GOMAXPROCS is; replicates run one after another, each one
 // computed in parallel as the full sample is. Intervals are estimate ± t se
 // with PSUs − strata degrees of freedom.
-func addBootstrapErrors(ctx context.Context, s *Study, u *units, e *varEngine, results []Result) error {
+//
+// It returns the standard error of the difference of two results, from
+// the differences of their replicate estimates (so with their covariance).
+func addBootstrapErrors(ctx context.Context, s *Study, u *units, e *varEngine, results []Result) (func(i, j int) (float64, float64, string), error) {
 	strata := make([]int32, len(u.x))
 	for i, p := range e.psu {
 		strata[i] = e.stratumOf[p]
@@ -32,16 +35,16 @@ func addBootstrapErrors(ctx context.Context, s *Study, u *units, e *varEngine, r
 	w := make([]float64, len(u.x))
 	for r := 0; r < s.Replicates; r++ {
 		if err := ctx.Err(); err != nil {
-			return err
+			return nil, err
 		}
 		rp.Weights(w, r)
 		ru := &units{x: u.x, w: w, factors: u.factors, fpc: u.fpc}
 		out, _, err := tabulate(ctx, &rs, ru)
 		if err != nil {
-			return fmt.Errorf("bootstrap replicate %d: %w", r, err)
+			return nil, fmt.Errorf("bootstrap replicate %d: %w", r, err)
 		}
 		if len(out) != len(results) {
-			return fmt.Errorf("bootstrap replicate %d: %d results, the full sample has %d", r, len(out), len(results))
+			return nil, fmt.Errorf("bootstrap replicate %d: %d results, the full sample has %d", r, len(out), len(results))
 		}
 		for i := range out {
 			reps[i][r] = out[i].Estimate
@@ -73,5 +76,12 @@ func addBootstrapErrors(ctx context.Context, s *Study, u *units, e *varEngine, r
 			res.Note = "no standard error: the estimate is undefined in some replicate"
 		}
 	}
-	return nil
+	d := make([]float64, s.Replicates)
+	diff := func(i, j int) (float64, float64, string) {
+		for r := range d {
+			d[r] = reps[i][r] - reps[j][r]
+		}
+		return rp.SE(results[i].Estimate-results[j].Estimate, d), e.t, method
+	}
+	return diff, nil
 }

@@ -14,7 +14,13 @@ import (
 // in the previous period present in the results (periods in the order of
 // the domain levels). Counts (n, population) are those of the later period.
 // A change is null where either estimate is.
-func changeRows(results []Result, time string) []Result {
+//
+// diff, when not nil, gives the standard error of results[cur] minus
+// results[prev], covariance included (the same sample, e.g. a panel or the
+// same PSUs in both periods), its t quantile and its method; changes then
+// carry an SE, interval and RSE. Without it a study with SEs marks them
+// "unavailable".
+func changeRows(results []Result, time string, diff func(cur, prev int) (se, t float64, method string)) []Result {
 	type cell struct {
 		key    string // everything but the period
 		period string
@@ -38,8 +44,8 @@ func changeRows(results []Result, time string) []Result {
 		ps := slices.Clone(periods[key])
 		slices.SortStableFunc(ps, compareLevels)
 		for k := 1; k < len(ps); k++ {
-			prev := results[index[cell{key, ps[k-1]}]]
-			cur := results[index[cell{key, ps[k]}]]
+			pi, ci := index[cell{key, ps[k-1]}], index[cell{key, ps[k]}]
+			prev, cur := results[pi], results[ci]
 			r := cur
 			r.Indicator = cur.Indicator + "_change"
 			r.Estimate = cur.Estimate - prev.Estimate
@@ -48,6 +54,12 @@ func changeRows(results []Result, time string) []Result {
 				nan := math.NaN()
 				r.SE, r.CILower, r.CIUpper, r.RSE, r.Deff = nan, nan, nan, nan, nan
 				r.SEMethod, r.Unreliable = "unavailable", false
+				if diff != nil {
+					se, t, method := diff(ci, pi)
+					r.SE, r.SEMethod = se, method
+					r.CILower, r.CIUpper = r.Estimate-t*se, r.Estimate+t*se
+					r.RSE = se / math.Abs(r.Estimate)
+				}
 			}
 			r.Note = ""
 			if math.IsNaN(r.Estimate) {

@@ -23,7 +23,7 @@ func TestChangeRows(t *testing.T) {
 		{Indicator: "gini", Domain: dom("year", "2020"), Estimate: 0.4},
 		{Indicator: "gini", Domain: dom("year", "2021"), Estimate: 0.38},
 	}
-	got := changeRows(results, "year")
+	got := changeRows(results, "year", nil)
 	want := []struct {
 		ind, period, urban string
 		v                  float64

@@ -367,7 +367,7 @@ func RunDisparity(ctx context.Context, spec DisparitySpec) (*DisparityOutput, er
 		changed := slices.DeleteFunc(slices.Clone(out.Results), func(r Result) bool {
 			return !slices.Contains(disparityChanged, r.Indicator)
 		})
-		out.Results = append(out.Results, changeRows(changed, s.Time)...)
+		out.Results = append(out.Results, changeRows(changed, s.Time, nil)...)
 	}
 	out.Rows = RowCounts{Read: tbl.Rows, Used: tbl.Rows - scr.excluded, Rules: scr.rules}
 	return out, nil

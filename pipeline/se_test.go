@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/povstat/povstat/datasets/synth"
 	"github.com/povstat/povstat/indices"
 )
 
@@ -290,5 +291,40 @@ func TestDomainRMPGLineVariance(t *testing.T) {
 	want := indices.Linearized(indices.Design{Strata: strata, PSU: e.psu, Weights: u.w, Lonely: indices.LonelyAdjust}, infl).SE
 	if got := find(t, out.Results, "rmpg", "arpr", "db040=Vienna").SE; math.Abs(got-want) > 1e-12*want {
 		t.Errorf("Vienna rmpg SE %v, want %v", got, want)
+	}
+}
+
+// TestBootstrapChangeInPanel: in a panel the same households are observed
+// every year, so estimates of two years are positively correlated and the
+// bootstrap SE of their difference, which keeps the covariance, is below
+// what independent samples would give, sqrt(se1^2 + se2^2).
+func TestBootstrapChangeInPanel(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := synth.Write(context.Background(), dir, synth.Config{Households: 4000, Years: 2, FirstYear: 2020, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	s := &Study{Name: "panel", Inputs: []string{dir}, Income: "income", Weight: "weight", Size: "hh_size",
+		Domains: [][]string{{"year"}}, Time: "year", Strata: "stratum", PSU: "psu",
+		SEMethod: "bootstrap", Replicates: 200, Seed: 5, Indicators: []string{"mean", "headcount"}}
+	line, _ := ParseLine("z=abs:12000")
+	s.Lines = []Line{line}
+	if err := s.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := Run(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ ind, line string }{{"mean", ""}, {"headcount", "z"}} {
+		a := find(t, out.Results, tt.ind, tt.line, "year=2020")
+		b := find(t, out.Results, tt.ind, tt.line, "year=2021")
+		c := find(t, out.Results, tt.ind+"_change", tt.line, "year=2021")
+		independent := math.Sqrt(a.SE*a.SE + b.SE*b.SE)
+		if !(c.SE > 0 && c.SE < 0.9*independent) || !strings.HasPrefix(c.SEMethod, "bootstrap") {
+			t.Errorf("%s change SE %v (%s); years %v and %v, independent %v", tt.ind, c.SE, c.SEMethod, a.SE, b.SE, independent)
+		}
+		if math.Abs(c.Estimate-(b.Estimate-a.Estimate)) > 1e-9*math.Abs(b.Estimate) {
+			t.Errorf("%s change %v, want %v", tt.ind, c.Estimate, b.Estimate-a.Estimate)
+		}
 	}
 }

@@ -271,6 +271,7 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 	for _, part := range parts {
 		results = append(results, part...)
 	}
+	var diff func(i, j int) (float64, float64, string) // SE of a difference of two results
 	switch s.SEMethod {
 	case "linearized":
 		e, err := newVarEngine(s, u)
@@ -286,12 +287,12 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 		if err != nil {
 			return nil, nil, err
 		}
-		if err := addBootstrapErrors(ctx, s, u, e, results); err != nil {
+		if diff, err = addBootstrapErrors(ctx, s, u, e, results); err != nil {
 			return nil, nil, err
 		}
 	}
 	if s.Time != "" {
-		results = append(results, changeRows(results, s.Time)...)
+		results = append(results, changeRows(results, s.Time, diff)...)
 	}
 	warnings, err := exclusionWarnings(s, results)
 	return results, warnings, err

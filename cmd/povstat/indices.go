@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -205,17 +206,31 @@ func splitList(s string) []string {
 // writeTable prints the results aligned for people: one row per result.
 func writeTable(w io.Writer, results []pipeline.Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "indicator\tline\tdomain\testimate\tn\tpopulation\tnote\t")
+	withSE := slices.ContainsFunc(results, func(r pipeline.Result) bool { return r.SEMethod != "" })
+	num := func(v float64) string {
+		if math.IsNaN(v) {
+			return "–"
+		}
+		return strconv.FormatFloat(v, 'g', 6, 64)
+	}
+	header := "indicator\tline\tdomain\testimate\t"
+	if withSE {
+		header += "se\tci_lower\tci_upper\t"
+	}
+	fmt.Fprintln(tw, header+"n\tpopulation\tnote\t")
 	for _, r := range results {
 		var dom []string
 		for _, d := range r.Domain {
 			dom = append(dom, d.Column+"="+d.Value)
 		}
-		est := "–"
-		if !math.IsNaN(r.Estimate) {
-			est = strconv.FormatFloat(r.Estimate, 'g', 6, 64)
+		est := num(r.Estimate)
+		if withSE {
+			est += "\t" + num(r.SE) + "\t" + num(r.CILower) + "\t" + num(r.CIUpper)
 		}
 		note := r.Note
+		if r.Unreliable {
+			note = strings.TrimSpace("unreliable " + note)
+		}
 		if r.ExcludedN > 0 {
 			note = strings.TrimSpace(fmt.Sprintf("%d rows left out %s", r.ExcludedN, note))
 		}
