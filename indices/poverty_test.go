@@ -1,14 +1,10 @@
 package indices
 
 import (
-	"encoding/csv"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"testing"
 )
 
@@ -313,30 +309,8 @@ func ExampleQuantile() {
 // loadEUSILC reads eqIncome and rb050 from the shared EU-SILC CSV, or skips.
 func loadEUSILC(t *testing.T) (x, w []float64) {
 	t.Helper()
-	path := filepath.Join("..", "..", "shared", "data", "eusilc.csv")
-	f, err := os.Open(path)
-	if err != nil {
-		t.Skipf("shared reference data not available: %v", err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, name := range rows[0] {
-		col[name] = i
-	}
-	for _, r := range rows[1:] {
-		xi, err1 := strconv.ParseFloat(r[col["eqIncome"]], 64)
-		wi, err2 := strconv.ParseFloat(r[col["rb050"]], 64)
-		if err1 != nil || err2 != nil {
-			t.Fatalf("bad row %v", r)
-		}
-		x = append(x, xi)
-		w = append(w, wi)
-	}
-	return x, w
+	e := loadEUSILCDesign(t)
+	return e.x, e.d.Weights
 }
 
 // TestLaekenEUSILC checks against the values that R laeken 0.5.2 publishes

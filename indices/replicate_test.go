@@ -1,13 +1,9 @@
 package indices
 
 import (
-	"encoding/csv"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"testing"
 )
 
@@ -393,47 +389,13 @@ type repDesign struct {
 	strata, psu []int32
 }
 
-// loadRepDesign reads eqIncome, rb050, db030 (household: the PSU) and db040
-// (region: the stratum, coded in order of appearance) from the shared
-// EU-SILC CSV, or skips.
+// loadRepDesign is loadEUSILCDesign (variance_test.go) in the shape the
+// replicate tests use: eqIncome, rb050, db030 (household: the PSU) and
+// db040 (region: the stratum).
 func loadRepDesign(t testing.TB) repDesign {
 	t.Helper()
-	f, err := os.Open(filepath.Join("..", "..", "shared", "data", "eusilc.csv"))
-	if err != nil {
-		t.Skipf("shared reference data not available: %v", err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, name := range rows[0] {
-		col[name] = i
-	}
-	var d repDesign
-	region := map[string]int32{}
-	for _, r := range rows[1:] {
-		x, err1 := strconv.ParseFloat(r[col["eqIncome"]], 64)
-		w, err2 := strconv.ParseFloat(r[col["rb050"]], 64)
-		hh, err3 := strconv.ParseInt(r[col["db030"]], 10, 32)
-		if err1 != nil || err2 != nil || err3 != nil {
-			t.Fatalf("bad row %v", r)
-		}
-		s, ok := region[r[col["db040"]]]
-		if !ok {
-			s = int32(len(region))
-			region[r[col["db040"]]] = s
-		}
-		d.x = append(d.x, x)
-		d.w = append(d.w, w)
-		d.psu = append(d.psu, int32(hh))
-		d.strata = append(d.strata, s)
-	}
-	if len(d.x) != 14827 || len(region) != 9 {
-		t.Fatalf("read %d rows in %d regions, want 14827 in 9", len(d.x), len(region))
-	}
-	return d
+	e := loadEUSILCDesign(t)
+	return repDesign{x: e.x, w: e.d.Weights, strata: e.d.Strata, psu: e.d.PSU}
 }
 
 // The linearized SEs that R survey 4.5 reports for svydesign(ids = ~db030,

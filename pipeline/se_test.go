@@ -219,19 +219,7 @@ func TestDomainArprAgainstIndices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := load(context.Background(), s, loadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := d.u
-	e, err := newVarEngine(s, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	strata := make([]int32, len(u.x))
-	for i, p := range e.psu {
-		strata[i] = e.stratumOf[p]
-	}
+	u, e, strata := studyDesign(t, s)
 	ref := indices.RelativeLine(nil, u.x, u.w, 0.5, 0.6)
 	region := u.factors["db040"]
 	for code, name := range region.levels {
@@ -269,16 +257,7 @@ func TestDomainRMPGLineVariance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := load(context.Background(), s, loadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := d.u
-	e, _ := newVarEngine(s, u)
-	strata := make([]int32, len(u.x))
-	for i, p := range e.psu {
-		strata[i] = e.stratumOf[p]
-	}
+	u, e, strata := studyDesign(t, s)
 	ref := indices.RelativeLine(nil, u.x, u.w, 0.5, 0.6)
 	region := u.factors["db040"]
 	w := make([]float64, len(u.w))
@@ -327,4 +306,23 @@ func TestBootstrapChangeInPanel(t *testing.T) {
 			t.Errorf("%s change %v, want %v", tt.ind, c.Estimate, b.Estimate-a.Estimate)
 		}
 	}
+}
+
+// studyDesign loads a study's units and builds its design, for tests that
+// recompute a variance with indices directly.
+func studyDesign(t *testing.T, s *Study) (*units, *varEngine, []int32) {
+	t.Helper()
+	d, err := load(context.Background(), s, loadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := newVarEngine(s, d.u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	strata := make([]int32, len(d.u.x))
+	for i, p := range e.psu {
+		strata[i] = e.stratumOf[p]
+	}
+	return d.u, e, strata
 }
