@@ -59,7 +59,7 @@ func readCSV(ctx context.Context, r io.Reader, f fileSpec, reqs []Request) (*Tab
 func csvError(path string, err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return &RowError{File: path, Row: pe.Line, RowGroup: -1, Err: err}
+		return &RowError{File: path, Line: pe.Line, RowGroup: -1, Err: err}
 	}
 	return fmt.Errorf("reading %s: %w", displayName(path), err)
 }
@@ -121,7 +121,7 @@ func addRecord(cr *csv.Reader, path string, rec []string, cols []*csvColumn) err
 			var err error
 			if v, err = strconv.ParseFloat(cell, 64); err != nil {
 				line, _ := cr.FieldPos(c.plan.leaf)
-				return &RowError{File: path, Column: c.plan.req.Name, Row: line, RowGroup: -1,
+				return &RowError{File: path, Column: c.plan.req.Name, Row: len(c.col.Float) + 1, Line: line, RowGroup: -1,
 					Err: fmt.Errorf("%w: %q", ErrBadValue, cell)}
 			}
 		}

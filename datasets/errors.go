@@ -43,7 +43,8 @@ var (
 type RowError struct {
 	File     string // path of the file as given, or the Name option
 	Column   string // column name; "" when the error concerns no column
-	Row      int    // 1-based row in the file (for CSV: the line number); 0 if unknown
+	Row      int    // 1-based data row in the file (a CSV header not counted), as Table.Locate; 0 if unknown
+	Line     int    // CSV: 1-based line in the file, to find it in an editor; 0 otherwise
 	RowGroup int    // 0-based Parquet row group; -1 if unknown or not Parquet
 	Err      error
 }
@@ -51,6 +52,7 @@ type RowError struct {
 // Error formats the error as
 //
 //	file: column "name", row group 3, row 1042: cause
+//	file.csv: column "name", row 1041 (line 1042): cause
 //
 // leaving out the parts that are unknown.
 func (e *RowError) Error() string {
@@ -65,8 +67,13 @@ func (e *RowError) Error() string {
 		fmt.Fprintf(&b, "%srow group %d", sep, e.RowGroup)
 		sep = ", "
 	}
-	if e.Row > 0 {
+	switch {
+	case e.Row > 0 && e.Line > 0:
+		fmt.Fprintf(&b, "%srow %d (line %d)", sep, e.Row, e.Line)
+	case e.Row > 0:
 		fmt.Fprintf(&b, "%srow %d", sep, e.Row)
+	case e.Line > 0:
+		fmt.Fprintf(&b, "%sline %d", sep, e.Line)
 	}
 	b.WriteString(": ")
 	if e.Err == nil {

@@ -40,10 +40,10 @@ func ExampleRowError() {
 		datasets.Columns(datasets.Request{Name: "income", Kind: datasets.Numeric}))
 	var re *datasets.RowError
 	if errors.As(err, &re) {
-		fmt.Println(re.File, re.Column, re.Row, errors.Is(err, datasets.ErrBadValue))
+		fmt.Println(re.File, re.Column, re.Row, re.Line, errors.Is(err, datasets.ErrBadValue))
 	}
 	fmt.Println(err)
 	// Output:
-	// households.csv income 3 true
-	// households.csv: column "income", row 3: value is not a number: "12OO"
+	// households.csv income 2 3 true
+	// households.csv: column "income", row 2 (line 3): value is not a number: "12OO"
 }

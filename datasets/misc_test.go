@@ -65,8 +65,8 @@ func TestOpenCSVErrors(t *testing.T) {
 			_, err := Open(strings.NewReader(tt.data), int64(len(tt.data)), Format(FormatCSV), Name("x.csv"),
 				Columns(Request{"a", Numeric}))
 			var re *RowError
-			if !errors.As(err, &re) || re.Row != tt.row || re.File != "x.csv" {
-				t.Fatalf("got %v, want a *RowError at row %d", err, tt.row)
+			if !errors.As(err, &re) || re.Line != tt.row || re.File != "x.csv" {
+				t.Fatalf("got %v, want a *RowError at line %d", err, tt.row)
 			}
 			if tt.want != errCSVSyntax && !errors.Is(err, tt.want) {
 				t.Errorf("got %v, want %v", err, tt.want)

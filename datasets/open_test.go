@@ -170,8 +170,8 @@ func TestOpenErrors(t *testing.T) {
 			if !errors.As(err, &re) {
 				t.Fatalf("%v is not a *RowError", err)
 			}
-			if re.File != "hh.file" || re.Column != tt.column || re.Row != tt.row {
-				t.Errorf("got file %q column %q row %d, want hh.file %q %d", re.File, re.Column, re.Row, tt.column, tt.row)
+			if re.File != "hh.file" || re.Column != tt.column || lineOrRow(re) != tt.row {
+				t.Errorf("got file %q column %q row %d line %d, want hh.file %q %d", re.File, re.Column, re.Row, re.Line, tt.column, tt.row)
 			}
 			msg := err.Error()
 			if !strings.Contains(msg, "hh.file") || !strings.Contains(msg, `"`+tt.column+`"`) {
@@ -224,4 +224,12 @@ func TestOpenNested(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lineOrRow is where a RowError points: the CSV line, else the row.
+func lineOrRow(re *RowError) int {
+	if re.Line > 0 {
+		return re.Line
+	}
+	return re.Row
 }

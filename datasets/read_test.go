@@ -186,7 +186,7 @@ func TestReadErrors(t *testing.T) {
 				return
 			}
 			var re *RowError
-			if !errors.As(err, &re) || !strings.HasSuffix(re.File, tt.file) || re.Row != tt.row {
+			if !errors.As(err, &re) || !strings.HasSuffix(re.File, tt.file) || lineOrRow(re) != tt.row {
 				t.Errorf("got %#v, want file …%s row %d", err, tt.file, tt.row)
 			}
 		})
