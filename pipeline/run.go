@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -332,7 +333,37 @@ func buildUnits(s *Study, tbl *datasets.Table, keep []bool) (*units, error) {
 			u.factors[c.Name] = compactFactor(c, keep, n)
 		}
 	}
+	// A column read as a number (e.g. the household size) may also group
+	// the units (a breakdown by household size): its values become levels.
+	for _, name := range categoricalColumns(s) {
+		if _, ok := u.factors[name]; !ok {
+			if c := tbl.Column(name); c != nil && c.Kind == datasets.Numeric {
+				u.factors[name] = compactFactor(numericLevels(c), keep, n)
+			}
+		}
+	}
 	return u, nil
+}
+
+// numericLevels turns a numeric column into a categorical one whose levels
+// are its distinct values written as numbers; null values get the level "".
+func numericLevels(c *datasets.Column) *datasets.Column {
+	out := &datasets.Column{Name: c.Name, Kind: datasets.Categorical, Null: c.Null, Codes: make([]int32, len(c.Float))}
+	index := map[string]int32{}
+	for i, v := range c.Float {
+		level := strconv.FormatFloat(v, 'g', -1, 64)
+		if c.Null != nil && c.Null[i] {
+			level = ""
+		}
+		code, ok := index[level]
+		if !ok {
+			code = int32(len(out.Levels))
+			index[level] = code
+			out.Levels = append(out.Levels, level)
+		}
+		out.Codes[i] = code
+	}
+	return out
 }
 
 // oecdScale is the OECD-modified equivalence scale: 1 for the first adult,

@@ -242,3 +242,23 @@ func TestRunUnitPersons(t *testing.T) {
 		t.Errorf("per-capita headcount = %v, want 7/9", got)
 	}
 }
+
+// TestRunBreakdownByNumericRole: the household size is both the size role
+// and a breakdown.
+func TestRunBreakdownByNumericRole(t *testing.T) {
+	s := handStudy(t, "z=abs:2.5")
+	s.Unit, s.Size, s.Rows = "persons", "size", ""
+	s.Domains = [][]string{{"size"}}
+	if err := s.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := Run(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Size 1: households 2 (x=2), 3 (x=3, w 2), 5 (x=-1): persons 1+2+1 = 4,
+	// poor 2 and 5: 2 of 4.
+	if got := find(t, out.Results, "headcount", "z", "size=1").Estimate; got != 0.5 {
+		t.Errorf("headcount of size 1 = %v, want 0.5", got)
+	}
+}
