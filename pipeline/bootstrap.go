@@ -26,19 +26,40 @@ func addBootstrapErrors(ctx context.Context, s *Study, u *units, e *varEngine, r
 		strata[i] = e.stratumOf[p]
 	}
 	rp := indices.RaoWuBootstrap(strata, e.psu, u.w, s.Replicates, s.Seed)
+	method := "bootstrap (Rao-Wu, " + strconv.Itoa(s.Replicates) + " replicates, seed " + strconv.FormatUint(s.Seed, 10) + "), t(" + strconv.Itoa(e.df) + ")"
+	return addReplicateErrors(ctx, s, u, rp, method, e.t, results)
+}
+
+// addSuppliedReplicateErrors fills the standard errors from the replicate
+// weights shipped with the data (variance.repweights), of the kind
+// variance.reptype, with t intervals on R - 1 degrees of freedom (R
+// survey's default for replicate designs: the rank of the replicate
+// weights minus one).
+func addSuppliedReplicateErrors(ctx context.Context, s *Study, u *units, results []Result) (func(i, j int) (float64, float64, string), error) {
+	rp := indices.NewReplicates(indices.ReplicateMethod(s.RepType), u.w, u.rep, s.Rho)
+	df := len(u.rep) - 1
+	method := "replicate weights (" + s.RepType + ", " + strconv.Itoa(len(u.rep)) + " columns " + s.RepWeights + "), t(" + strconv.Itoa(df) + ")"
+	return addReplicateErrors(ctx, s, u, rp, method, indices.TQuantile(0.5+s.Level/2, df), results)
+}
+
+// addReplicateErrors estimates the study again with each replicate's
+// weights and gives every result the replicate variance of rp, an interval
+// estimate ± t se, and its RSE.
+func addReplicateErrors(ctx context.Context, s *Study, u *units, rp indices.Replicates, method string, t float64, results []Result) (func(i, j int) (float64, float64, string), error) {
+	R := rp.Len()
 	rs := *s
 	rs.SEMethod, rs.Time, rs.Nonpositive = "none", "", "exclude"
 	reps := make([][]float64, len(results))
 	for i := range reps {
-		reps[i] = make([]float64, s.Replicates)
+		reps[i] = make([]float64, R)
 	}
 	w := make([]float64, len(u.x))
-	for r := 0; r < s.Replicates; r++ {
+	for r := 0; r < R; r++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		rp.Weights(w, r)
-		ru := &units{x: u.x, w: w, factors: u.factors, fpc: u.fpc}
+		ru := &units{x: u.x, w: w, factors: u.factors}
 		out, _, err := tabulate(ctx, &rs, ru)
 		if err != nil {
 			return nil, fmt.Errorf("bootstrap replicate %d: %w", r, err)
@@ -50,7 +71,6 @@ func addBootstrapErrors(ctx context.Context, s *Study, u *units, e *varEngine, r
 			reps[i][r] = out[i].Estimate
 		}
 	}
-	method := "bootstrap (Rao-Wu, " + strconv.Itoa(s.Replicates) + " replicates, seed " + strconv.FormatUint(s.Seed, 10) + "), t(" + strconv.Itoa(e.df) + ")"
 	fixed := map[string]bool{}
 	for _, l := range s.Lines {
 		fixed[l.Name] = l.Basis == "abs"
@@ -69,19 +89,19 @@ func addBootstrapErrors(ctx context.Context, s *Study, u *units, e *varEngine, r
 			se = rp.SE(res.Estimate, reps[i])
 		}
 		res.SE = se
-		res.CILower, res.CIUpper = e.interval(res.Estimate, se)
+		res.CILower, res.CIUpper = res.Estimate-t*se, res.Estimate+t*se
 		res.RSE = se / math.Abs(res.Estimate)
 		res.Unreliable = s.RSELimit > 0 && res.RSE > s.RSELimit
 		if math.IsNaN(se) && res.Indicator != "n" && !math.IsNaN(res.Estimate) {
 			res.Note = "no standard error: the estimate is undefined in some replicate"
 		}
 	}
-	d := make([]float64, s.Replicates)
+	d := make([]float64, R)
 	diff := func(i, j int) (float64, float64, string) {
 		for r := range d {
 			d[r] = reps[i][r] - reps[j][r]
 		}
-		return rp.SE(results[i].Estimate-results[j].Estimate, d), e.t, method
+		return rp.SE(results[i].Estimate-results[j].Estimate, d), t, method
 	}
 	return diff, nil
 }

@@ -45,7 +45,14 @@ func Run(ctx context.Context, s *Study, opts ...Option) (*Output, error) {
 	m.Study = StudyInfo{Name: s.Name, Path: s.Path, SHA256: s.SHA256}
 	hashes := noHashes
 	var t1 time.Time
-	d, err := load(ctx, s, loadOptions{onInspect: func(infos []datasets.FileInfo) {
+	var repCols []string
+	if s.SEMethod == "replicates" {
+		var err error
+		if repCols, err = replicateColumns(s); err != nil {
+			return nil, err
+		}
+	}
+	d, err := load(ctx, s, loadOptions{repCols: repCols, onInspect: func(infos []datasets.FileInfo) {
 		t1 = time.Now()
 		if !cfg.skipHashes {
 			hashes = hashInputs(infos)
@@ -97,6 +104,8 @@ type loadOptions struct {
 	extra []extraColumn
 	// onInspect is called with the input files once their schemas are read.
 	onInspect func([]datasets.FileInfo)
+	// repCols are replicate weight columns to read into units.rep.
+	repCols []string
 }
 
 // extraColumn is a column a job reads besides the study's own.
@@ -121,6 +130,9 @@ func load(ctx context.Context, s *Study, opts loadOptions) (*loaded, error) {
 		opts.onInspect(infos)
 	}
 	reqs := requests(s)
+	for _, c := range opts.repCols {
+		opts.extra = append(opts.extra, extraColumn{key: "variance.repweights", req: datasets.Request{Name: c, Kind: datasets.Numeric}})
+	}
 	for _, e := range opts.extra {
 		if slices.ContainsFunc(reqs, func(r datasets.Request) bool { return r.Name == e.req.Name && r.Kind != e.req.Kind }) {
 			return nil, fmt.Errorf("%s: column %q is already read as another kind of column (income, weight, size, adults or children are numbers)", e.key, e.req.Name)
@@ -147,7 +159,60 @@ func load(ctx context.Context, s *Study, opts loadOptions) (*loaded, error) {
 	if d.u, err = buildUnits(s, tbl, d.scr.Keep); err != nil {
 		return nil, err
 	}
+	if d.u.rep, err = replicateWeights(s, tbl, d.scr.Keep, opts.repCols); err != nil {
+		return nil, err
+	}
 	return d, nil
+}
+
+// replicateColumns lists the input's replicate weight columns.
+func replicateColumns(s *Study) ([]string, error) {
+	infos, err := datasets.Inspect(s.Inputs)
+	if err != nil {
+		return nil, fmt.Errorf("inspect inputs: %w", err)
+	}
+	var names []string
+	seen := map[string]bool{}
+	for _, fi := range infos {
+		for _, f := range fi.Fields {
+			if !seen[f.Name] {
+				seen[f.Name] = true
+				names = append(names, f.Name)
+			}
+		}
+	}
+	return s.repColumns(names)
+}
+
+// replicateWeights returns the replicate weights of the kept rows, as unit
+// weights (times the household size where units are persons of household
+// rows). A missing, non-finite or negative replicate weight is an error
+// naming file, column and row: a replicate cannot be completed.
+func replicateWeights(s *Study, tbl *datasets.Table, keep []bool, cols []string) ([][]float64, error) {
+	if len(cols) == 0 {
+		return nil, nil
+	}
+	size := floatColumn(tbl, s.sizeColumn())
+	persons := s.Unit == "persons" && s.Rows == "households" && size != nil
+	out := make([][]float64, len(cols))
+	for r, name := range cols {
+		c := tbl.Column(name)
+		for i, v := range c.Float {
+			if keep != nil && !keep[i] {
+				continue
+			}
+			if c.Null != nil && c.Null[i] || !(v >= 0) || math.IsInf(v, 0) {
+				file, row := tbl.Locate(i)
+				return nil, &datasets.RowError{File: file, Column: name, Row: row, RowGroup: -1,
+					Err: fmt.Errorf("replicate weight %v: want a finite number >= 0", v)}
+			}
+			if persons {
+				v *= size[i]
+			}
+			out[r] = append(out[r], v)
+		}
+	}
+	return out, nil
 }
 
 // requests lists the columns a study needs: numbers for the income and

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -325,4 +326,73 @@ func studyDesign(t *testing.T, s *Study) (*units, *varEngine, []int32) {
 		strata[i] = e.stratumOf[p]
 	}
 	return d.u, e, strata
+}
+
+// TestSuppliedReplicateWeights: JK1 replicate weights shipped with the
+// data (each unit its own PSU, one left out per replicate) give the
+// delete-one jackknife variance of the weighted mean, computed here by hand.
+func TestSuppliedReplicateWeights(t *testing.T) {
+	x := []float64{3, 7, 1, 9, 4, 6}
+	w := []float64{1, 2, 1, 3, 2, 1}
+	n := len(x)
+	var b strings.Builder
+	b.WriteString("income,weight")
+	for r := 1; r <= n; r++ {
+		fmt.Fprintf(&b, ",wr%d", r)
+	}
+	b.WriteString("\n")
+	theta := make([]float64, n)
+	for i := range x {
+		fmt.Fprintf(&b, "%v,%v", x[i], w[i])
+		for r := 0; r < n; r++ {
+			rw := w[i] * float64(n) / float64(n-1)
+			if r == i {
+				rw = 0
+			}
+			fmt.Fprintf(&b, ",%v", rw)
+		}
+		b.WriteString("\n")
+	}
+	for r := range theta {
+		var sw, swx float64
+		for i := range x {
+			if i != r {
+				sw += w[i]
+				swx += w[i] * x[i]
+			}
+		}
+		theta[r] = swx / sw
+	}
+	mean := 0.0
+	for _, v := range theta {
+		mean += v / float64(n)
+	}
+	want := 0.0
+	for _, v := range theta {
+		want += float64(n-1) / float64(n) * (v - mean) * (v - mean)
+	}
+	path := filepath.Join(t.TempDir(), "rep.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := &Study{Name: "rep", Inputs: []string{path}, Income: "income", Weight: "weight",
+		RepWeights: "wr*", RepType: "JK1", Indicators: []string{"mean"}}
+	if err := s.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	if s.SEMethod != "replicates" {
+		t.Fatalf("method %q, want replicates", s.SEMethod)
+	}
+	out, err := Run(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := find(t, out.Results, "mean", "", "")
+	if math.Abs(r.SE-math.Sqrt(want)) > 1e-12 {
+		t.Errorf("JK1 SE %v, jackknife by hand %v (%s)", r.SE, math.Sqrt(want), r.SEMethod)
+	}
+	s.RepWeights = "nothing*"
+	if _, err := Run(context.Background(), s); err == nil || !strings.Contains(err.Error(), "nothing*") {
+		t.Errorf("err = %v, want one naming the pattern", err)
+	}
 }

@@ -290,6 +290,10 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 		if diff, err = addBootstrapErrors(ctx, s, u, e, results); err != nil {
 			return nil, nil, err
 		}
+	case "replicates":
+		if diff, err = addSuppliedReplicateErrors(ctx, s, u, results); err != nil {
+			return nil, nil, err
+		}
 	}
 	if s.Time != "" {
 		results = append(results, changeRows(results, s.Time, diff)...)

@@ -89,6 +89,12 @@ type Study struct {
 	Level, RSELimit          float64
 	rseLimitSet              bool
 
+	// RepWeights names replicate weight columns shipped with the data (a
+	// prefix followed by *), RepType their kind (bootstrap, JK1, JKn, BRR,
+	// Fay) and Rho Fay's coefficient; SEMethod "replicates" uses them.
+	RepWeights, RepType string
+	Rho                 float64
+
 	// Time is the period column (e.g. year): every result in a domain with
 	// it also gets a "<indicator>_change" row, the change since the
 	// previous period. "" for none.

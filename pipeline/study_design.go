@@ -5,13 +5,15 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/goccy/go-yaml/ast"
 )
 
 // Variance methods and treatments of strata with a single PSU.
 var (
-	studySEMethods = []string{"none", "linearized", "bootstrap"}
+	studySEMethods = []string{"none", "linearized", "bootstrap", "replicates"}
+	studyRepTypes  = []string{"bootstrap", "JK1", "JKn", "BRR", "Fay"}
 	studyLonely    = []string{"adjust", "remove", "certainty", "average", "fail"}
 )
 
@@ -59,11 +61,33 @@ func (p *studyParser) design(s *Study, e *ast.MappingValueNode) {
 //	  replicates: 500     # bootstrap replicates (Rao-Wu rescaled bootstrap; the study seed)
 //	  level: 0.95         # confidence level of ci_lower, ci_upper
 //	  rse_limit: 0.3      # rows whose relative standard error exceeds it are marked unreliable (0: none)
+//	  repweights: "wr*"   # replicate weights shipped with the data (method replicates): a prefix with *
+//	  reptype: JK1        # their kind: bootstrap (default), JK1, JKn, BRR or Fay
+//	  rho: 0.5            # Fay's coefficient
 func (p *studyParser) variance(s *Study, e *ast.MappingValueNode) {
 	if p.isNull(e) {
 		return
 	}
-	f := p.fields(e.Value, "variance", []string{"method", "replicates", "level", "rse_limit"})
+	f := p.fields(e.Value, "variance", []string{"method", "replicates", "level", "rse_limit", "repweights", "reptype", "rho"})
+	if re := f["repweights"]; re != nil {
+		if v, ok := p.name(re.Value, "variance.repweights", "column pattern"); ok {
+			s.RepWeights = v
+		}
+	}
+	if te := f["reptype"]; te != nil {
+		if v, ok := p.enum(te.Value, "variance.reptype", studyRepTypes...); ok {
+			s.RepType = v
+		}
+	}
+	if he := f["rho"]; he != nil {
+		if v, ok := p.number(he.Value, "variance.rho"); ok {
+			if !(v >= 0 && v < 1) {
+				p.fail(he.Value, "variance.rho", "want a number in [0, 1), got %v", v)
+			} else {
+				s.Rho = v
+			}
+		}
+	}
 	if me := f["method"]; me != nil {
 		if v, ok := p.enum(me.Value, "variance.method", studySEMethods...); ok {
 			s.SEMethod = v
@@ -117,9 +141,15 @@ func (p *studyParser) number(n ast.Node, key string) (float64, bool) {
 func (s *Study) completeVariance() error {
 	if s.SEMethod == "" {
 		s.SEMethod = "none"
-		if s.Strata != "" || s.PSU != "" {
+		switch {
+		case s.RepWeights != "":
+			s.SEMethod = "replicates"
+		case s.Strata != "" || s.PSU != "":
 			s.SEMethod = "linearized"
 		}
+	}
+	if s.SEMethod == "replicates" && s.RepType == "" {
+		s.RepType = "bootstrap"
 	}
 	if s.Lonely == "" {
 		s.Lonely = "adjust"
@@ -142,6 +172,12 @@ func (s *Study) completeVariance() error {
 		return fmt.Errorf("confidence level %v: want a number between 0 and 1", s.Level)
 	case s.Replicates < 2:
 		return fmt.Errorf("replicates %d: want at least 2", s.Replicates)
+	case s.SEMethod == "replicates" && s.RepWeights == "":
+		return fmt.Errorf("variance method replicates needs the replicate weight columns (variance.repweights: PREFIX*, --repweights)")
+	case s.SEMethod == "replicates" && !slices.Contains(studyRepTypes, s.RepType):
+		return fmt.Errorf("replicate type %q: want %s", s.RepType, studyOr(studyRepTypes))
+	case s.Rho != 0 && s.RepType != "Fay":
+		return fmt.Errorf("rho %v is for Fay's replicates only", s.Rho)
 	}
 	return nil
 }
@@ -167,4 +203,24 @@ func (s *Study) fpcColumn() string {
 		return ""
 	}
 	return s.FPC
+}
+
+// repColumns expands the replicate-weight pattern (a column name, or a
+// prefix followed by *) against the input's columns, in natural order
+// (wr2 before wr10).
+func (s *Study) repColumns(available []string) ([]string, error) {
+	prefix, wild := strings.CutSuffix(s.RepWeights, "*")
+	var cols []string
+	for _, c := range available {
+		if wild && strings.HasPrefix(c, prefix) || !wild && c == s.RepWeights {
+			cols = append(cols, c)
+		}
+	}
+	if len(cols) < 2 {
+		return nil, fmt.Errorf("variance.repweights %q: %d matching columns, want at least 2 (input has: %s)", s.RepWeights, len(cols), studyColumnList(available))
+	}
+	slices.SortStableFunc(cols, func(a, b string) int {
+		return compareLevels(strings.TrimPrefix(a, prefix), strings.TrimPrefix(b, prefix))
+	})
+	return cols, nil
 }

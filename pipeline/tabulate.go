@@ -12,7 +12,8 @@ import (
 // per unit, and the categorical columns used by domains and lines.
 type units struct {
 	x, w    []float64
-	fpc     []float64 // sampling fraction of each unit's stratum, nil without design.fpc
+	fpc     []float64   // sampling fraction of each unit's stratum, nil without design.fpc
+	rep     [][]float64 // replicate weights shipped with the data, one slice per replicate
 	factors map[string]*factor
 }
 

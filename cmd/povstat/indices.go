@@ -36,7 +36,8 @@ type studyFlags struct {
 	adults, children, indicators string
 	nonpositive, region, time    string
 	strata, psu, fpc, lonely     string
-	se                           string
+	se, repWeights, repType      string
+	rho                          float64
 	replicates                   int
 	level, rseLimit              float64
 	seed                         uint64
@@ -94,7 +95,10 @@ func (f *studyFlags) registerDesign(fs *flag.FlagSet) {
 	fs.StringVar(&f.psu, "psu", "", "primary sampling unit `COL`umn of the sample design")
 	fs.StringVar(&f.fpc, "fpc", "", "`COL`umn with the sampling fraction of the PSUs in each stratum (finite population correction)")
 	fs.StringVar(&f.lonely, "lonely", "adjust", "strata with a single PSU: adjust, remove, certainty, average or fail")
-	fs.StringVar(&f.se, "se", "", "standard errors: none, linearized or bootstrap (default linearized with --strata or --psu, else none)")
+	fs.StringVar(&f.se, "se", "", "standard errors: none, linearized, bootstrap or replicates (default: replicates with --repweights, linearized with --strata or --psu, else none)")
+	fs.StringVar(&f.repWeights, "repweights", "", "replicate weight columns shipped with the data, `PREFIX*` (e.g. wr*)")
+	fs.StringVar(&f.repType, "reptype", "", "kind of the --repweights: bootstrap (default), JK1, JKn, BRR or Fay")
+	fs.Float64Var(&f.rho, "rho", 0, "Fay's coefficient, with --reptype Fay")
 	fs.IntVar(&f.replicates, "replicates", 500, "bootstrap replicates")
 	fs.Float64Var(&f.level, "level", 0.95, "confidence level of ci_lower and ci_upper")
 	fs.Float64Var(&f.rseLimit, "rse-limit", 0.3, "mark estimates whose relative standard error exceeds this as unreliable (0: never)")
@@ -180,6 +184,9 @@ func (f *studyFlags) study() (*pipeline.Study, error) {
 		FPC:         f.fpc,
 		Lonely:      f.lonely,
 		SEMethod:    f.se,
+		RepWeights:  f.repWeights,
+		RepType:     f.repType,
+		Rho:         f.rho,
 		Replicates:  f.replicates,
 		Level:       f.level,
 		RSELimit:    f.rseLimit,
