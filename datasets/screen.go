@@ -12,6 +12,7 @@ type Roles struct {
 	Size     string // household size: positive and finite
 	Adults   string // counts: finite and >= 0
 	Children string
+	FPC      string // sampling fraction of the design: present and finite (its range is the variance's to check)
 }
 
 // Count is what one screening rule did: the rows it excluded (or, for a rule
@@ -116,6 +117,9 @@ func rulesFor(r Roles) []rule {
 			rule{name: "non-finite count", action: "excluded", match: nonFinite},
 			rule{name: "negative count", action: "excluded", match: negative})
 	}
+	add(r.FPC,
+		rule{name: "missing sampling fraction", action: "excluded", match: missing},
+		rule{name: "non-finite sampling fraction", action: "excluded", match: nonFinite})
 	add(r.Income, rule{name: "negative income", action: "kept", match: negative})
 	return rs
 }

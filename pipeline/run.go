@@ -152,7 +152,7 @@ func load(ctx context.Context, s *Study, opts loadOptions) (*loaded, error) {
 		d.original[i] = tbl.Sources[i].Path
 		tbl.Sources[i].Path = relativeTo(s.Dir, d.original[i])
 	}
-	roles := datasets.Roles{Income: s.Income, Weight: s.Weight, Size: s.sizeColumn(), Adults: s.adultsColumn(), Children: s.childrenColumn()}
+	roles := datasets.Roles{Income: s.Income, Weight: s.Weight, Size: s.sizeColumn(), Adults: s.adultsColumn(), Children: s.childrenColumn(), FPC: s.fpcColumn()}
 	if d.scr, err = datasets.Screen(tbl, roles); err != nil {
 		return nil, fmt.Errorf("screen rows: %w", err)
 	}

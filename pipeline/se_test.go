@@ -396,3 +396,43 @@ func TestSuppliedReplicateWeights(t *testing.T) {
 		t.Errorf("err = %v, want one naming the pattern", err)
 	}
 }
+
+// TestFPCScalesVariance: a sampling fraction f in every stratum multiplies
+// the variance by 1 - f; a row without one is excluded and counted.
+func TestFPCScalesVariance(t *testing.T) {
+	data := "income,weight,stratum,f\n1,1,a,0.75\n4,2,a,0.75\n2,1,a,0.75\n8,1,b,0.75\n3,3,b,0.75\n5,1,b,0.75\n9,1,b,\n"
+	path := filepath.Join(t.TempDir(), "f.csv")
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(fpc string) *Output {
+		s := &Study{Name: "f", Inputs: []string{path}, Income: "income", Weight: "weight", Strata: "stratum", FPC: fpc,
+			Indicators: []string{"mean"}}
+		if err := s.Complete(); err != nil {
+			t.Fatal(err)
+		}
+		out, err := Run(context.Background(), s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	with := run("f")
+	rules := map[string]int{}
+	for _, c := range with.Manifest.Rows.Rules {
+		rules[c.Rule] = c.Rows
+	}
+	if rules["missing sampling fraction"] != 1 {
+		t.Fatalf("rules %v, want the row without a fraction excluded", rules)
+	}
+	// Without the FPC column the last row is kept: compare with the same
+	// rows by dropping it from the data.
+	if err := os.WriteFile(path, []byte(strings.TrimSuffix(data, "9,1,b,\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	without := run("")
+	a, b := find(t, with.Results, "mean", "", "").SE, find(t, without.Results, "mean", "", "").SE
+	if math.Abs(a-b*math.Sqrt(0.25)) > 1e-12 {
+		t.Errorf("SE with f = 0.75: %v, without: %v; want a ratio of 0.5", a, b)
+	}
+}
