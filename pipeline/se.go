@@ -19,6 +19,7 @@ type seJob struct {
 	lonely  indices.Lonely
 	results []Result
 
+	ratioIndex  map[string]int // ratio rows by (indicator, ratio, domain)
 	lineRefs    map[*lineValues]*lineRef
 	memberCache map[string]*domainMembers
 }
@@ -37,8 +38,12 @@ func addStandardErrors(j *seJob, lines []*lineValues, results []Result) {
 	}
 	j.lonely, _ = indices.ParseLonely(j.s.Lonely) // checked by Complete
 	index := map[string]int{}
+	j.ratioIndex = map[string]int{}
 	for i, r := range results {
 		index[resultKey(r.Indicator, r.Line, r.Domain)] = i
+		if r.Ratio != "" {
+			j.ratioIndex[resultKey(r.Indicator, r.Ratio, r.Domain)] = i
+		}
 		results[i].SEMethod = "unavailable"
 		results[i].SE, results[i].CILower, results[i].CIUpper = math.NaN(), math.NaN(), math.NaN()
 		results[i].RSE, results[i].Deff = math.NaN(), math.NaN()
@@ -66,6 +71,7 @@ func addStandardErrors(j *seJob, lines []*lineValues, results []Result) {
 			j.lineErrors(g, st, lv, set)
 		}
 		j.influenceErrors(g, lines, set, index)
+		j.ratioErrors(g, set)
 	}
 	for _, lv := range lines {
 		j.lineValueErrors(lv, results, index)
@@ -205,6 +211,78 @@ func (j *seJob) influenceErrors(g *grouping, lines []*lineValues, set setFunc, i
 			}
 		}
 	}
+}
+
+// ratioErrors: the ratio R = mean_A / mean_B of two groups' mean incomes in
+// every domain, a smooth function of four totals, with linearized variable
+//
+//	z_i = R ([i in A] (x_i - mean_A) / Y_A - [i in B] (x_i - mean_B) / Y_B)
+//
+// over the domain's units (Y_A, Y_B the groups' weighted income totals).
+func (j *seJob) ratioErrors(g *grouping, set setFunc) {
+	u, k := j.u, g.size()
+	for _, ratio := range j.s.Ratios {
+		f := u.factors[ratio.Column]
+		num, den := int32(-1), int32(-1)
+		for c, lev := range f.levels {
+			switch lev {
+			case ratio.Numerator:
+				num = int32(c)
+			case ratio.Denominator:
+				den = int32(c)
+			}
+		}
+		NA, YA, NB, YB := make([]float64, k), make([]float64, k), make([]float64, k), make([]float64, k)
+		for i, d := range g.codes {
+			switch f.codes[i] {
+			case num:
+				NA[d] += u.w[i]
+				YA[d] += u.w[i] * u.x[i]
+			case den:
+				NB[d] += u.w[i]
+				YB[d] += u.w[i] * u.x[i]
+			}
+		}
+		a := make([]float64, len(u.x))
+		for i, d := range g.codes {
+			r := (YA[d] / NA[d]) / (YB[d] / NB[d])
+			switch f.codes[i] {
+			case num:
+				a[i] = r * (u.x[i] - YA[d]/NA[d]) / YA[d]
+			case den:
+				a[i] = -r * (u.x[i] - YB[d]/NB[d]) / YB[d]
+			}
+			if math.IsNaN(a[i]) || math.IsInf(a[i], 0) {
+				a[i] = 0
+			}
+		}
+		v, vs := j.e.domainVariances(j.members(g), u.w, linVar{a: a})
+		for d := 0; d < k; d++ {
+			est := (YA[d] / NA[d]) / (YB[d] / NB[d])
+			if math.IsNaN(est) || math.IsInf(est, 0) {
+				continue
+			}
+			j.setRatio(ratio.String(), g, d, est, v[d], vs[d])
+		}
+	}
+}
+
+// setRatio fills the SE of a ratio row (rows are keyed by their ratio, not
+// a line).
+func (j *seJob) setRatio(name string, g *grouping, d int, est, v, vs float64) {
+	i, ok := j.ratioIndex[resultKey("ratio", name, g.domain(d))]
+	if !ok {
+		return
+	}
+	r := &j.results[i]
+	se := math.Sqrt(v)
+	r.SE, r.SEMethod = se, j.e.methodName()
+	r.CILower, r.CIUpper = j.e.interval(est, se)
+	r.RSE = se / math.Abs(est)
+	if vs > 0 {
+		r.Deff = v / vs
+	}
+	r.Unreliable = j.s.RSELimit > 0 && r.RSE > j.s.RSELimit
 }
 
 // referenceLine is a national line as indices sees it: with the

@@ -436,3 +436,56 @@ func TestFPCScalesVariance(t *testing.T) {
 		t.Errorf("SE with f = 0.75: %v, without: %v; want a ratio of 0.5", a, b)
 	}
 }
+
+// TestRatioSEByFiniteDifferences checks the linearized variable of the
+// urban/rural ratio of mean incomes against numerical derivatives of the
+// ratio with respect to each unit's weight.
+func TestRatioSEByFiniteDifferences(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := synth.Write(context.Background(), dir, synth.Config{Households: 600, Years: 1, FirstYear: 2020, Seed: 9}); err != nil {
+		t.Fatal(err)
+	}
+	s := &Study{Name: "ratio", Inputs: []string{dir}, Income: "income", Weight: "weight",
+		Strata: "stratum", PSU: "psu", Ratios: []Ratio{{Column: "urban", Numerator: "true", Denominator: "false"}},
+		Indicators: []string{"ratio"}}
+	if err := s.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := Run(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := find(t, out.Results, "ratio", "", "")
+	u, e, strata := studyDesign(t, s)
+	urban := u.factors["urban"]
+	ratio := func(w []float64) float64 {
+		var na, ya, nb, yb float64
+		for i, x := range u.x {
+			if urban.levels[urban.codes[i]] == "true" {
+				na, ya = na+w[i], ya+w[i]*x
+			} else {
+				nb, yb = nb+w[i], yb+w[i]*x
+			}
+		}
+		return (ya / na) / (yb / nb)
+	}
+	base := ratio(u.w)
+	if math.Abs(base-got.Estimate) > 1e-12*base {
+		t.Fatalf("ratio %v, pipeline %v", base, got.Estimate)
+	}
+	z := make([]float64, len(u.x))
+	w := append([]float64(nil), u.w...)
+	for i := range w {
+		h := 1e-6 * w[i]
+		w[i] += h
+		up := ratio(w)
+		w[i] -= 2 * h
+		down := ratio(w)
+		w[i] += h
+		z[i] = (up - down) / (2 * h)
+	}
+	want := indices.Linearized(indices.Design{Strata: strata, PSU: e.psu, Weights: u.w, Lonely: indices.LonelyAdjust}, z).SE
+	if math.Abs(got.SE-want) > 1e-5*want {
+		t.Errorf("ratio SE %v, by finite differences %v", got.SE, want)
+	}
+}
