@@ -91,7 +91,16 @@ func WriteFileAtomic(path string, data []byte) error {
 }
 
 func writeTemp(dir string, f File) (string, error) {
-	tmp, err := os.CreateTemp(dir, "."+f.Name+".tmp-*")
+	// A name may hold a directory (charts/x.svg): the temporary file goes
+	// beside the file it becomes.
+	sub, base := filepath.Split(filepath.FromSlash(f.Name))
+	if sub != "" {
+		dir = filepath.Join(dir, sub)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return "", fmt.Errorf("write %s: %w", f.Name, err)
+		}
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
 		return "", fmt.Errorf("write %s: %w", f.Name, err)
 	}

@@ -56,6 +56,7 @@ type page struct {
 	Software   []field
 	Inputs     table
 	Screening  table
+	Figures    map[string][]figure // the charts, by the ID of their section
 }
 
 // entry is one item of the table of contents: Links are shown after it on
@@ -153,6 +154,7 @@ func HTML(s *pipeline.Study, out *pipeline.Output) []byte {
 		Region:     s.Region,
 		SE:         errorMethods(s, out.Results),
 		Study:      append(studyFields(s), errorFields(s, out.Results)...),
+		Figures:    figures(s, out.Results),
 	}
 	p.Intro = intro(s, m, len(p.Inequality.Tables) > 0, p.SE)
 	flagTables(s, p.tables())

@@ -49,6 +49,11 @@ func runStudy(ctx context.Context, s *pipeline.Study, dir string, stdout, stderr
 	}
 	if s.Report {
 		files = append(files, pipeline.File{Name: "report.html", Data: reports.HTML(s, res)})
+		charts, err := reports.Charts(s, res)
+		if err != nil {
+			return err
+		}
+		files = append(files, reports.ChartFiles(charts)...)
 	}
 	if err := pipeline.WriteOutputs(dir, &res.Manifest, files); err != nil {
 		return err
