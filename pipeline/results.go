@@ -33,6 +33,13 @@ type Result struct {
 	Note               string
 	// Ratio names the groups of a ratio row, COL=A/B; empty on other rows.
 	Ratio string
+	// At is the grid point of a row of a sweep of lines (the fraction of a
+	// relative sweep, the value of an absolute one) or the target of an
+	// inverse row (see Compare); nil on other rows, which then have no "at".
+	At *float64
+	// Cell names the cell of an overlap row (both, a_only, b_only,
+	// neither); empty on other rows.
+	Cell string
 
 	// Standard error, confidence interval, relative standard error
 	// (SE/|estimate|) and design effect, NaN where there is none; SEMethod
@@ -80,6 +87,14 @@ func EncodeJSON(results []Result) []byte {
 			b.WriteString(",\"ratio\":")
 			writeJSONString(&b, r.Ratio)
 		}
+		if r.At != nil {
+			b.WriteString(",\"at\":")
+			b.WriteString(jsonNumber(*r.At))
+		}
+		if r.Cell != "" {
+			b.WriteString(",\"cell\":")
+			writeJSONString(&b, r.Cell)
+		}
 		b.WriteString(",\"estimate\":")
 		b.WriteString(jsonNumber(r.Estimate))
 		b.WriteString(",\"n\":")
@@ -118,13 +133,22 @@ func EncodeJSON(results []Result) []byte {
 
 // EncodeCSV returns the results as a long CSV table with one column per
 // domain column (in order of first appearance), empty where a row's domain
-// does not involve it, and an empty estimate where there is none.
+// does not involve it, and an empty estimate where there is none. The
+// columns ratio, at and cell appear only when some row has one.
 func EncodeCSV(results []Result) []byte {
 	cols := domainColumns(results)
 	header := append([]string{"indicator", "line"}, cols...)
 	withRatio := slices.ContainsFunc(results, func(r Result) bool { return r.Ratio != "" })
 	if withRatio {
 		header = append(header, "ratio")
+	}
+	withAt := slices.ContainsFunc(results, func(r Result) bool { return r.At != nil })
+	if withAt {
+		header = append(header, "at")
+	}
+	withCell := slices.ContainsFunc(results, func(r Result) bool { return r.Cell != "" })
+	if withCell {
+		header = append(header, "cell")
 	}
 	header = append(header, "estimate", "n", "population", "excluded_n", "excluded_population", "note")
 	withSE := slices.ContainsFunc(results, func(r Result) bool { return r.SEMethod != "" })
@@ -148,6 +172,16 @@ func EncodeCSV(results []Result) []byte {
 		}
 		if withRatio {
 			rec = append(rec, r.Ratio)
+		}
+		if withAt {
+			at := ""
+			if r.At != nil {
+				at = formatNumber(*r.At)
+			}
+			rec = append(rec, at)
+		}
+		if withCell {
+			rec = append(rec, r.Cell)
 		}
 		est := ""
 		if !math.IsNaN(r.Estimate) {

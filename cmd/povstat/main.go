@@ -8,6 +8,7 @@
 //	povstat indices --input PATH --income COL --weight COL [flags]
 //	povstat disparity --table FILE --value COL --population COL [flags]
 //	povstat classify --input PATH --income COL --weight COL --group COL --ref SPEC [flags]
+//	povstat compare --input PATH --income COL --weight COL [--sweep ...] [--line ...] [flags]
 //	povstat gen --households N --years Y --seed S --out DIR
 //	povstat bench [--households N]
 //	povstat version
@@ -39,6 +40,8 @@ Usage:
                                   disparity coefficients from a table of regions
   povstat classify --input PATH --income COL --weight COL --group COL --ref SPEC [flags]
                                   flag units (e.g. villages) whose mean income is below a reference
+  povstat compare --input PATH --income COL --weight COL [--sweep NAME=BASIS:FROM:TO:STEP] [--line NAME=SPEC] [flags]
+                                  compare poverty lines: sweeps, overlaps, the line for a headcount or a budget
   povstat bench [--households N]  time the indices job against the bare decode
   povstat version
 
@@ -72,6 +75,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdDisparity(ctx, args[1:], stdout, stderr)
 	case "classify":
 		err = cmdClassify(ctx, args[1:], stdout, stderr)
+	case "compare":
+		err = cmdCompare(ctx, args[1:], stdout, stderr)
 	case "bench":
 		err = cmdBench(ctx, args[1:], stdout, stderr)
 	case "version", "--version":

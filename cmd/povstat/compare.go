@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/povstat/povstat/pipeline"
+)
+
+const compareSynopsis = `--input PATH [--input PATH ...] --income COL --weight COL
+       [--unit persons|households] [--size COL] [--by COL[,COL...]]
+       [--sweep NAME=BASIS:FROM:TO:STEP ...] [--line NAME=SPEC ...]
+       [--target-headcount H] [--budget B] [--format json|csv|table]
+
+Compares poverty lines for the whole population and each domain of --by.
+--sweep gives headcount, gap, severity, poor_population and gap_total at
+every line of a grid: BASIS abs (the lines themselves) or median or mean
+(fractions of the national median or mean income), e.g. rel=median:0.3:0.7:0.01;
+rows carry "at", the grid point. --line (SPEC as in 'povstat indices') shows
+named lines side by side, with the overlap of their poor for each pair
+("overlap" rows, line "A|B", cell both, a_only, b_only or neither).
+--target-headcount H gives the smallest line whose headcount (x < z) is at
+least H (line_for_headcount, and line_for_headcount_fraction of the median);
+--budget B the line whose gap_total is B (line_for_budget, line_for_budget_fraction).`
+
+func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("compare", compareSynopsis, stderr)
+	var f studyFlags
+	f.registerData(fs)
+	fs.Var(&f.by, "by", "breakdown `COL[,COL...]` (repeatable)")
+	fs.Var(&f.lines, "line", "named poverty line `NAME=SPEC` (repeatable)")
+	var sweeps listFlag
+	fs.Var(&sweeps, "sweep", "grid of lines `NAME=BASIS:FROM:TO:STEP`, BASIS abs, median or mean (repeatable)")
+	var target, budget optionalFloat
+	fs.Var(&target, "target-headcount", "find the line whose headcount is this share `H` in (0, 1]")
+	fs.Var(&budget, "budget", "find the line whose gap_total is this amount `B` >= 0")
+	format := fs.String("format", "json", "output format: json, csv or table")
+	if err := parseOptions(fs, args); err != nil {
+		return err
+	}
+	var c pipeline.Comparison
+	for _, sw := range sweeps {
+		s, err := pipeline.ParseSweep(sw)
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		s.Pos = "--sweep " + sw
+		c.Sweeps = append(c.Sweeps, s)
+	}
+	if target.set {
+		if !(target.v > 0 && target.v <= 1) {
+			return usagef("--target-headcount %v: want a share in (0, 1]", target.v)
+		}
+		c.TargetHeadcount = &target.v
+	}
+	if budget.set {
+		if !(budget.v >= 0) || math.IsInf(budget.v, 0) {
+			return usagef("--budget %v: want a finite amount >= 0", budget.v)
+		}
+		c.Budget = &budget.v
+	}
+	if len(c.Sweeps) == 0 && len(f.lines) == 0 && !target.set && !budget.set {
+		return usagef("nothing to compare: give --sweep, --line, --target-headcount or --budget")
+	}
+	if err := checkFormat(*format); err != nil {
+		return err
+	}
+	s, err := f.study()
+	if err != nil {
+		return err
+	}
+	s.Name = "compare"
+	if len(f.lines) == 0 {
+		s.Lines = nil // not the default line of indices
+	}
+	c.Lines = s.Lines
+	out, err := pipeline.Compare(ctx, s, c)
+	if err != nil {
+		return err
+	}
+	if *format == "table" {
+		for _, w := range out.Warnings {
+			fmt.Fprintln(stderr, "povstat: warning:", w)
+		}
+		return writeCompareTable(stdout, out.Results)
+	}
+	return writeResults(stdout, stderr, *format, out.Results, out.Warnings)
+}
+
+// optionalFloat is a float flag that knows whether it was given.
+type optionalFloat struct {
+	v   float64
+	set bool
+}
+
+func (o *optionalFloat) String() string {
+	if o == nil || !o.set {
+		return ""
+	}
+	return strconv.FormatFloat(o.v, 'g', -1, 64)
+}
+
+func (o *optionalFloat) Set(s string) error {
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil {
+		return fmt.Errorf("%q is not a number", s)
+	}
+	o.v, o.set = v, true
+	return nil
+}
+
+var _ flag.Value = (*optionalFloat)(nil)
+
+// writeCompareTable prints the results of compare aligned for people,
+// with the at and cell columns.
+func writeCompareTable(w io.Writer, results []pipeline.Result) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	num := func(v float64) string {
+		if math.IsNaN(v) {
+			return "–"
+		}
+		return strconv.FormatFloat(v, 'g', 6, 64)
+	}
+	fmt.Fprintln(tw, "indicator\tline\tat\tcell\tdomain\testimate\tn\tpopulation\tnote\t")
+	for _, r := range results {
+		var dom []string
+		for _, d := range r.Domain {
+			dom = append(dom, d.Column+"="+d.Value)
+		}
+		at := ""
+		if r.At != nil {
+			at = num(*r.At)
+		}
+		note := r.Note
+		if r.ExcludedN > 0 {
+			note = strings.TrimSpace(fmt.Sprintf("%d rows left out %s", r.ExcludedN, note))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t\n", r.Indicator, r.Line, at, r.Cell,
+			strings.Join(dom, ","), num(r.Estimate), r.N, strconv.FormatFloat(r.Population, 'f', 0, 64), note)
+	}
+	return tw.Flush()
+}

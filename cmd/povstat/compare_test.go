@@ -1,0 +1,137 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// compareRow is a row of compare's JSON: the indices schema plus at and
+// cell.
+type compareRow struct {
+	Indicator  string            `json:"indicator"`
+	Line       *string           `json:"line"`
+	Domain     map[string]string `json:"domain"`
+	At         *float64          `json:"at"`
+	Cell       string            `json:"cell"`
+	Estimate   *float64          `json:"estimate"`
+	N          int               `json:"n"`
+	Population float64           `json:"population"`
+	ExcludedN  int               `json:"excluded_n"`
+	ExcludedW  float64           `json:"excluded_population"`
+	Note       string            `json:"note"`
+}
+
+// compareCSV: x = {1, 2, 3, 4} in regions A (1, 2) and B (3, 4).
+func compareInput(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "hh.csv")
+	if err := os.WriteFile(path, []byte("region,income,weight\nA,1,1\nA,2,1\nB,3,1\nB,4,1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestCompareJSON(t *testing.T) {
+	in := compareInput(t)
+	code, out, errs := povstat(t, "compare", "--input", in, "--income", "income", "--weight", "weight", "--unit", "households",
+		"--by", "region", "--sweep", "z=abs:1:4:1", "--sweep", "rel=median:0.5:1:0.25",
+		"--line", "a=abs:2.5", "--line", "b=abs:1.5", "--target-headcount", "0.5", "--budget", "3")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc struct {
+		Results []compareRow `json:"results"`
+	}
+	dec := json.NewDecoder(strings.NewReader(out))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("not the documented JSON: %v\n%s", err, out)
+	}
+	headcounts := map[float64]float64{}
+	cells := map[string]float64{}
+	var lineForBudget, lineForHeadcount *compareRow
+	for i, r := range doc.Results {
+		if r.Domain == nil || r.Estimate == nil && r.Note == "" {
+			t.Errorf("row %d: no domain or an estimate without note: %+v", i, r)
+		}
+		switch {
+		case r.Indicator == "headcount" && r.Line != nil && *r.Line == "z" && len(r.Domain) == 0:
+			if r.At == nil {
+				t.Fatalf("sweep row without at: %+v", r)
+			}
+			headcounts[*r.At] = *r.Estimate
+		case r.Indicator == "overlap" && len(r.Domain) == 0:
+			if r.Line == nil || *r.Line != "a|b" {
+				t.Errorf("overlap line %v, want a|b", r.Line)
+			}
+			cells[r.Cell] = *r.Estimate
+		case r.Indicator == "line_for_budget" && len(r.Domain) == 0:
+			lineForBudget = &doc.Results[i]
+		case r.Indicator == "line_for_headcount" && len(r.Domain) == 0:
+			lineForHeadcount = &doc.Results[i]
+		}
+	}
+	for at, want := range map[float64]float64{1: 0, 2: 0.25, 3: 0.5, 4: 0.75} {
+		if got, ok := headcounts[at]; !ok || got != want {
+			t.Errorf("headcount at %v = %v, want %v", at, got, want)
+		}
+	}
+	for cell, want := range map[string]float64{"both": 1, "a_only": 1, "b_only": 0, "neither": 2} {
+		if got, ok := cells[cell]; !ok || got != want {
+			t.Errorf("overlap %s = %v, want %v", cell, got, want)
+		}
+	}
+	if r := lineForBudget; r == nil || *r.Estimate != 3 || r.At == nil || *r.At != 3 || r.Line != nil {
+		t.Errorf("line_for_budget row %+v, want estimate 3 at 3, line null", r)
+	}
+	if r := lineForHeadcount; r == nil || !(*r.Estimate > 2 && *r.Estimate < 2.000001) || *r.At != 0.5 {
+		t.Errorf("line_for_headcount row %+v, want just above 2 at 0.5", r)
+	}
+}
+
+func TestCompareFormats(t *testing.T) {
+	in := compareInput(t)
+	args := []string{"compare", "--input", in, "--income", "income", "--weight", "weight",
+		"--by", "region", "--sweep", "z=abs:1:2:1", "--line", "a=abs:2.5", "--line", "b=abs:1.5"}
+	code, out, errs := povstat(t, append(args, "--format", "csv")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if head, _, _ := strings.Cut(out, "\n"); head != "indicator,line,region,at,cell,estimate,n,population,excluded_n,excluded_population,note" {
+		t.Errorf("CSV header %q", head)
+	}
+	if !strings.Contains(out, "\noverlap,a|b,,,both,1,4,4,,,\n") || !strings.Contains(out, "\nheadcount,z,,2,,0.25,4,4,,,\n") {
+		t.Errorf("CSV lacks the overlap or sweep rows:\n%s", out)
+	}
+	code, out, errs = povstat(t, append(args, "--format", "table")...)
+	if code != 0 || !strings.Contains(out, "a_only") {
+		t.Errorf("table: exit %d: %s\n%s", code, errs, out)
+	}
+}
+
+func TestCompareUsageErrors(t *testing.T) {
+	in := compareInput(t)
+	base := []string{"compare", "--input", in, "--income", "income", "--weight", "weight"}
+	for name, extra := range map[string][]string{
+		"malformed sweep":   {"--sweep", "z=abs:1:4"},
+		"sweep no name":     {"--sweep", "median:0.3:0.7:0.01"},
+		"sweep zero step":   {"--sweep", "z=median:0.3:0.7:0"},
+		"sweep bad basis":   {"--sweep", "z=mode:0.3:0.7:0.1"},
+		"nothing":           {},
+		"bad headcount":     {"--target-headcount", "1.5"},
+		"headcount not num": {"--target-headcount", "half"},
+		"negative budget":   {"--budget", "-1"},
+		"bad line":          {"--line", "a=abs"},
+		"bad format":        {"--sweep", "z=abs:1:4:1", "--format", "xml"},
+	} {
+		if code, _, errs := povstat(t, append(base, extra...)...); code != 2 {
+			t.Errorf("%s: exit %d, want 2 (%s)", name, code, errs)
+		}
+	}
+	if code, _, errs := povstat(t, append(base, "--sweep", "z=abs:1:4:1", "--by", "nosuch")...); code != 1 || !strings.Contains(errs, "nosuch") {
+		t.Errorf("unknown column: exit %d, want 1 naming it: %s", code, errs)
+	}
+}
