@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/povstat/povstat/datasets"
 )
 
 // Sweep is a grid of poverty lines, written NAME=BASIS:FROM:TO:STEP, for
@@ -118,6 +120,20 @@ type Comparison struct {
 	// Budget, when not nil, asks for the line whose gap_total is this
 	// amount, >= 0.
 	Budget *float64
+	// TransferBudget, when not nil, asks for the headcount of each named
+	// line after this amount, >= 0, is spent (see Compare).
+	TransferBudget *float64
+	// TransferTarget, when not nil, restricts the transfers to a group.
+	TransferTarget *TransferTarget
+	// Dominance, when not empty, is the column whose groups (years,
+	// regions) are compared for poverty dominance over DominanceRange.
+	Dominance string
+	// DominanceRange is the range of lines [FROM, TO] of the dominance
+	// comparison; nil: from the lowest to the highest line of the sweeps.
+	DominanceRange *[2]float64
+	// RankCorrelation asks for the rank correlations of the domains'
+	// headcounts between lines.
+	RankCorrelation bool
 }
 
 // Compared is the outcome of Compare.
@@ -158,6 +174,32 @@ type Compared struct {
 //     (continuous and increasing in z, solved exactly on the segment where
 //     it crosses B; the smallest such z, the lowest income when B = 0), and
 //     line_for_budget_fraction, z over the domain's median income.
+//   - with a transfer budget B, for each named line, in every domain:
+//     headcount_after_transfer, Cell "targeted" and "uniform", At B: the
+//     headcount (x + t < z) after B is spent over the whole population
+//     (or the units of TransferTarget). Targeted: the poor are lifted to
+//     the line in increasing order of their gap z - x, the last one in
+//     part (a unit's weight is that many people), which minimizes the
+//     headcount (the rule that minimizes the gap instead fills the
+//     poorest first). Uniform: everyone eligible gets B over their
+//     population;
+//   - with a dominance column, for each pair (A, B) of its groups in
+//     order, over the whole population: dominance_first (incidence
+//     curves H(z), the share with x < z) and dominance_second (deficit
+//     curves, the integral of H: sum_i {w_i (z - x_i) [x_i < z]} / W, that
+//     is gap_total over the population), Line "A|B", Cell "a_dominates"
+//     (A's curve nowhere above B's and somewhere below over the range: A
+//     has less poverty), "b_dominates", "equal" or "cross", Estimate the
+//     first crossing point (NaN unless "cross"). The curves are compared
+//     exactly on the sorted incomes (steps and linear pieces), with
+//     differences within 1e-12 (relative, for deficits) taken as 0. The
+//     range is DominanceRange, else the lowest to the highest line of the
+//     sweeps;
+//   - with RankCorrelation, for every breakdown of s.Domains:
+//     rank_correlation, Spearman's correlation of its domains' headcounts
+//     between each pair of named lines (Line "A|B") and between the first
+//     and each point of each sweep (Line the sweep, At the point), Cell
+//     the breakdown's columns.
 //
 // Inverse rows carry the target (H or B) in At and no Line.
 //
@@ -178,6 +220,15 @@ func Compare(ctx context.Context, s *Study, c Comparison) (*Compared, error) {
 	if b := c.Budget; b != nil && !(*b >= 0 && !math.IsInf(*b, 0)) {
 		return nil, fmt.Errorf("budget %v: want a finite amount >= 0", *b)
 	}
+	if b := c.TransferBudget; b != nil && !(*b >= 0 && !math.IsInf(*b, 0)) {
+		return nil, fmt.Errorf("transfer budget %v: want a finite amount >= 0", *b)
+	}
+	if r := c.DominanceRange; r != nil && !(r[0] <= r[1] && !math.IsInf(r[0], 0) && !math.IsInf(r[1], 0)) {
+		return nil, fmt.Errorf("dominance range %v:%v: want finite FROM <= TO", r[0], r[1])
+	}
+	if c.Dominance != "" && c.DominanceRange == nil && len(c.Sweeps) == 0 {
+		return nil, fmt.Errorf("dominance by %q: no range; give one or a sweep", c.Dominance)
+	}
 	names := map[string]bool{}
 	for _, l := range c.Lines {
 		if names[l.Name] {
@@ -195,7 +246,14 @@ func Compare(ctx context.Context, s *Study, c Comparison) (*Compared, error) {
 	sc.Lines = c.Lines
 	sc.Region, sc.Ratios, sc.Time = "", nil, ""
 	sc.SEMethod = ""
-	d, err := load(ctx, &sc, loadOptions{})
+	var opts loadOptions
+	if c.Dominance != "" {
+		opts.extra = append(opts.extra, extraColumn{key: "dominance", req: datasets.Request{Name: c.Dominance, Kind: datasets.Categorical}})
+	}
+	if t := c.TransferTarget; t != nil {
+		opts.extra = append(opts.extra, extraColumn{key: "transfer target", req: datasets.Request{Name: t.Column, Kind: datasets.Categorical}})
+	}
+	d, err := load(ctx, &sc, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -267,6 +325,54 @@ func Compare(ctx context.Context, s *Study, c Comparison) (*Compared, error) {
 			return nil, err
 		}
 		out.Results = append(out.Results, inverseRows(u, p, breakdowns, c.TargetHeadcount, c.Budget)...)
+	}
+	if c.TransferBudget != nil {
+		eligible, err := eligibleUnits(u, c.TransferTarget)
+		if err != nil {
+			return nil, err
+		}
+		targetText := ""
+		if t := c.TransferTarget; t != nil {
+			targetText = t.Column + "=" + t.Value
+		}
+		for _, lv := range lines {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			tg, un, ok := transferShares(u, lv, eligible, *c.TransferBudget)
+			for _, cols := range breakdowns {
+				out.Results = append(out.Results, transferRows(u, p.groupings[colsKey(cols)], lv, c.TransferBudget, tg, un, ok, targetText)...)
+			}
+		}
+	}
+	if c.Dominance != "" {
+		g, err := newGrouping(len(u.x), []string{c.Dominance}, u.factors)
+		if err != nil {
+			return nil, fmt.Errorf("dominance by %q: %w", c.Dominance, err)
+		}
+		lo, hi := math.Inf(1), math.Inf(-1)
+		if r := c.DominanceRange; r != nil {
+			lo, hi = r[0], r[1]
+		} else {
+			for _, r := range out.Results {
+				if r.Indicator == "line" && r.At != nil && len(r.Domain) == 0 && !math.IsNaN(r.Estimate) && slices.ContainsFunc(c.Sweeps, func(sw Sweep) bool { return sw.Name == r.Line }) {
+					lo, hi = min(lo, r.Estimate), max(hi, r.Estimate)
+				}
+			}
+		}
+		if lo > hi {
+			return nil, fmt.Errorf("dominance by %q: the sweeps have no line", c.Dominance)
+		}
+		out.Results = append(out.Results, dominanceRows(u, g, lo, hi)...)
+	}
+	if c.RankCorrelation {
+		var lineNames []string
+		for _, l := range sc.Lines {
+			lineNames = append(lineNames, l.Name)
+		}
+		for _, cols := range sc.Domains {
+			out.Results = append(out.Results, rankRows(out.Results, cols, lineNames, c.Sweeps)...)
+		}
 	}
 	for _, r := range out.Results {
 		if r.Indicator == "line" && math.IsNaN(r.Estimate) {

@@ -16,7 +16,10 @@ import (
 const compareSynopsis = `--input PATH [--input PATH ...] --income COL --weight COL
        [--unit persons|households] [--size COL] [--by COL[,COL...]]
        [--sweep NAME=BASIS:FROM:TO:STEP ...] [--line NAME=SPEC ...]
-       [--target-headcount H] [--budget B] [--format json|csv|table]
+       [--target-headcount H] [--budget B]
+       [--transfer-budget B [--transfer-target COL=VALUE]]
+       [--dominance COL [--dominance-range FROM:TO]] [--rank-correlation]
+       [--format json|csv|table]
 
 Compares poverty lines for the whole population and each domain of --by.
 --sweep gives headcount, gap, severity, poor_population and gap_total at
@@ -27,7 +30,15 @@ named lines side by side, with the overlap of their poor for each pair
 ("overlap" rows, line "A|B", cell both, a_only, b_only or neither).
 --target-headcount H gives the smallest line whose headcount (x < z) is at
 least H (line_for_headcount, and line_for_headcount_fraction of the median);
---budget B the line whose gap_total is B (line_for_budget, line_for_budget_fraction).`
+--budget B the line whose gap_total is B (line_for_budget, line_for_budget_fraction).
+--transfer-budget B gives, for each --line, headcount_after_transfer (cell
+targeted: the smallest gaps closed first, which minimizes the headcount;
+cell uniform: the same amount per person) to everyone or to --transfer-target.
+--dominance COL compares the incidence (dominance_first) and deficit
+(dominance_second) curves of each pair of its groups over --dominance-range
+or the sweeps' lines: cell a_dominates, b_dominates, equal or cross (estimate:
+the first crossing). --rank-correlation gives the Spearman correlation of the
+--by domains' headcounts between lines (rank_correlation).`
 
 func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("compare", compareSynopsis, stderr)
@@ -40,6 +51,12 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var target, budget optionalFloat
 	fs.Var(&target, "target-headcount", "find the line whose headcount is this share `H` in (0, 1]")
 	fs.Var(&budget, "budget", "find the line whose gap_total is this amount `B` >= 0")
+	var transferBudget optionalFloat
+	fs.Var(&transferBudget, "transfer-budget", "headcount of each named line after spending this amount `B` >= 0")
+	transferTarget := fs.String("transfer-target", "", "spend the transfers on the group `COL=VALUE` only")
+	dominance := fs.String("dominance", "", "compare the poverty curves of the groups of `COL`")
+	dominanceRange := fs.String("dominance-range", "", "range of lines `FROM:TO` of --dominance (default: the sweeps' lines)")
+	rankCorrelation := fs.Bool("rank-correlation", false, "rank correlation of the --by domains' headcounts between lines")
 	format := fs.String("format", "json", "output format: json, csv or table")
 	if err := parseOptions(fs, args); err != nil {
 		return err
@@ -65,8 +82,47 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		c.Budget = &budget.v
 	}
-	if len(c.Sweeps) == 0 && len(f.lines) == 0 && !target.set && !budget.set {
-		return usagef("nothing to compare: give --sweep, --line, --target-headcount or --budget")
+	if transferBudget.set {
+		if !(transferBudget.v >= 0) || math.IsInf(transferBudget.v, 0) {
+			return usagef("--transfer-budget %v: want a finite amount >= 0", transferBudget.v)
+		}
+		if len(f.lines) == 0 {
+			return usagef("--transfer-budget needs a --line")
+		}
+		c.TransferBudget = &transferBudget.v
+	}
+	if *transferTarget != "" {
+		if !transferBudget.set {
+			return usagef("--transfer-target needs --transfer-budget")
+		}
+		t, err := pipeline.ParseTransferTarget(*transferTarget)
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		c.TransferTarget = &t
+	}
+	c.Dominance = strings.TrimSpace(*dominance)
+	if *dominanceRange != "" {
+		if c.Dominance == "" {
+			return usagef("--dominance-range needs --dominance")
+		}
+		from, to, err := pipeline.ParseRange(*dominanceRange)
+		if err != nil {
+			return usagef("--dominance-range: %v", err)
+		}
+		c.DominanceRange = &[2]float64{from, to}
+	}
+	if c.Dominance != "" && c.DominanceRange == nil && len(c.Sweeps) == 0 {
+		return usagef("--dominance needs --dominance-range or a --sweep")
+	}
+	if *rankCorrelation {
+		if len(f.by) == 0 || len(f.lines) < 2 && len(c.Sweeps) == 0 {
+			return usagef("--rank-correlation needs --by and two --line or a --sweep")
+		}
+		c.RankCorrelation = true
+	}
+	if len(c.Sweeps) == 0 && len(f.lines) == 0 && !target.set && !budget.set && c.Dominance == "" {
+		return usagef("nothing to compare: give --sweep, --line, --target-headcount, --budget or --dominance")
 	}
 	if err := checkFormat(*format); err != nil {
 		return err

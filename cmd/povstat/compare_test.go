@@ -135,3 +135,45 @@ func TestCompareUsageErrors(t *testing.T) {
 		t.Errorf("unknown column: exit %d, want 1 naming it: %s", code, errs)
 	}
 }
+
+// TestCompareTransfersDominanceRanks: x = {1, 2, 3, 4} in A (1, 2) and B
+// (3, 4). Line a = 3.5 (gaps 2.5, 1.5, 0.5), budget 2: targeted closes 0.5
+// and 1.5, H = 1/4; uniform 0.5 each, H = 2/4. Incidence curves over [0, 5]:
+// H_A >= H_B everywhere (B dominates); deficits too. Headcounts by region:
+// a (1, 1/2), b = 2.5 (1, 0): the same order, rho = 1.
+func TestCompareTransfersDominanceRanks(t *testing.T) {
+	in := compareInput(t)
+	code, out, errs := povstat(t, "compare", "--input", in, "--income", "income", "--weight", "weight", "--unit", "households",
+		"--by", "region", "--line", "a=abs:3.5", "--line", "b=abs:2.5", "--transfer-budget", "2",
+		"--dominance", "region", "--dominance-range", "0:5", "--rank-correlation", "--format", "csv")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, row := range []string{
+		"\nheadcount_after_transfer,a,,2,targeted,0.25,4,4,,,\n",
+		"\nheadcount_after_transfer,a,,2,uniform,0.5,4,4,,,\n",
+		"\ndominance_first,A|B,,,b_dominates,,4,4,,,\"the curves do not cross in [0, 5]\"\n",
+		"\ndominance_second,A|B,,,b_dominates,,4,4,,,\"the curves do not cross in [0, 5]\"\n",
+		"\nrank_correlation,a|b,,,region,1,2,4,,,\n",
+	} {
+		if !strings.Contains(out, row) {
+			t.Errorf("CSV lacks %q:\n%s", row, out)
+		}
+	}
+	base := []string{"compare", "--input", in, "--income", "income", "--weight", "weight"}
+	for name, extra := range map[string][]string{
+		"transfer without line":   {"--transfer-budget", "2"},
+		"negative transfer":       {"--line", "a=abs:2", "--transfer-budget", "-1"},
+		"target without budget":   {"--line", "a=abs:2", "--transfer-target", "region=A"},
+		"bad target":              {"--line", "a=abs:2", "--transfer-budget", "1", "--transfer-target", "region"},
+		"dominance without range": {"--dominance", "region"},
+		"bad range":               {"--dominance", "region", "--dominance-range", "5:1"},
+		"range without column":    {"--line", "a=abs:2", "--dominance-range", "0:1"},
+		"ranks without by":        {"--line", "a=abs:2", "--line", "b=abs:3", "--rank-correlation"},
+		"ranks with one line":     {"--by", "region", "--line", "a=abs:2", "--rank-correlation"},
+	} {
+		if code, _, errs := povstat(t, append(base, extra...)...); code != 2 {
+			t.Errorf("%s: exit %d, want 2 (%s)", name, code, errs)
+		}
+	}
+}
