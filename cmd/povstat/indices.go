@@ -220,7 +220,12 @@ func writeTable(w io.Writer, results []pipeline.Result) error {
 		}
 		return strconv.FormatFloat(v, 'g', 6, 64)
 	}
-	header := "indicator\tline\tdomain\testimate\t"
+	withCell := slices.ContainsFunc(results, func(r pipeline.Result) bool { return r.Cell != "" || r.At != nil })
+	header := "indicator\tline\tdomain\t"
+	if withCell {
+		header += "cell\tat\t"
+	}
+	header += "estimate\t"
 	if withSE {
 		header += "se\tci_lower\tci_upper\t"
 	}
@@ -245,7 +250,15 @@ func writeTable(w io.Writer, results []pipeline.Result) error {
 		if r.Ratio != "" {
 			line = r.Ratio
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t\n", r.Indicator, line, strings.Join(dom, ","),
+		domain := strings.Join(dom, ",")
+		if withCell {
+			at := ""
+			if r.At != nil {
+				at = num(*r.At)
+			}
+			domain += "\t" + r.Cell + "\t" + at
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t\n", r.Indicator, line, domain,
 			est, r.N, strconv.FormatFloat(r.Population, 'f', 0, 64), note)
 	}
 	return tw.Flush()

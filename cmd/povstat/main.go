@@ -9,6 +9,7 @@
 //	povstat disparity --table FILE --value COL --population COL [flags]
 //	povstat classify --input PATH --income COL --weight COL --group COL --ref SPEC [flags]
 //	povstat compare --input PATH --income COL --weight COL [--sweep ...] [--line ...] [flags]
+//	povstat dynamics --input PATH --id COL --year COL --income COL --weight COL [flags]
 //	povstat gen --households N --years Y --seed S --out DIR
 //	povstat bench [--households N]
 //	povstat version
@@ -42,6 +43,8 @@ Usage:
                                   flag units (e.g. villages) whose mean income is below a reference
   povstat compare --input PATH --income COL --weight COL [--sweep NAME=BASIS:FROM:TO:STEP] [--line NAME=SPEC] [flags]
                                   compare poverty lines: sweeps, overlaps, the line for a headcount or a budget
+  povstat dynamics --input PATH --id COL --year COL --income COL --weight COL [--line NAME=SPEC] [--rule NAME=EXPR] [flags]
+                                  panel dynamics: transitions, entries, exits, re-entries, spells, monitoring flags
   povstat bench [--households N]  time the indices job against the bare decode
   povstat version
 
@@ -77,6 +80,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdClassify(ctx, args[1:], stdout, stderr)
 	case "compare":
 		err = cmdCompare(ctx, args[1:], stdout, stderr)
+	case "dynamics":
+		err = cmdDynamics(ctx, args[1:], stdout, stderr)
 	case "bench":
 		err = cmdBench(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
