@@ -34,7 +34,7 @@ func (s *Study) Complete() error {
 		s.Indicators = s.defaultIndicators()
 	}
 	if len(s.Formats) == 0 {
-		s.Formats = slices.Clone(studyFormats)
+		s.Formats = []string{"csv", "json"} // as a study file without outputs.formats
 	}
 	var errs []error
 	check := func(what, v string, allowed []string) {

@@ -42,7 +42,7 @@ import (
 //	  - [province, urban]     # a cross-classification
 //	indicators: [headcount, gap, severity]   # default DefaultIndicators()
 //	outputs:
-//	  formats: [csv, json]    # default both
+//	  formats: [csv, json]    # csv | json | xlsx | parquet; default csv and json
 //	  report: true            # default true
 //	seed: 20201231            # default 1
 //	options:
@@ -68,7 +68,7 @@ type Study struct {
 	Lines       []Line     // the default line has Pos "default"
 	Domains     [][]string // each a list of columns, crossed
 	Indicators  []string
-	Formats     []string // "csv", "json"
+	Formats     []string // "csv", "json", "xlsx", "parquet"
 	Report      bool
 	Seed        uint64
 	Nonpositive string // "exclude" | "error"
@@ -665,7 +665,7 @@ var (
 	studyUnits        = []string{"persons", "households"}
 	studyRowKinds     = []string{"households", "persons"}
 	studyEquivalences = []string{"none", "per-capita", "oecd", "sqrt"}
-	studyFormats      = []string{"csv", "json"}
+	studyFormats      = []string{"csv", "json", "xlsx", "parquet"}
 	studyNonpositives = []string{"exclude", "error"}
 )
 

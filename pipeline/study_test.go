@@ -148,7 +148,7 @@ func TestLoadStudyErrors(t *testing.T) {
 			`10: indicators[1]: unknown indicator "gimi" (did you mean "gini"?); want one of ` + indicators,
 			`10: indicators[2]: "headcount" is listed twice`,
 			`10: indicators[3]: unknown indicator "povgap"; want one of ` + indicators,
-			`12: outputs.formats[1]: unknown format "xlsx"; want one of csv, json`,
+			`12: outputs.formats[1]: unknown format "pdf"; want one of csv, json, xlsx, parquet`,
 			`13: outputs.report: expected true or false, got a string "yes"`,
 			`14: seed: expected a whole number from 0 to 18446744073709551615, got a number "-4"`,
 			`16: options.nonpositive: unknown value "drop"; want exclude or error`,

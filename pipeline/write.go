@@ -17,7 +17,8 @@ type File struct {
 }
 
 // ResultFiles returns the results in the formats asked for ("json", "csv")
-// as results.json and results.csv.
+// as results.json and results.csv. It skips "xlsx" and "parquet", which
+// package reports writes (reports.Workbook, reports.ParquetTable).
 func ResultFiles(results []Result, formats []string) ([]File, error) {
 	var files []File
 	for _, f := range formats {
@@ -26,8 +27,9 @@ func ResultFiles(results []Result, formats []string) ([]File, error) {
 			files = append(files, File{"results.json", EncodeJSON(results)})
 		case "csv":
 			files = append(files, File{"results.csv", EncodeCSV(results)})
+		case "xlsx", "parquet":
 		default:
-			return nil, fmt.Errorf("unknown output format %q (want json or csv)", f)
+			return nil, fmt.Errorf("unknown output format %q (want json, csv, xlsx or parquet)", f)
 		}
 	}
 	return files, nil

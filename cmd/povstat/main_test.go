@@ -165,7 +165,7 @@ func TestDemoIsReproducible(t *testing.T) {
 			t.Fatalf("demo exit %d: %s", code, errs)
 		}
 	}
-	for _, f := range []string{"results.json", "results.csv", "report.html", "data/year=2021/households.parquet"} {
+	for _, f := range []string{"results.json", "results.csv", "results.xlsx", "results.parquet", "report.html", "data/year=2021/households.parquet"} {
 		a, err1 := os.ReadFile(filepath.Join(dirs[0], f))
 		b, err2 := os.ReadFile(filepath.Join(dirs[1], f))
 		if err1 != nil || err2 != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 
 	"github.com/povstat/povstat/datasets/synth"
 	"github.com/povstat/povstat/pipeline"
@@ -47,6 +48,20 @@ func runStudy(ctx context.Context, s *pipeline.Study, dir string, stdout, stderr
 	if err != nil {
 		return err
 	}
+	if slices.Contains(s.Formats, "xlsx") {
+		b, err := reports.Workbook(s, res)
+		if err != nil {
+			return err
+		}
+		files = append(files, pipeline.File{Name: "results.xlsx", Data: b})
+	}
+	if slices.Contains(s.Formats, "parquet") {
+		b, err := reports.ParquetTable(res)
+		if err != nil {
+			return err
+		}
+		files = append(files, pipeline.File{Name: "results.parquet", Data: b})
+	}
 	if s.Report {
 		files = append(files, pipeline.File{Name: "report.html", Data: reports.HTML(s, res)})
 		charts, err := reports.Charts(s, res)
@@ -71,8 +86,8 @@ var demoStudy []byte
 const demoSynopsis = `--out DIR [--households N]
 
 Generates the built-in synthetic panel into DIR/data, writes the demo study to
-DIR/study.yaml, runs it and writes results.json, results.csv, manifest.json and
-report.html into DIR.`
+DIR/study.yaml, runs it and writes results.json, results.csv, results.xlsx,
+results.parquet, manifest.json and report.html into DIR.`
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("demo", demoSynopsis, stderr)
