@@ -47,15 +47,7 @@ type studyFlags struct {
 func cmdIndices(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("indices", indicesSynopsis, stderr)
 	var f studyFlags
-	f.registerData(fs)
-	fs.Var(&f.by, "by", "breakdown `COL[,COL...]` (repeatable)")
-	fs.Var(&f.lines, "line", "poverty line `NAME=SPEC` (repeatable)")
-	fs.StringVar(&f.indicators, "indicators", "", "comma-separated `LIST` of indicators (default: all)")
-	fs.StringVar(&f.nonpositive, "nonpositive", "exclude", "incomes <= 0 in watts: exclude (and count) or error")
-	fs.StringVar(&f.region, "region", "", "region `COL`umn for the regional disparity indicators (cv, williamson, theil_*_between, ...)")
-	fs.StringVar(&f.time, "time", "", "period `COL`umn, e.g. year: adds <indicator>_change rows, the change since the previous period (needs a --by with it)")
-	fs.Var(&f.ratios, "ratio", "ratio of group means `COL=A/B`, e.g. urban=true/false (repeatable)")
-	f.registerDesign(fs)
+	f.registerStudy(fs)
 	format := fs.String("format", "json", "output format: json, csv or table")
 	if err := parseOptions(fs, args); err != nil {
 		return err
@@ -86,6 +78,20 @@ func (f *studyFlags) registerData(fs *flag.FlagSet) {
 	fs.StringVar(&f.equivalence, "equivalence", "none", "equivalence scale applied to income: none, per-capita, sqrt or oecd")
 	fs.StringVar(&f.adults, "adults", "", "number-of-adults `COL`umn (oecd scale)")
 	fs.StringVar(&f.children, "children", "", "number-of-children `COL`umn (oecd scale)")
+}
+
+// registerStudy registers every flag that describes a study on the command
+// line (indices and report share them).
+func (f *studyFlags) registerStudy(fs *flag.FlagSet) {
+	f.registerData(fs)
+	fs.Var(&f.by, "by", "breakdown `COL[,COL...]` (repeatable)")
+	fs.Var(&f.lines, "line", "poverty line `NAME=SPEC` (repeatable)")
+	fs.StringVar(&f.indicators, "indicators", "", "comma-separated `LIST` of indicators (default: all)")
+	fs.StringVar(&f.nonpositive, "nonpositive", "exclude", "incomes <= 0 in watts, Theil, GE, Atkinson: exclude (and count) or error")
+	fs.StringVar(&f.region, "region", "", "region `COL`umn for the regional disparity indicators (cv, williamson, theil_*_between, ...)")
+	fs.StringVar(&f.time, "time", "", "period `COL`umn, e.g. year: adds <indicator>_change rows, the change since the previous period (needs a --by with it)")
+	fs.Var(&f.ratios, "ratio", "ratio of group means `COL=A/B`, e.g. urban=true/false (repeatable)")
+	f.registerDesign(fs)
 }
 
 // registerDesign registers the flags of the sample design and of the

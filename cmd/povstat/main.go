@@ -8,6 +8,7 @@
 //	povstat indices --input PATH --income COL --weight COL [flags]
 //	povstat disparity --table FILE --value COL --population COL [flags]
 //	povstat classify --input PATH --income COL --weight COL --group COL --ref SPEC [flags]
+//	povstat report --input PATH --income COL --weight COL --out DIR [flags]
 //	povstat compare --input PATH --income COL --weight COL [--sweep ...] [--line ...] [flags]
 //	povstat dynamics --input PATH --id COL --year COL --income COL --weight COL [flags]
 //	povstat gen --households N --years Y --seed S --out DIR
@@ -41,6 +42,8 @@ Usage:
                                   disparity coefficients from a table of regions
   povstat classify --input PATH --income COL --weight COL --group COL --ref SPEC [flags]
                                   flag units (e.g. villages) whose mean income is below a reference
+  povstat report --input PATH --income COL --weight COL --out DIR [the flags of indices]
+                                  the report (HTML, charts, tables) of an ad-hoc study
   povstat compare --input PATH --income COL --weight COL [--sweep NAME=BASIS:FROM:TO:STEP] [--line NAME=SPEC] [flags]
                                   compare poverty lines: sweeps, overlaps, the line for a headcount or a budget
   povstat dynamics --input PATH --id COL --year COL --income COL --weight COL [--line NAME=SPEC] [--rule NAME=EXPR] [flags]
@@ -78,6 +81,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdDisparity(ctx, args[1:], stdout, stderr)
 	case "classify":
 		err = cmdClassify(ctx, args[1:], stdout, stderr)
+	case "report":
+		err = cmdReport(ctx, args[1:], stdout, stderr)
 	case "compare":
 		err = cmdCompare(ctx, args[1:], stdout, stderr)
 	case "dynamics":

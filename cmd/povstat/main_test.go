@@ -272,3 +272,28 @@ func mustRead(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+func TestReportCommand(t *testing.T) {
+	data := t.TempDir()
+	if code, _, errs := povstat(t, "gen", "--households", "600", "--years", "2", "--out", data); code != 0 {
+		t.Fatalf("gen: %s", errs)
+	}
+	out := filepath.Join(t.TempDir(), "rep")
+	code, _, errs := povstat(t, "report", "--input", data, "--income", "income", "--weight", "weight", "--size", "hh_size",
+		"--by", "year", "--by", "province", "--time", "year", "--strata", "stratum", "--psu", "psu", "--out", out)
+	if code != 0 {
+		t.Fatalf("report: exit %d: %s", code, errs)
+	}
+	html := mustRead(t, filepath.Join(out, "report.html"))
+	if !strings.Contains(html, "<svg") || strings.Contains(html, "<script") {
+		t.Error("report.html lacks inline charts or has a script")
+	}
+	for _, f := range []string{"results.json", "results.csv", "manifest.json"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if code, _, _ := povstat(t, "report", "--input", data, "--income", "income", "--weight", "weight", "--out", out, "--lang", "zh"); code != 2 {
+		t.Errorf("--lang zh: exit %d, want 2 (not available yet)", code)
+	}
+}
