@@ -105,34 +105,9 @@ func RunDynamics(ctx context.Context, s *Study, d Dynamics) (*DynamicsOutput, er
 	if !(d.NearPoor >= 1) || math.IsInf(d.NearPoor, 0) {
 		return nil, fmt.Errorf("dynamics: near-poor multiple %v: want a number >= 1", d.NearPoor)
 	}
-	extra := []extraColumn{
-		{key: "id", req: datasets.Request{Name: d.ID, Kind: datasets.Categorical}},
-		{key: "year", req: datasets.Request{Name: d.Year, Kind: datasets.Categorical}},
-	}
-	kinds := map[string]datasets.Kind{d.ID: datasets.Categorical, d.Year: datasets.Categorical}
-	for _, r := range d.Rules {
-		num, trait := r.columns()
-		add := func(c string, k datasets.Kind) error {
-			if old, ok := kinds[c]; ok {
-				if old != k {
-					return fmt.Errorf("rule %q: column %q is used both as a number and as a trait or key", r.Name, c)
-				}
-				return nil
-			}
-			kinds[c] = k
-			extra = append(extra, extraColumn{key: "rule " + r.Name, req: datasets.Request{Name: c, Kind: k}})
-			return nil
-		}
-		for _, c := range num {
-			if err := add(c, datasets.Numeric); err != nil {
-				return nil, err
-			}
-		}
-		if trait != "" {
-			if err := add(trait, datasets.Categorical); err != nil {
-				return nil, err
-			}
-		}
+	extra, err := panelColumns(d)
+	if err != nil {
+		return nil, err
 	}
 	ld, err := load(ctx, s, loadOptions{extra: extra})
 	if err != nil {

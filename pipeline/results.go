@@ -13,6 +13,9 @@ import (
 // poverty line (or none), in one domain.
 type Result struct {
 	Indicator string
+	// Model names the model of a validation row of a risk score ("score",
+	// "rule:NAME"); empty on other rows, which then have no "model".
+	Model string
 	// Line names the poverty line; empty for indicators that have none
 	// (population, n, mean, median).
 	Line string
@@ -67,6 +70,10 @@ func EncodeJSON(results []Result) []byte {
 		}
 		b.WriteString("\n{\"indicator\":")
 		writeJSONString(&b, r.Indicator)
+		if r.Model != "" {
+			b.WriteString(",\"model\":")
+			writeJSONString(&b, r.Model)
+		}
 		b.WriteString(",\"line\":")
 		if r.Line == "" {
 			b.WriteString("null")
@@ -134,10 +141,16 @@ func EncodeJSON(results []Result) []byte {
 // EncodeCSV returns the results as a long CSV table with one column per
 // domain column (in order of first appearance), empty where a row's domain
 // does not involve it, and an empty estimate where there is none. The
-// columns ratio, at and cell appear only when some row has one.
+// columns model, ratio, at and cell appear only when some row has one.
 func EncodeCSV(results []Result) []byte {
 	cols := domainColumns(results)
-	header := append([]string{"indicator", "line"}, cols...)
+	header := []string{"indicator"}
+	withModel := slices.ContainsFunc(results, func(r Result) bool { return r.Model != "" })
+	if withModel {
+		header = append(header, "model")
+	}
+	header = append(header, "line")
+	header = append(header, cols...)
 	withRatio := slices.ContainsFunc(results, func(r Result) bool { return r.Ratio != "" })
 	if withRatio {
 		header = append(header, "ratio")
@@ -160,7 +173,11 @@ func EncodeCSV(results []Result) []byte {
 	_ = w.Write(header) // a bytes.Buffer does not fail
 	for _, r := range results {
 		rec := make([]string, 0, len(header))
-		rec = append(rec, r.Indicator, r.Line)
+		rec = append(rec, r.Indicator)
+		if withModel {
+			rec = append(rec, r.Model)
+		}
+		rec = append(rec, r.Line)
 		for _, c := range cols {
 			v := ""
 			for _, d := range r.Domain {

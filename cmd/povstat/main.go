@@ -11,6 +11,7 @@
 //	povstat report --input PATH --income COL --weight COL --out DIR [flags]
 //	povstat compare --input PATH --income COL --weight COL [--sweep ...] [--line ...] [flags]
 //	povstat dynamics --input PATH --id COL --year COL --income COL --weight COL [flags]
+//	povstat risk --input PATH --id COL --year COL --income COL --weight COL --line NAME=SPEC [flags]
 //	povstat gen --households N --years Y --seed S --out DIR
 //	povstat bench [--households N]
 //	povstat version
@@ -48,6 +49,8 @@ Usage:
                                   compare poverty lines: sweeps, overlaps, the line for a headcount or a budget
   povstat dynamics --input PATH --id COL --year COL --income COL --weight COL [--line NAME=SPEC] [--rule NAME=EXPR] [flags]
                                   panel dynamics: transitions, entries, exits, re-entries, spells, monitoring flags
+  povstat risk --input PATH --id COL --year COL --income COL --weight COL --line NAME=SPEC [--features COL,...] [flags]
+                                  return-to-poverty risk score, validated on the last year against monitoring rules
   povstat bench [--households N]  time the indices job against the bare decode
   povstat version
 
@@ -87,6 +90,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdCompare(ctx, args[1:], stdout, stderr)
 	case "dynamics":
 		err = cmdDynamics(ctx, args[1:], stdout, stderr)
+	case "risk":
+		err = cmdRisk(ctx, args[1:], stdout, stderr)
 	case "bench":
 		err = cmdBench(ctx, args[1:], stdout, stderr)
 	case "version", "--version":

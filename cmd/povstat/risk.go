@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"github.com/povstat/povstat/pipeline"
+)
+
+const riskSynopsis = `--input PATH [--input PATH ...] --id COL --year COL --income COL --weight COL
+       --line NAME=SPEC [--features COL,...] [--population exited|nonpoor|all]
+       [--test-year T] [--top-k 0.05,0.10,0.20] [--rule NAME=EXPR ...] [--rules FILE]
+       [--scores-out FILE] [--format json|csv|table]
+
+Fits a return-to-poverty risk score on a household panel and validates it on
+the test year (the last year by default). The population at risk in year t is
+the households not poor in t-1 that were poor before (--population exited),
+all households not poor in t-1 (nonpoor) or all households (all); the event is
+being poor in t under the (first) line. Features come from t-1 and before only:
+log income over the line, the income change from t-2, years poor so far, and
+the numeric columns of --features. The model is a weighted logistic regression
+with a small L2 penalty on standardised features, trained on years before the
+test year. Rows (model "score", and "rule:NAME" for each monitoring rule, which
+flags in t-1): auc with a DeLong confidence interval, brier (score), capture_at_k
+(share of the returns to poverty among the top k share of households; for a
+rule, among its flagged households, at = their share), events and n; then the
+coefficients (cell: feature). --scores-out writes one CSV row per scored
+household: id, year, score, returned (0/1), weight and the rules that flagged it.`
+
+func cmdRisk(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("risk", riskSynopsis, stderr)
+	var f studyFlags
+	f.registerData(fs)
+	fs.Var(&f.lines, "line", "poverty line `NAME=SPEC`, e.g. rel=median:0.6@year (the first one is used)")
+	id := fs.String("id", "", "household id `COL`umn")
+	year := fs.String("year", "", "year `COL`umn (a hive partition such as year=2020/ is one)")
+	features := fs.String("features", "", "numeric feature `COL,...` taken in the year before the outcome")
+	population := fs.String("population", "exited", "population at risk: exited, nonpoor or all")
+	testYear := fs.String("test-year", "", "`YEAR` to score and validate (default: the last year)")
+	topK := fs.String("top-k", "0.05,0.10,0.20", "shares `K,...` of households that can be visited")
+	var ruleFlags listFlag
+	fs.Var(&ruleFlags, "rule", "monitoring rule `NAME=EXPR` (repeatable) validated beside the score")
+	rulesFile := fs.String("rules", "", "`FILE` of monitoring rules, one NAME=EXPR a line")
+	scoresOut := fs.String("scores-out", "", "write the scores of the test year as CSV to `FILE`")
+	format := fs.String("format", "json", "output format: json, csv or table")
+	if err := parseOptions(fs, args); err != nil {
+		return err
+	}
+	if *id == "" || *year == "" {
+		return usagef("--id and --year are required")
+	}
+	if len(f.lines) == 0 {
+		return usagef("--line is required")
+	}
+	r := pipeline.Risk{ID: *id, Year: *year, Features: splitList(*features), Population: *population, TestYear: *testYear}
+	switch r.Population {
+	case "exited", "nonpoor", "all":
+	default:
+		return usagef("--population %q: want exited, nonpoor or all", r.Population)
+	}
+	for _, k := range splitList(*topK) {
+		v, err := strconv.ParseFloat(k, 64)
+		if err != nil || !(v > 0 && v <= 1) {
+			return usagef("--top-k %q: want shares 0 < k <= 1", k)
+		}
+		r.TopK = append(r.TopK, v)
+	}
+	if r.TopK == nil {
+		r.TopK = []float64{}
+	}
+	if *rulesFile != "" {
+		b, err := os.ReadFile(*rulesFile)
+		if err != nil {
+			return usagef("--rules: %v", err)
+		}
+		if r.Rules, err = pipeline.ParseRules(string(b)); err != nil {
+			return usagef("--rules %s: %v", *rulesFile, err)
+		}
+	}
+	for _, text := range ruleFlags {
+		rule, err := pipeline.ParseRule(text)
+		if err != nil {
+			return usagef("--rule: %v", err)
+		}
+		for _, old := range r.Rules {
+			if old.Name == rule.Name {
+				return usagef("--rule %s: a rule %q is already defined", text, rule.Name)
+			}
+		}
+		r.Rules = append(r.Rules, rule)
+	}
+	if err := checkFormat(*format); err != nil {
+		return err
+	}
+	s, err := f.study()
+	if err != nil {
+		return err
+	}
+	s.Name = "risk"
+	out, err := pipeline.RunRisk(ctx, s, r)
+	if err != nil {
+		return err
+	}
+	if *scoresOut != "" {
+		if err := pipeline.WriteFileAtomic(*scoresOut, pipeline.EncodeScores(out.Scores, *id, *year, s.Weight)); err != nil {
+			return fmt.Errorf("--scores-out: %w", err)
+		}
+	}
+	return writeResults(stdout, stderr, *format, out.Results, out.Warnings)
+}

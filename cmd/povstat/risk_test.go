@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/povstat/povstat/datasets/synth"
+)
+
+func TestRiskCommand(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := synth.Write(context.Background(), filepath.Join(dir, "data"), synth.Config{Households: 3000, Years: 4, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	scores := filepath.Join(dir, "scores.csv")
+	code, stdout, stderr := povstat(t, "risk", "--input", filepath.Join(dir, "data"), "--id", "hh_id", "--year", "year",
+		"--income", "income", "--weight", "weight", "--unit", "households", "--line", "rel=median:0.6@year",
+		"--features", "labour,illness", "--population", "nonpoor", "--rule", "low=income<1.5*line", "--scores-out", scores)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var doc struct {
+		Results []struct {
+			jsonRow
+			Model string   `json:"model"`
+			At    *float64 `json:"at"`
+			Cell  string   `json:"cell"`
+		} `json:"results"`
+	}
+	dec := json.NewDecoder(strings.NewReader(stdout))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+	got := map[string]int{}
+	for _, r := range doc.Results {
+		key := r.Model + "|" + r.Indicator
+		got[key]++
+		if r.Domain["year"] != "2023" || r.Line == nil || *r.Line != "rel" {
+			t.Errorf("row %s: domain %v line %v", key, r.Domain, r.Line)
+		}
+		switch r.Indicator {
+		case "auc":
+			if r.Estimate == nil || r.CILower == nil || r.CIUpper == nil || !(*r.CILower < *r.Estimate && *r.Estimate < *r.CIUpper) {
+				t.Errorf("%s: auc without a CI", key)
+			}
+		case "capture_at_k":
+			if r.At == nil || r.Estimate == nil {
+				t.Errorf("%s: no at or estimate", key)
+			}
+		}
+	}
+	for key, want := range map[string]int{"score|auc": 1, "score|brier": 1, "score|capture_at_k": 3, "score|events": 1, "score|n": 1,
+		"rule:low|auc": 1, "rule:low|capture_at_k": 1, "rule:low|brier": 0, "score|coefficient": 7} {
+		if got[key] != want {
+			t.Errorf("%d rows %s, want %d", got[key], key, want)
+		}
+	}
+	b, err := os.ReadFile(scores)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if lines[0] != "hh_id,year,score,returned,weight,rules" || len(lines) < 100 {
+		t.Errorf("scores: %d lines, header %q", len(lines), lines[0])
+	}
+	// Usage errors.
+	if code, _, _ := povstat(t, "risk", "--input", dir, "--id", "hh_id", "--year", "year", "--income", "income", "--weight", "weight"); code != 2 {
+		t.Errorf("no --line: exit %d, want 2", code)
+	}
+}
