@@ -278,11 +278,7 @@ func Compare(ctx context.Context, s *Study, c Comparison) (*Compared, error) {
 	var tasks []func() error
 	for i, l := range sc.Lines {
 		tasks = append(tasks, func() (err error) {
-			r := statsRequest{cols: l.By}
-			if len(l.Where) > 0 && l.Basis != "abs" {
-				r.line = &l
-			}
-			if lines[i], err = evalLine(u, l, p.groupings[colsKey(l.By)], p.stats[r.key()]); err != nil {
+			if lines[i], err = p.evalLine(u, l); err != nil {
 				return err
 			}
 			cells[i] = cellSums(u, finest, rep, lines[i])

@@ -205,21 +205,7 @@ func TestBootstrapEUSILC(t *testing.T) {
 // domain engine and by indices.ARPRInfluence on the full sample with zero
 // weights outside the region (convey's svyarpr on a subset).
 func TestDomainArprAgainstIndices(t *testing.T) {
-	path := filepath.Join("..", "..", "shared", "data", "eusilc.parquet")
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("shared reference data not available: %v", err)
-	}
-	s := &Study{Name: "eusilc", Inputs: []string{path}, Income: "eqIncome", Weight: "rb050",
-		Strata: "db040", PSU: "db030", Domains: [][]string{{"db040"}}, Indicators: []string{"headcount"}}
-	line, _ := ParseLine("arpr=median:0.6")
-	s.Lines = []Line{line}
-	if err := s.Complete(); err != nil {
-		t.Fatal(err)
-	}
-	out, err := Run(context.Background(), s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, out := eusilcByRegion(t, "headcount")
 	u, e, strata := studyDesign(t, s)
 	ref := indices.RelativeLine(nil, u.x, u.w, 0.5, 0.6)
 	region := u.factors["db040"]
@@ -243,21 +229,7 @@ func TestDomainArprAgainstIndices(t *testing.T) {
 // estimated line carries the line's variance from every unit of the
 // sample, not only the region's.
 func TestDomainRMPGLineVariance(t *testing.T) {
-	path := filepath.Join("..", "..", "shared", "data", "eusilc.parquet")
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("shared reference data not available: %v", err)
-	}
-	s := &Study{Name: "eusilc", Inputs: []string{path}, Income: "eqIncome", Weight: "rb050",
-		Strata: "db040", PSU: "db030", Domains: [][]string{{"db040"}}, Indicators: []string{"rmpg"}}
-	line, _ := ParseLine("arpr=median:0.6")
-	s.Lines = []Line{line}
-	if err := s.Complete(); err != nil {
-		t.Fatal(err)
-	}
-	out, err := Run(context.Background(), s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, out := eusilcByRegion(t, "rmpg")
 	u, e, strata := studyDesign(t, s)
 	ref := indices.RelativeLine(nil, u.x, u.w, 0.5, 0.6)
 	region := u.factors["db040"]
@@ -488,4 +460,26 @@ func TestRatioSEByFiniteDifferences(t *testing.T) {
 	if math.Abs(got.SE-want) > 1e-5*want {
 		t.Errorf("ratio SE %v, by finite differences %v", got.SE, want)
 	}
+}
+
+// eusilcByRegion runs one indicator under the national 60%-of-median line
+// by region on EU-SILC with its design (ids db030, strata db040), or skips.
+func eusilcByRegion(t *testing.T, indicator string) (*Study, *Output) {
+	t.Helper()
+	path := filepath.Join("..", "..", "shared", "data", "eusilc.parquet")
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("shared reference data not available: %v", err)
+	}
+	s := &Study{Name: "eusilc", Inputs: []string{path}, Income: "eqIncome", Weight: "rb050",
+		Strata: "db040", PSU: "db030", Domains: [][]string{{"db040"}}, Indicators: []string{indicator}}
+	line, _ := ParseLine("arpr=median:0.6")
+	s.Lines = []Line{line}
+	if err := s.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := Run(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, out
 }

@@ -94,6 +94,21 @@ func (r statsRequest) key() string {
 	return k
 }
 
+// lineRequest is the statistics request of a line: its groups, over its
+// reference units (an absolute line needs none).
+func lineRequest(l *Line) statsRequest {
+	r := statsRequest{cols: l.By}
+	if len(l.Where) > 0 && l.Basis != "abs" {
+		r.line = l
+	}
+	return r
+}
+
+// evalLine evaluates a line of the plan from the statistics it planned.
+func (p *plan) evalLine(u *units, l Line) (*lineValues, error) {
+	return evalLine(u, l, p.groupings[colsKey(l.By)], p.stats[lineRequest(&l).key()])
+}
+
 // makePlan builds the groupings and the statistics that the breakdowns and
 // lines need, concurrently, sharing what they have in common: a median line
 // and the median of the same groups are one selection, not two.
@@ -105,10 +120,8 @@ func makePlan(ctx context.Context, s *Study, u *units, want wants) (*plan, error
 	}
 	for i := range s.Lines {
 		l := &s.Lines[i]
-		r := statsRequest{cols: l.By, median: l.Basis == "median"}
-		if len(l.Where) > 0 && l.Basis != "abs" {
-			r.line = l
-		}
+		r := lineRequest(l)
+		r.median = l.Basis == "median"
 		reqs = append(reqs, r)
 	}
 	p := &plan{groupings: map[string]*grouping{}, stats: map[string]*groupStats{}}
@@ -201,11 +214,7 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 	var tasks []func() error
 	for i, l := range s.Lines {
 		tasks = append(tasks, func() (err error) {
-			r := statsRequest{cols: l.By}
-			if len(l.Where) > 0 && l.Basis != "abs" {
-				r.line = &l
-			}
-			if lines[i], err = evalLine(u, l, p.groupings[colsKey(l.By)], p.stats[r.key()]); err != nil {
+			if lines[i], err = p.evalLine(u, l); err != nil {
 				return err
 			}
 			cells[i] = cellSums(u, finest, rep, lines[i])
