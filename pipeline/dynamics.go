@@ -28,6 +28,9 @@ type Dynamics struct {
 	NearPoor float64
 	// Rules are the monitoring rules; see Rule.
 	Rules []Rule
+	// Quintiles asks for the income quintile transition matrices
+	// (quintile_transition rows).
+	Quintiles bool
 }
 
 // DynamicsOutput is the outcome of RunDynamics.
@@ -68,6 +71,15 @@ var statusNames = [nStatus]string{"poor", "near_poor", "non_poor"}
 //	unmatched_new, unmatched_lost  also in the previous wave, those not, and those of
 //	                               the previous wave missing in this one (weighted by
 //	                               the previous wave's weight)
+//
+// then, when d.Quintiles, for each year after the first (domain {year}):
+//
+//	quintile_transition  cell "QA→QB": share of the units linked to the previous
+//	                     wave that were in income quintile A there and are in B now
+//
+// with each wave's own quintiles: cut points the weighted quantiles 0.2, 0.4,
+// 0.6 and 0.8 of the wave's incomes (indices.Quantile, laeken's rule), a unit
+// at a cut point in the lower quintile (as indices.Shares);
 //
 // then for each line, for each breakdown, for each domain {year, ...}:
 //
@@ -119,6 +131,9 @@ func RunDynamics(ctx context.Context, s *Study, d Dynamics) (*DynamicsOutput, er
 		return nil, err
 	}
 	out.Results = p.panelRows()
+	if d.Quintiles {
+		out.Results = append(out.Results, p.quintileRows()...)
+	}
 	out.Warnings = p.warnings
 	breakdowns := [][]string{nil}
 	for _, b := range s.Domains {

@@ -98,7 +98,11 @@ var riskBuiltins = []string{"log_income_ratio", "income_change", "income_change_
 //
 // The rows, all in the domain {year: test year} with the line's name:
 // for model "score" auc (with a DeLong CI, se_method "delong"), brier,
-// capture_at_k (at = k) for each k, events and n, then for each rule
+// capture_at_k (at = k) for each k, the calibration table (calibration,
+// cell D1..D10: the observed event rate of each weighted decile of the
+// score, see Calibration; calibration_predicted: the decile's mean score;
+// n and population: the decile's units), calibration_error (see
+// CalibrationError), events and n, then for each rule
 // ("rule:NAME", the rule's flag in t−1 as a 0/1 score) auc and
 // capture_at_k (at = the flagged share of the weight), and last
 // coefficient rows (model "score", cell the feature, on the standardised
@@ -450,6 +454,7 @@ func (v riskRows) model(name string, score []float64, topK []float64, isScore bo
 			r.At = &k
 			out = append(out, r)
 		}
+		out = append(out, v.calibration(score)...)
 	} else {
 		var fw, cw float64
 		for a, s := range score {

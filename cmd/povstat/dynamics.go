@@ -11,7 +11,7 @@ import (
 
 const dynamicsSynopsis = `--input PATH [--input PATH ...] --id COL --year COL --income COL --weight COL
        [--size COL] [--unit persons|households] [--line NAME=SPEC ...] [--near-poor 1.5]
-       [--by COL[,COL...]] [--rule NAME=EXPR ...] [--rules FILE] [--flags-out FILE]
+       [--quintiles] [--by COL[,COL...]] [--rule NAME=EXPR ...] [--rules FILE] [--flags-out FILE]
        [--format json|csv|table]
 
 Links the rows of each household across years by --id and gives each
@@ -21,7 +21,10 @@ linked and unmatched, the status shares, transition matrices between
 consecutive years (cell "poor→near_poor": share of the row), entries, exits and
 re-entries into poverty with their rates, and spells (chronic, transient,
 never_poor). A relative line per year is written median:0.6@year. Shares are
-weighted by the later year's weight.
+weighted by the later year's weight. --quintiles adds the transition matrices
+between consecutive years for income quintiles, each year's own weighted
+quintiles (a household at a cut point in the lower one): quintile_transition,
+cell "Q1→Q2", the share of the row.
 
 Monitoring rules flag household-years: NAME=COL (a true/1/yes trait) or
 NAME=A<B / NAME=A>B, each side NUMBER, TERM, NUMBER*TERM or TERM/TERM, a TERM
@@ -40,6 +43,7 @@ func cmdDynamics(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	id := fs.String("id", "", "household id `COL`umn")
 	year := fs.String("year", "", "year `COL`umn (a hive partition such as year=2020/ is one)")
 	nearPoor := fs.Float64("near-poor", 1.5, "upper edge of the near-poor band, a multiple of the line (>= 1)")
+	quintiles := fs.Bool("quintiles", false, "add the income quintile transition matrices between consecutive years")
 	var ruleFlags listFlag
 	fs.Var(&ruleFlags, "rule", "monitoring rule `NAME=EXPR` (repeatable), e.g. low_income=income<1.5*line")
 	rulesFile := fs.String("rules", "", "`FILE` of monitoring rules, one NAME=EXPR a line")
@@ -54,7 +58,7 @@ func cmdDynamics(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if !(*nearPoor >= 1) {
 		return usagef("--near-poor %v: want a number >= 1", *nearPoor)
 	}
-	d := pipeline.Dynamics{ID: *id, Year: *year, NearPoor: *nearPoor}
+	d := pipeline.Dynamics{ID: *id, Year: *year, NearPoor: *nearPoor, Quintiles: *quintiles}
 	if *rulesFile != "" {
 		b, err := os.ReadFile(*rulesFile)
 		if err != nil {
