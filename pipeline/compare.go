@@ -134,6 +134,9 @@ type Comparison struct {
 	// RankCorrelation asks for the rank correlations of the domains'
 	// headcounts between lines.
 	RankCorrelation bool
+	// Traits are columns described over the overlap cells of each pair of
+	// named lines (two lines at least).
+	Traits []Trait
 }
 
 // Compared is the outcome of Compare.
@@ -158,6 +161,12 @@ type Compared struct {
 //     only, under B only, under neither. Units whose line group has no
 //     reference unit are in none of the cells and are counted in
 //     ExcludedN/ExcludedPopulation;
+//   - with Traits, after each pair's overlap rows, the rows of traitRows
+//     in every domain: "trait_mean:COL" (the weighted mean of COL over
+//     the cell's units) or, one row per level, "trait_share:COL=LEVEL"
+//     (the weighted share of the level), Line "A|B", Cell as the overlap
+//     rows. Units are weighted as in every other row (persons when units
+//     are persons of household rows);
 //   - for each sweep, the "line" row of every point (At the point, Estimate
 //     the line), then in every domain and at every point headcount, gap,
 //     severity, poor_population and gap_total (At the point);
@@ -229,6 +238,14 @@ func Compare(ctx context.Context, s *Study, c Comparison) (*Compared, error) {
 	if c.Dominance != "" && c.DominanceRange == nil && len(c.Sweeps) == 0 {
 		return nil, fmt.Errorf("dominance by %q: no range; give one or a sweep", c.Dominance)
 	}
+	if len(c.Traits) > 0 && len(c.Lines) < 2 {
+		return nil, fmt.Errorf("traits: need two named lines at least")
+	}
+	for _, t := range c.Traits {
+		if err := t.check(); err != nil {
+			return nil, fmt.Errorf("traits: %w", err)
+		}
+	}
 	names := map[string]bool{}
 	for _, l := range c.Lines {
 		if names[l.Name] {
@@ -253,11 +270,16 @@ func Compare(ctx context.Context, s *Study, c Comparison) (*Compared, error) {
 	if t := c.TransferTarget; t != nil {
 		opts.extra = append(opts.extra, extraColumn{key: "transfer target", req: datasets.Request{Name: t.Column, Kind: datasets.Categorical}})
 	}
+	opts.extra = append(opts.extra, traitExtras(&sc, c.Traits)...)
 	d, err := load(ctx, &sc, opts)
 	if err != nil {
 		return nil, err
 	}
 	u := d.u
+	traits, err := buildTraits(d, c.Traits)
+	if err != nil {
+		return nil, err
+	}
 	inverse := c.TargetHeadcount != nil || c.Budget != nil
 	p, err := makePlan(ctx, &sc, u, wants{"median": inverse})
 	if err != nil {
@@ -305,6 +327,12 @@ func Compare(ctx context.Context, s *Study, c Comparison) (*Compared, error) {
 			ov := overlapCells(u, finest, lines[a], lines[b])
 			for _, cols := range breakdowns {
 				out.Results = append(out.Results, overlapRows(p.groupings[colsKey(cols)], rep, ov, lines[a].line.Name+"|"+lines[b].line.Name)...)
+			}
+			if len(traits) > 0 {
+				cell := overlapOfUnits(u, lines[a], lines[b])
+				for _, cols := range breakdowns {
+					out.Results = append(out.Results, traitRows(u, p.groupings[colsKey(cols)], cell, traits, lines[a].line.Name+"|"+lines[b].line.Name)...)
+				}
 			}
 		}
 	}

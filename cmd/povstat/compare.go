@@ -19,6 +19,7 @@ const compareSynopsis = `--input PATH [--input PATH ...] --income COL --weight C
        [--target-headcount H] [--budget B]
        [--transfer-budget B [--transfer-target COL=VALUE]]
        [--dominance COL [--dominance-range FROM:TO]] [--rank-correlation]
+       [--traits COL[:mean|:share][,...]]
        [--format json|csv|table]
 
 Compares poverty lines for the whole population and each domain of --by.
@@ -38,7 +39,10 @@ cell uniform: the same amount per person) to everyone or to --transfer-target.
 (dominance_second) curves of each pair of its groups over --dominance-range
 or the sweeps' lines: cell a_dominates, b_dominates, equal or cross (estimate:
 the first crossing). --rank-correlation gives the Spearman correlation of the
---by domains' headcounts between lines (rank_correlation).`
+--by domains' headcounts between lines (rank_correlation). --traits (two
+--line at least) describes each overlap cell of each pair: trait_mean:COL, the
+weighted mean of a numeric column, or trait_share:COL=LEVEL, the weighted share
+of each level (booleans and text; :mean or :share forces the kind).`
 
 func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("compare", compareSynopsis, stderr)
@@ -57,6 +61,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	dominance := fs.String("dominance", "", "compare the poverty curves of the groups of `COL`")
 	dominanceRange := fs.String("dominance-range", "", "range of lines `FROM:TO` of --dominance (default: the sweeps' lines)")
 	rankCorrelation := fs.Bool("rank-correlation", false, "rank correlation of the --by domains' headcounts between lines")
+	traits := fs.String("traits", "", "describe the overlap cells by the columns `COL[:mean|:share],...`")
 	format := fs.String("format", "json", "output format: json, csv or table")
 	if err := parseOptions(fs, args); err != nil {
 		return err
@@ -120,6 +125,16 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return usagef("--rank-correlation needs --by and two --line or a --sweep")
 		}
 		c.RankCorrelation = true
+	}
+	if *traits != "" {
+		if len(f.lines) < 2 {
+			return usagef("--traits needs two --line at least")
+		}
+		t, err := pipeline.ParseTraits(*traits)
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		c.Traits = t
 	}
 	if len(c.Sweeps) == 0 && len(f.lines) == 0 && !target.set && !budget.set && c.Dominance == "" {
 		return usagef("nothing to compare: give --sweep, --line, --target-headcount, --budget or --dominance")

@@ -177,3 +177,73 @@ func TestCompareTransfersDominanceRanks(t *testing.T) {
 		}
 	}
 }
+
+func TestCompareTraitsJSON(t *testing.T) {
+	// x = {1, 2, 3, 4}, unit weights; a = 2.5, b = 1.5: unit 1 both, unit 2
+	// a_only, units 3 and 4 neither; b_only is empty.
+	path := filepath.Join(t.TempDir(), "hh.csv")
+	if err := os.WriteFile(path, []byte("region,income,weight,hh_size,urban\nA,1,1,4,true\nA,2,1,2,false\nB,3,1,3,true\nB,4,1,5,false\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"compare", "--input", path, "--income", "income", "--weight", "weight", "--unit", "households",
+		"--by", "region", "--line", "a=abs:2.5", "--line", "b=abs:1.5"}
+	code, out, errs := povstat(t, append(base, "--traits", "hh_size,urban")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc struct {
+		Results []compareRow `json:"results"`
+	}
+	dec := json.NewDecoder(strings.NewReader(out))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("not the documented JSON: %v\n%s", err, out)
+	}
+	got := map[string]*float64{}
+	shares := map[string]float64{}
+	for _, r := range doc.Results {
+		if !strings.HasPrefix(r.Indicator, "trait_") {
+			continue
+		}
+		if r.Line == nil || *r.Line != "a|b" {
+			t.Errorf("trait row without line a|b: %+v", r)
+		}
+		key := r.Indicator + " " + r.Domain["region"] + " " + r.Cell
+		got[key] = r.Estimate
+		if r.Estimate == nil && r.Note == "" {
+			t.Errorf("null estimate without a note: %+v", r)
+		}
+		if strings.HasPrefix(r.Indicator, "trait_share:urban=") && r.Estimate != nil {
+			shares[r.Domain["region"]+" "+r.Cell] += *r.Estimate
+		}
+	}
+	want := map[string]float64{
+		"trait_mean:hh_size  both":         4,
+		"trait_mean:hh_size  a_only":       2,
+		"trait_mean:hh_size  neither":      4, // (3 + 5) / 2
+		"trait_share:urban=true  neither":  0.5,
+		"trait_share:urban=false A a_only": 1,
+		"trait_mean:hh_size B neither":     4,
+	}
+	for k, v := range want {
+		if e := got[k]; e == nil || *e != v {
+			t.Errorf("%s = %v, want %v", k, e, v)
+		}
+	}
+	if e, ok := got["trait_mean:hh_size  b_only"]; !ok || e != nil {
+		t.Errorf("b_only mean: want a null estimate, got %v (present %v)", e, ok)
+	}
+	for k, v := range shares {
+		if v != 1 {
+			t.Errorf("urban shares of %s add up to %v, want 1", k, v)
+		}
+	}
+	// One line only, or a bad list: usage errors.
+	one := []string{"compare", "--input", path, "--income", "income", "--weight", "weight", "--line", "a=abs:2.5", "--traits", "urban"}
+	if code, _, errs := povstat(t, one...); code != 2 {
+		t.Errorf("one line: exit %d, want 2: %s", code, errs)
+	}
+	if code, _, errs := povstat(t, append(base, "--traits", "urban,,hh_size")...); code != 2 {
+		t.Errorf("bad list: exit %d, want 2: %s", code, errs)
+	}
+}
