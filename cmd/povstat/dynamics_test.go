@@ -71,6 +71,34 @@ func TestDynamicsCommand(t *testing.T) {
 	if !strings.HasPrefix(string(b), "hh_id,year,rule\n1,2020,low\n3,2020,ill\n") {
 		t.Errorf("flags file:\n%s", b)
 	}
+	// --quintiles adds the quintile transition matrices, rows summing to 1.
+	code, stdout, stderr = povstat(t, append(args[:len(args)-2], "--quintiles")...)
+	if code != 0 {
+		t.Fatalf("--quintiles: exit %d: %s", code, stderr)
+	}
+	doc.Results = nil
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+	rowSum := map[string]float64{}
+	nq := 0
+	for _, r := range doc.Results {
+		if r.Indicator != "quintile_transition" {
+			continue
+		}
+		nq++
+		if r.Estimate != nil {
+			rowSum[r.Domain["year"]+"|"+strings.Split(r.Cell, "→")[0]] += *r.Estimate
+		}
+	}
+	if nq == 0 || nq%25 != 0 {
+		t.Errorf("--quintiles: %d quintile_transition rows", nq)
+	}
+	for k, s := range rowSum {
+		if abs(s-1) > 1e-12 {
+			t.Errorf("--quintiles: row %s sums to %v", k, s)
+		}
+	}
 	// CSV and table formats carry the cell.
 	if code, out, _ := povstat(t, append(args[:len(args)-2], "--format", "csv")...); code != 0 || !strings.Contains(out, ",cell,") || !strings.Contains(out, "poor→poor") {
 		t.Errorf("csv: exit %d\n%s", code, out)

@@ -26,7 +26,11 @@ with a small L2 penalty on standardised features, trained on years before the
 test year. Rows (model "score", and "rule:NAME" for each monitoring rule, which
 flags in t-1): auc with a DeLong confidence interval, brier (score), capture_at_k
 (share of the returns to poverty among the top k share of households; for a
-rule, among its flagged households, at = their share), events and n; then the
+rule, among its flagged households, at = their share), events and n; for the
+score also a calibration table over the weighted deciles of the score
+(calibration, cell D1..D10: the observed rate of returns; calibration_predicted:
+the mean score) and calibration_error (the weighted mean absolute difference
+between the two over the deciles); then the
 coefficients (cell: feature). --scores-out writes one CSV row per scored
 household: id, year, score, returned (0/1), weight and the rules that flagged it.`
 

@@ -48,6 +48,10 @@ func TestRiskCommand(t *testing.T) {
 			if r.Estimate == nil || r.CILower == nil || r.CIUpper == nil || !(*r.CILower < *r.Estimate && *r.Estimate < *r.CIUpper) {
 				t.Errorf("%s: auc without a CI", key)
 			}
+		case "calibration_error":
+			if r.Estimate == nil || !(*r.Estimate >= 0 && *r.Estimate < 0.2) {
+				t.Errorf("%s: %v", key, r.Estimate)
+			}
 		case "capture_at_k":
 			if r.At == nil || r.Estimate == nil {
 				t.Errorf("%s: no at or estimate", key)
@@ -55,7 +59,8 @@ func TestRiskCommand(t *testing.T) {
 		}
 	}
 	for key, want := range map[string]int{"score|auc": 1, "score|brier": 1, "score|capture_at_k": 3, "score|events": 1, "score|n": 1,
-		"rule:low|auc": 1, "rule:low|capture_at_k": 1, "rule:low|brier": 0, "score|coefficient": 7} {
+		"rule:low|auc": 1, "rule:low|capture_at_k": 1, "rule:low|brier": 0, "score|coefficient": 7,
+		"score|calibration": 10, "score|calibration_predicted": 10, "score|calibration_error": 1, "rule:low|calibration": 0} {
 		if got[key] != want {
 			t.Errorf("%d rows %s, want %d", got[key], key, want)
 		}
