@@ -35,19 +35,7 @@ type curve struct {
 }
 
 func newCurve(x, w []float64) *curve {
-	idx := make([]int, len(x))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortStableFunc(idx, func(a, b int) int {
-		switch {
-		case x[a] < x[b]:
-			return -1
-		case x[a] > x[b]:
-			return 1
-		}
-		return 0
-	})
+	idx := radixOrder(x) // increasing, ties in index order
 	c := &curve{x: make([]float64, len(x)), cw: make([]float64, len(x)+1), cwx: make([]float64, len(x)+1), n: len(x)}
 	for k, i := range idx {
 		c.x[k] = x[i]

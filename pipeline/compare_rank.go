@@ -39,19 +39,7 @@ func Spearman(x, y []float64) float64 {
 
 // ranks returns the 1-based ranks of x, ties at their mean rank.
 func ranks(x []float64) []float64 {
-	idx := make([]int, len(x))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortStableFunc(idx, func(a, b int) int {
-		switch {
-		case x[a] < x[b]:
-			return -1
-		case x[a] > x[b]:
-			return 1
-		}
-		return 0
-	})
+	idx := radixOrder(x) // increasing, ties in index order
 	r := make([]float64, len(x))
 	for i := 0; i < len(idx); {
 		j := i
