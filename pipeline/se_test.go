@@ -109,13 +109,7 @@ func TestStandardErrorsEUSILC(t *testing.T) {
 		}
 		s.Lines = append(s.Lines, line)
 	}
-	if err := s.Complete(); err != nil {
-		t.Fatal(err)
-	}
-	out, err := Run(context.Background(), s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := runTest(t, s)
 	for _, tt := range []struct {
 		ind, line string
 		want, rel float64
@@ -162,15 +156,7 @@ func TestBootstrapEUSILC(t *testing.T) {
 		s := &Study{Name: "eusilc", Inputs: []string{path}, Income: "eqIncome", Weight: "rb050",
 			Strata: "db040", PSU: "db030", SEMethod: "bootstrap", Replicates: 300, Seed: seed,
 			Indicators: []string{"mean", "headcount", "gini", "line"}}
-		line, _ := ParseLine("fixed=abs:10859.236")
-		s.Lines = []Line{line}
-		if err := s.Complete(); err != nil {
-			t.Fatal(err)
-		}
-		out, err := Run(context.Background(), s)
-		if err != nil {
-			t.Fatal(err)
-		}
+		out := runTest(t, s, "fixed=abs:10859.236")
 		return out.Results
 	}
 	a := run(11)
@@ -258,15 +244,7 @@ func TestBootstrapChangeInPanel(t *testing.T) {
 	s := &Study{Name: "panel", Inputs: []string{dir}, Income: "income", Weight: "weight", Size: "hh_size",
 		Domains: [][]string{{"year"}}, Time: "year", Strata: "stratum", PSU: "psu",
 		SEMethod: "bootstrap", Replicates: 200, Seed: 5, Indicators: []string{"mean", "headcount"}}
-	line, _ := ParseLine("z=abs:12000")
-	s.Lines = []Line{line}
-	if err := s.Complete(); err != nil {
-		t.Fatal(err)
-	}
-	out, err := Run(context.Background(), s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := runTest(t, s, "z=abs:12000")
 	for _, tt := range []struct{ ind, line string }{{"mean", ""}, {"headcount", "z"}} {
 		a := find(t, out.Results, tt.ind, tt.line, "year=2020")
 		b := find(t, out.Results, tt.ind, tt.line, "year=2021")
@@ -380,13 +358,7 @@ func TestFPCScalesVariance(t *testing.T) {
 	run := func(fpc string) *Output {
 		s := &Study{Name: "f", Inputs: []string{path}, Income: "income", Weight: "weight", Strata: "stratum", FPC: fpc,
 			Indicators: []string{"mean"}}
-		if err := s.Complete(); err != nil {
-			t.Fatal(err)
-		}
-		out, err := Run(context.Background(), s)
-		if err != nil {
-			t.Fatal(err)
-		}
+		out := runTest(t, s)
 		return out
 	}
 	with := run("f")
@@ -420,13 +392,7 @@ func TestRatioSEByFiniteDifferences(t *testing.T) {
 	s := &Study{Name: "ratio", Inputs: []string{dir}, Income: "income", Weight: "weight",
 		Strata: "stratum", PSU: "psu", Ratios: []Ratio{{Column: "urban", Numerator: "true", Denominator: "false"}},
 		Indicators: []string{"ratio"}}
-	if err := s.Complete(); err != nil {
-		t.Fatal(err)
-	}
-	out, err := Run(context.Background(), s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := runTest(t, s)
 	got := find(t, out.Results, "ratio", "", "")
 	u, e, strata := studyDesign(t, s)
 	urban := u.factors["urban"]
@@ -472,8 +438,21 @@ func eusilcByRegion(t *testing.T, indicator string) (*Study, *Output) {
 	}
 	s := &Study{Name: "eusilc", Inputs: []string{path}, Income: "eqIncome", Weight: "rb050",
 		Strata: "db040", PSU: "db030", Domains: [][]string{{"db040"}}, Indicators: []string{indicator}}
-	line, _ := ParseLine("arpr=median:0.6")
-	s.Lines = []Line{line}
+	out := runTest(t, s, "arpr=median:0.6")
+	return s, out
+}
+
+// runTest completes a study built in a test, with the given lines (NAME=SPEC)
+// if any, and runs it; any error fails the test.
+func runTest(t *testing.T, s *Study, lines ...string) *Output {
+	t.Helper()
+	for _, l := range lines {
+		line, err := ParseLine(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Lines = append(s.Lines, line)
+	}
 	if err := s.Complete(); err != nil {
 		t.Fatal(err)
 	}
@@ -481,5 +460,5 @@ func eusilcByRegion(t *testing.T, indicator string) (*Study, *Output) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, out
+	return out
 }

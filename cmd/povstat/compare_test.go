@@ -1,28 +1,12 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// compareRow is a row of compare's JSON: the indices schema plus at and
-// cell.
-type compareRow struct {
-	Indicator  string            `json:"indicator"`
-	Line       *string           `json:"line"`
-	Domain     map[string]string `json:"domain"`
-	At         *float64          `json:"at"`
-	Cell       string            `json:"cell"`
-	Estimate   *float64          `json:"estimate"`
-	N          int               `json:"n"`
-	Population float64           `json:"population"`
-	ExcludedN  int               `json:"excluded_n"`
-	ExcludedW  float64           `json:"excluded_population"`
-	Note       string            `json:"note"`
-}
 
 // compareCSV: x = {1, 2, 3, 4} in regions A (1, 2) and B (3, 4).
 func compareInput(t *testing.T) string {
@@ -42,17 +26,10 @@ func TestCompareJSON(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	var doc struct {
-		Results []compareRow `json:"results"`
-	}
-	dec := json.NewDecoder(strings.NewReader(out))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&doc); err != nil {
-		t.Fatalf("not the documented JSON: %v\n%s", err, out)
-	}
+	doc := struct{ Results []jsonRow }{decodeResults(t, out)}
 	headcounts := map[float64]float64{}
 	cells := map[string]float64{}
-	var lineForBudget, lineForHeadcount *compareRow
+	var lineForBudget, lineForHeadcount *jsonRow
 	for i, r := range doc.Results {
 		if r.Domain == nil || r.Estimate == nil && r.Note == "" {
 			t.Errorf("row %d: no domain or an estimate without note: %+v", i, r)
@@ -191,14 +168,7 @@ func TestCompareTraitsJSON(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	var doc struct {
-		Results []compareRow `json:"results"`
-	}
-	dec := json.NewDecoder(strings.NewReader(out))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&doc); err != nil {
-		t.Fatalf("not the documented JSON: %v\n%s", err, out)
-	}
+	doc := struct{ Results []jsonRow }{decodeResults(t, out)}
 	got := map[string]*float64{}
 	shares := map[string]float64{}
 	for _, r := range doc.Results {

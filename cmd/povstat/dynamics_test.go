@@ -36,15 +36,7 @@ func TestDynamicsCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var doc struct {
-		Results []struct {
-			jsonRow
-			Cell string `json:"cell"`
-		} `json:"results"`
-	}
-	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
-		t.Fatalf("%v\n%s", err, stdout)
-	}
+	doc := struct{ Results []jsonRow }{decodeResults(t, stdout)}
 	got := map[string]float64{}
 	for _, r := range doc.Results {
 		if r.Estimate != nil {

@@ -38,8 +38,13 @@ type jsonRow struct {
 	Deff       *float64          `json:"deff"`
 	SEMethod   string            `json:"se_method"`
 	Unreliable bool              `json:"unreliable"`
+	At         *float64          `json:"at"`
+	Cell       string            `json:"cell"`
+	Model      string            `json:"model"`
 }
 
+// decodeResults decodes the documented {"results":[...]} JSON of every
+// command, refusing any field the schema does not name.
 func decodeResults(t *testing.T, s string) []jsonRow {
 	t.Helper()
 	var doc struct {

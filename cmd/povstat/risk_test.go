@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,19 +22,7 @@ func TestRiskCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var doc struct {
-		Results []struct {
-			jsonRow
-			Model string   `json:"model"`
-			At    *float64 `json:"at"`
-			Cell  string   `json:"cell"`
-		} `json:"results"`
-	}
-	dec := json.NewDecoder(strings.NewReader(stdout))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&doc); err != nil {
-		t.Fatalf("%v\n%s", err, stdout)
-	}
+	doc := struct{ Results []jsonRow }{decodeResults(t, stdout)}
 	got := map[string]int{}
 	for _, r := range doc.Results {
 		key := r.Model + "|" + r.Indicator
