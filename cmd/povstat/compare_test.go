@@ -7,7 +7,6 @@ import (
 	"testing"
 )
 
-
 // compareCSV: x = {1, 2, 3, 4} in regions A (1, 2) and B (3, 4).
 func compareInput(t *testing.T) string {
 	t.Helper()
