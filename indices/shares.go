@@ -217,16 +217,7 @@ func (s *ShareSums) Add(x, w float64) {
 // AddAll adds every unit of x with its weight (nil weights: 1). It panics if
 // the lengths differ or a weight is negative.
 func (s *ShareSums) AddAll(x, weights []float64) {
-	if weights != nil && len(weights) != len(x) {
-		panic("indices: slice length mismatch")
-	}
-	for i, v := range x {
-		w := weightAt(weights, i)
-		if w < 0 {
-			panic("indices: negative weight")
-		}
-		s.Add(v, w)
-	}
+	eachUnit(x, weights, s.Add)
 }
 
 // Merge adds the sums of o, accumulated over other units with the same cut

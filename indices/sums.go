@@ -58,16 +58,7 @@ func (s *PovertySums) Add(x, w, z float64) {
 // AddAll adds every unit of x with its weight (nil weights: 1) for the line z.
 // It panics if the lengths differ or a weight is negative.
 func (s *PovertySums) AddAll(x, weights []float64, z float64) {
-	if weights != nil && len(weights) != len(x) {
-		panic("indices: slice length mismatch")
-	}
-	for i, v := range x {
-		w := weightAt(weights, i)
-		if w < 0 {
-			panic("indices: negative weight")
-		}
-		s.Add(v, w, z)
-	}
+	eachUnit(x, weights, func(v, w float64) { s.Add(v, w, z) })
 }
 
 // Merge adds the sums of o, accumulated over other units, to s.
@@ -121,4 +112,20 @@ func (s PovertySums) Watts() float64 {
 		return math.NaN()
 	}
 	return s.WattsSum / s.WattsPop
+}
+
+// eachUnit calls add for every unit of x with its weight (nil weights: 1),
+// the one loop behind the accumulators' AddAll. It panics if the lengths
+// differ or a weight is negative.
+func eachUnit(x, weights []float64, add func(x, w float64)) {
+	if weights != nil && len(weights) != len(x) {
+		panic("indices: slice length mismatch")
+	}
+	for i, v := range x {
+		w := weightAt(weights, i)
+		if w < 0 {
+			panic("indices: negative weight")
+		}
+		add(v, w)
+	}
 }
