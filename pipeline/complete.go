@@ -36,6 +36,9 @@ func (s *Study) Complete() error {
 	if len(s.Formats) == 0 {
 		s.Formats = []string{"csv", "json"} // as a study file without outputs.formats
 	}
+	if s.Lang == "" {
+		s.Lang = "en"
+	}
 	var errs []error
 	check := func(what, v string, allowed []string) {
 		if !slices.Contains(allowed, v) {
@@ -46,6 +49,7 @@ func (s *Study) Complete() error {
 	check("rows", s.Rows, studyRowKinds)
 	check("equivalence", s.Equivalence, studyEquivalences)
 	check("nonpositive", s.Nonpositive, studyNonpositives)
+	check("language", s.Lang, []string{"en", "zh"})
 	for _, f := range s.Formats {
 		check("format", f, studyFormats)
 	}

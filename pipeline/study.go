@@ -44,6 +44,8 @@ import (
 //	outputs:
 //	  formats: [csv, json]    # csv | json | xlsx | parquet; default csv and json
 //	  report: true            # default true
+//	  lang: en                # en (default) | zh: language of the report and its charts
+//	  font: /usr/share/fonts/truetype/wqy/wqy-microhei.ttc   # CJK font for zh charts; default: searched
 //	seed: 20201231            # default 1
 //	options:
 //	  nonpositive: exclude    # incomes where watts, Theil, GE, Atkinson are undefined: exclude (default, counted) | error
@@ -70,6 +72,8 @@ type Study struct {
 	Indicators  []string
 	Formats     []string // "csv", "json", "xlsx", "parquet"
 	Report      bool
+	Lang        string // "en" (default) | "zh": the language of the report and charts
+	Font        string // a TrueType/OpenType font or collection for CJK chart text; "" to search the system
 	Seed        uint64
 	Nonpositive string // "exclude" | "error"
 
@@ -985,10 +989,24 @@ func (p *studyParser) choicesFunc(list ast.Node, key, noun string, known []strin
 func (p *studyParser) outputs(s *Study, e *ast.MappingValueNode) {
 	s.Formats = []string{"csv", "json"}
 	s.Report = true
+	s.Lang = "en"
 	if e == nil {
 		return
 	}
-	f := p.fields(e.Value, "outputs", []string{"formats", "report"})
+	f := p.fields(e.Value, "outputs", []string{"formats", "report", "lang", "font"})
+	if le := f["lang"]; !p.isNull(le) {
+		if v, ok := p.enum(le.Value, "outputs.lang", "en", "zh"); ok {
+			s.Lang = v
+		}
+	}
+	if fe := f["font"]; !p.isNull(fe) {
+		if v, ok := p.name(fe.Value, "outputs.font", "font path"); ok {
+			s.Font = v
+			if !filepath.IsAbs(v) {
+				s.Font = filepath.Join(s.Dir, v)
+			}
+		}
+	}
 	if fe := f["formats"]; !p.isNull(fe) {
 		s.Formats = p.choices(fe.Value, "outputs.formats", "format", studyFormats)
 	}
