@@ -27,9 +27,13 @@ const DefaultRiskPenalty = 1e-3
 type Risk struct {
 	// ID and Year name the household id and year columns, as in Dynamics.
 	ID, Year string
-	// Features are numeric columns (Parquet booleans read as 0/1; a trait
-	// column of a rule is 1 when true) taken in the year before the
-	// outcome; a null value is replaced by the training mean.
+	// Features are columns taken in the year before the outcome, numeric
+	// or categorical by their type (see riskFeatureKinds: Parquet numbers
+	// are numeric, Parquet booleans and strings categorical, CSV columns
+	// numeric when every value is a number); a NAME:num or NAME:cat suffix
+	// forces the kind. A categorical feature enters as one indicator per
+	// level, the most frequent level in training being the base. A null
+	// value is replaced by the training mean.
 	Features []string
 	// Population is "exited" (not poor in t−1, poor in some year before;
 	// the default when ""), "nonpoor" (not poor in t−1) or "all".
@@ -42,16 +46,35 @@ type Risk struct {
 	// Rules are monitoring rules (see Rule) validated beside the score,
 	// each flagging a household in t−1.
 	Rules []Rule
-	// Penalty is the L2 penalty; DefaultRiskPenalty when 0.
-	Penalty float64
+	// Penalty is a fixed L2 penalty; when 0 it is chosen by rolling-origin
+	// cross-validation over the training years (see RollingPenaltyCV)
+	// among PenaltyGrid (DefaultPenaltyGrid when nil).
+	Penalty     float64
+	PenaltyGrid []float64
+	// Region names a region column (categorical): it adds the features
+	// region_poverty_rate and region_return_rate (see regionRates) and the
+	// scored rows by region and tier.
+	Region string
+	// Tiers are the score thresholds {high, medium} (DefaultRiskTiers when
+	// nil) or, with TierShares, the shares {high, medium} of the test
+	// year's weight (see Tiers).
+	Tiers      []float64
+	TierShares bool
 }
 
 // RiskScore is the score of one household of the test year.
 type RiskScore struct {
 	ID, Year string
 	Score    float64
+	// Tier is "high", "medium" or "low" (see Tiers).
+	Tier     string
 	Returned bool
 	Weight   float64
+	// Region is the household's region in t−1 (with Risk.Region).
+	Region string
+	// Reasons are the features that raise the score most (see riskReasons),
+	// at most three.
+	Reasons []string
 	// Rules names the rules that flagged the household in t−1.
 	Rules []string
 }
@@ -71,13 +94,18 @@ type RiskOutput struct {
 	Results      []Result
 	Scores       []RiskScore
 	Coefficients []Coefficient
-	Rows         RowCounts
-	Warnings     []string
+	// Penalty is the L2 penalty of the fit (fixed or cross-validated).
+	Penalty  float64
+	Rows     RowCounts
+	Warnings []string
 }
 
 // Built-in features of the risk model, computed from the household's own
 // history up to t−1.
-var riskBuiltins = []string{"log_income_ratio", "income_change", "income_change_missing", "years_poor"}
+var riskBuiltins = []string{"log_income_ratio", "income_change", "income_change_missing", "years_poor", "income_volatility"}
+
+// Built-in features added with a region column.
+var riskRegionBuiltins = []string{"region_poverty_rate", "region_return_rate"}
 
 // RunRisk fits a return-to-poverty score and validates it. It reads and
 // links the panel as RunDynamics does and classifies each household-year
@@ -91,9 +119,15 @@ var riskBuiltins = []string{"log_income_ratio", "income_change", "income_change_
 // log_income_ratio = ln(x/z) in t−1 (the ratio floored at 1e-3),
 // income_change = ln(x_{t−1}/x_{t−2}) (0 with income_change_missing = 1
 // when there is no positive income in t−2), years_poor (years poor up to
-// t−1), and the columns of r.Features in t−1. Features are standardised
-// with the (unweighted) mean and SD of the training pairs (t before the test
-// year) and the model is FitLogistic on them; the test year's pairs are
+// t−1), income_volatility (the SD of the household's log income changes up
+// to t−1, see panel.volatility), with r.Region region_poverty_rate and
+// region_return_rate in t−1 (see regionRates), then the numeric columns of
+// r.Features in t−1 and an indicator for each non-base level of its
+// categorical columns (see encodeCategorical). Features are standardised
+// with the (unweighted) mean and SD of the training pairs (t before the
+// test year; a missing value takes the mean) and the model is FitLogistic
+// on them, with r.Penalty or the penalty chosen by RollingPenaltyCV over
+// the training years (folds: the outcome years); the test year's pairs are
 // then scored. Nothing of the test year enters the fit.
 //
 // The rows, all in the domain {year: test year} with the line's name:
@@ -102,57 +136,76 @@ var riskBuiltins = []string{"log_income_ratio", "income_change", "income_change_
 // cell D1..D10: the observed event rate of each weighted decile of the
 // score, see Calibration; calibration_predicted: the decile's mean score;
 // n and population: the decile's units), calibration_error (see
-// CalibrationError), events and n, then for each rule
-// ("rule:NAME", the rule's flag in t−1 as a 0/1 score) auc and
-// capture_at_k (at = the flagged share of the weight), and last
-// coefficient rows (model "score", cell the feature, on the standardised
-// scale). Without events or non-events in training it returns an error
-// wrapping ErrTooFewEvents; without them in the test year the
-// validation estimates are NaN with a note.
+// CalibrationError), events and n, then capture_curve and
+// score_distribution (see curveRows); for each rule ("rule:NAME", the
+// rule's flag in t−1 as a 0/1 score) auc, capture_at_k (at = the flagged
+// share of the weight), events and n; then penalty (the L2 penalty of the
+// fit, with a note saying how it was chosen) and cv_log_loss (at = each
+// penalty of the grid, see RollingPenaltyCV), coefficient rows (model
+// "score", cell the feature, on the standardised scale) and odds_ratio
+// rows (exp of each slope: the odds ratio per SD of the feature, or for an
+// indicator per SD of the indicator); with r.Region, scored rows (see
+// scoredRows) in the domain {year, region}. Without events or non-events
+// in training it returns an error wrapping ErrTooFewEvents; without them in
+// the test year the validation estimates are NaN with a note.
 func RunRisk(ctx context.Context, s *Study, r Risk) (*RiskOutput, error) {
-	if r.ID == "" || r.Year == "" {
-		return nil, errors.New("risk: the id and year columns are required")
-	}
-	if len(s.Lines) == 0 {
-		return nil, errors.New("risk: a poverty line is required")
-	}
-	switch r.Population {
-	case "":
-		r.Population = "exited"
-	case "exited", "nonpoor", "all":
-	default:
-		return nil, fmt.Errorf("risk: population %q: want exited, nonpoor or all", r.Population)
-	}
-	if r.TopK == nil {
-		r.TopK = []float64{0.05, 0.10, 0.20}
-	}
-	for _, k := range r.TopK {
-		if !(k > 0 && k <= 1) {
-			return nil, fmt.Errorf("risk: top-k share %v: want 0 < k <= 1", k)
-		}
-	}
-	if r.Penalty == 0 {
-		r.Penalty = DefaultRiskPenalty
-	}
-	if !(r.Penalty > 0) || math.IsInf(r.Penalty, 0) {
-		return nil, fmt.Errorf("risk: penalty %v: want a positive number", r.Penalty)
+	if err := r.check(s); err != nil {
+		return nil, err
 	}
 	d := Dynamics{ID: r.ID, Year: r.Year, Rules: r.Rules}
 	extra, err := panelColumns(d)
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range r.Features {
-		if f == r.ID || f == r.Year || slices.Contains(riskBuiltins, f) {
-			return nil, fmt.Errorf("risk: feature %q: not a column usable as a feature", f)
+	feats, err := parseRiskFeatures(r.Features)
+	if err != nil {
+		return nil, err
+	}
+	kinds := map[string]datasets.Kind{}
+	for _, e := range extra {
+		kinds[e.req.Name] = e.req.Kind
+	}
+	for _, f := range feats {
+		if f.name == r.ID || f.name == r.Year || f.name == r.Region || slices.Contains(riskBuiltins, f.name) || slices.Contains(riskRegionBuiltins, f.name) {
+			return nil, fmt.Errorf("risk: feature %q: not a column usable as a feature", f.name)
 		}
-		if !slices.ContainsFunc(extra, func(e extraColumn) bool { return e.req.Name == f }) {
-			extra = append(extra, extraColumn{key: "feature " + f, req: datasets.Request{Name: f, Kind: datasets.Numeric}})
+	}
+	if r.Region != "" {
+		if k, ok := kinds[r.Region]; ok && k != datasets.Categorical {
+			return nil, fmt.Errorf("risk: region %q is used as a number by a rule", r.Region)
+		}
+		if _, ok := kinds[r.Region]; !ok {
+			extra = append(extra, extraColumn{key: "region", req: datasets.Request{Name: r.Region, Kind: datasets.Categorical}})
+			kinds[r.Region] = datasets.Categorical
+		}
+	}
+	if len(feats) > 0 {
+		infos, err := datasets.Inspect(s.Inputs)
+		if err != nil {
+			return nil, fmt.Errorf("inspect inputs: %w", err)
+		}
+		riskFeatureKinds(feats, infos, kinds)
+		for _, f := range feats {
+			if _, ok := kinds[f.name]; !ok {
+				extra = append(extra, extraColumn{key: "feature " + f.name, req: datasets.Request{Name: f.name, Kind: f.kind}})
+			}
 		}
 	}
 	ld, err := load(ctx, s, loadOptions{extra: extra})
 	if err != nil {
 		return nil, err
+	}
+	var nums, cats []featureValues
+	for _, f := range feats {
+		fv, err := readFeature(f, ld.tbl.Column(f.name))
+		if err != nil {
+			return nil, err
+		}
+		if fv.num != nil {
+			nums = append(nums, fv)
+		} else {
+			cats = append(cats, fv)
+		}
 	}
 	out := &RiskOutput{Rows: RowCounts{Read: ld.tbl.Rows, Used: len(ld.u.x), Rules: ld.scr.Rules}}
 	p, err := linkPanel(ld, d)
@@ -188,24 +241,28 @@ func RunRisk(ctx context.Context, s *Study, r Risk) (*RiskOutput, error) {
 	if len(r.Rules) > 0 {
 		flagged = p.evalRules(r.Rules, lv)
 	}
-	pr := p.riskPairs(status, lv, r, ld.tbl)
-	train, score := pr.split(test)
-	names := append(slices.Clone(riskBuiltins), r.Features...)
-	mean, sd := standardize(pr, train, len(names))
-	xs := func(set []int) [][]float64 {
-		x := make([][]float64, len(set))
-		for a, q := range set {
-			x[a] = make([]float64, len(names))
-			for k := range names {
-				v := pr.x[q][k]
-				if math.IsNaN(v) {
-					v = mean[k]
-				}
-				x[a][k] = (v - mean[k]) / sd[k]
+	pr := p.riskPairs(status, lv, r)
+	enc := &riskEncoding{names: slices.Clone(riskBuiltins)}
+	var region *datasets.Column
+	if r.Region != "" {
+		region = ld.tbl.Column(r.Region)
+		codes := slices.Clone(region.Codes)
+		for row := range codes {
+			if region.Null != nil && region.Null[row] {
+				codes[row] = -1
 			}
 		}
-		return x
+		pr.regionRates(p, status, codes, len(region.Levels))
+		enc.names = append(enc.names, riskRegionBuiltins...)
 	}
+	pr.appendNumeric(nums)
+	for _, fv := range nums {
+		enc.names = append(enc.names, fv.name)
+	}
+	train, score := pr.split(test)
+	pr.encodeCategorical(enc, cats, train)
+	names := enc.names
+	mean, sd := standardizeRows(pr.x, train)
 	sub := func(set []int) (ev []bool, w []float64) {
 		for _, q := range set {
 			ev = append(ev, pr.event[q])
@@ -214,29 +271,48 @@ func RunRisk(ctx context.Context, s *Study, r Risk) (*RiskOutput, error) {
 		return ev, w
 	}
 	trEv, trW := sub(train)
-	b, err := FitLogistic(xs(train), trEv, trW, r.Penalty)
+	v := riskRows{dom: []DomainValue{{Column: r.Year, Value: p.years[test]}}, line: l.Name}
+	if !hasBoth(trEv, trW) {
+		return nil, fmt.Errorf("risk: training on %s before %s: %w to fit (%d pairs at risk, %d returns to poverty): need both returns and non-returns",
+			r.Year, p.years[test], ErrTooFewEvents, len(train), countTrue(trEv))
+	}
+	trX := make([][]float64, len(train))
+	trFold := make([]int, len(train))
+	for a, q := range train {
+		trX[a], trFold[a] = pr.x[q], pr.wave[q]
+	}
+	penalty, penRows, err := choosePenalty(r, trX, trEv, trW, trFold, v)
 	if err != nil {
-		if errors.Is(err, ErrNoFit) {
-			return nil, fmt.Errorf("risk: training on %s before %s: %w to fit (%d pairs at risk): %v", r.Year, p.years[test], ErrTooFewEvents, len(train), err)
-		}
-		return nil, fmt.Errorf("risk: %w", err)
+		return nil, err
+	}
+	out.Penalty = penalty
+	b, err := FitLogistic(designRows(pr.x, train, mean, sd), trEv, trW, penalty)
+	if err != nil {
+		return nil, fmt.Errorf("risk: training on %s before %s (%d pairs at risk, %d returns to poverty): %w", r.Year, p.years[test], len(train), countTrue(trEv), err)
 	}
 	out.Coefficients = append(out.Coefficients, Coefficient{Feature: "(intercept)", Value: b[0], OddsRatioPerSD: math.Exp(b[0])})
 	for k, n := range names {
 		out.Coefficients = append(out.Coefficients, Coefficient{Feature: n, Value: b[k+1], Mean: mean[k], SD: sd[k], OddsRatioPerSD: math.Exp(b[k+1])})
 	}
 	ev, w := sub(score)
+	v.ev, v.w = ev, w
+	zs := designRows(pr.x, score, mean, sd)
 	sc := make([]float64, len(score))
-	for a, xi := range xs(score) {
-		e := b[0]
-		for k, v := range xi {
-			e += b[k+1] * v
-		}
-		sc[a] = sigmoid(e)
+	for a, z := range zs {
+		sc[a] = sigmoid(linear(b, z))
 	}
+	thresholds := r.Tiers
+	if thresholds == nil {
+		thresholds = DefaultRiskTiers
+	}
+	tiers := Tiers(sc, w, thresholds, r.TierShares)
 	for a, q := range score {
-		i := pr.unit[q]
-		rs := RiskScore{ID: p.idf.levels[p.hh[i]], Year: p.years[test], Score: sc[a], Returned: ev[a], Weight: w[a]}
+		i, row := pr.unit[q], pr.row[q]
+		rs := RiskScore{ID: p.idf.levels[p.hh[i]], Year: p.years[test], Score: sc[a], Tier: tiers[a], Returned: ev[a], Weight: w[a]}
+		if region != nil {
+			rs.Region = region.Levels[region.Codes[row]]
+		}
+		rs.Reasons = riskReasons(b[1:], zs[a], enc, func(c int) int32 { return cats[c].codes[row] }, 3)
 		for ri, rule := range r.Rules {
 			if flagged[ri][pr.prev[q]] {
 				rs.Rules = append(rs.Rules, rule.Name)
@@ -245,8 +321,8 @@ func RunRisk(ctx context.Context, s *Study, r Risk) (*RiskOutput, error) {
 		out.Scores = append(out.Scores, rs)
 	}
 	slices.SortStableFunc(out.Scores, func(a, b RiskScore) int { return compareLevels(a.ID, b.ID) })
-	v := riskRows{dom: []DomainValue{{Column: r.Year, Value: p.years[test]}}, line: l.Name, ev: ev, w: w}
 	out.Results = append(out.Results, v.model("score", sc, r.TopK, true)...)
+	out.Results = append(out.Results, v.curveRows(sc)...)
 	for ri, rule := range r.Rules {
 		f := make([]float64, len(score))
 		for a, q := range score {
@@ -256,11 +332,85 @@ func RunRisk(ctx context.Context, s *Study, r Risk) (*RiskOutput, error) {
 		}
 		out.Results = append(out.Results, v.model("rule:"+rule.Name, f, nil, false)...)
 	}
-	for _, c := range out.Coefficients {
-		out.Results = append(out.Results, Result{Indicator: "coefficient", Model: "score", Line: l.Name, Domain: v.dom,
-			Cell: c.Feature, Estimate: c.Value, N: len(train), Population: sumFloat(trW)})
+	out.Results = append(out.Results, penRows...)
+	for _, ind := range []string{"coefficient", "odds_ratio"} {
+		for _, c := range out.Coefficients {
+			est := c.Value
+			if ind == "odds_ratio" {
+				if c.Feature == "(intercept)" {
+					continue
+				}
+				est = c.OddsRatioPerSD
+			}
+			out.Results = append(out.Results, Result{Indicator: ind, Model: "score", Line: l.Name, Domain: v.dom,
+				Cell: c.Feature, Estimate: est, N: len(train), Population: sumFloat(trW)})
+		}
+	}
+	if region != nil {
+		out.Results = append(out.Results, scoredRows(out.Scores, l.Name, r.Year, p.years[test], r.Region)...)
 	}
 	return out, nil
+}
+
+// check validates r and fills its defaults.
+func (r *Risk) check(s *Study) error {
+	if r.ID == "" || r.Year == "" {
+		return errors.New("risk: the id and year columns are required")
+	}
+	if len(s.Lines) == 0 {
+		return errors.New("risk: a poverty line is required")
+	}
+	switch r.Population {
+	case "":
+		r.Population = "exited"
+	case "exited", "nonpoor", "all":
+	default:
+		return fmt.Errorf("risk: population %q: want exited, nonpoor or all", r.Population)
+	}
+	if r.TopK == nil {
+		r.TopK = []float64{0.05, 0.10, 0.20}
+	}
+	for _, k := range r.TopK {
+		if !(k > 0 && k <= 1) {
+			return fmt.Errorf("risk: top-k share %v: want 0 < k <= 1", k)
+		}
+	}
+	if r.Penalty < 0 || math.IsNaN(r.Penalty) || math.IsInf(r.Penalty, 0) {
+		return fmt.Errorf("risk: penalty %v: want a positive number (or 0 to choose it by cross-validation)", r.Penalty)
+	}
+	if r.PenaltyGrid != nil && len(r.PenaltyGrid) == 0 {
+		return errors.New("risk: empty penalty grid")
+	}
+	for _, g := range r.PenaltyGrid {
+		if !(g >= 0) || math.IsInf(g, 0) {
+			return fmt.Errorf("risk: penalty grid value %v: want a number >= 0", g)
+		}
+	}
+	if r.Tiers != nil {
+		if len(r.Tiers) != 2 {
+			return fmt.Errorf("risk: tiers %v: want two thresholds, high then medium", r.Tiers)
+		}
+		hi, med := r.Tiers[0], r.Tiers[1]
+		switch {
+		case r.TierShares && !(hi > 0 && hi <= med && med <= 1):
+			return fmt.Errorf("risk: tier shares %v: want 0 < high <= medium <= 1", r.Tiers)
+		case !r.TierShares && !(hi >= med && med >= 0 && hi <= 1):
+			return fmt.Errorf("risk: tier thresholds %v: want 1 >= high >= medium >= 0", r.Tiers)
+		}
+	} else if r.TierShares {
+		return errors.New("risk: tier shares need the shares (Tiers)")
+	}
+	return nil
+}
+
+func countTrue(v []bool) int {
+	n := 0
+	for _, b := range v {
+		if b {
+			n++
+		}
+	}
+	return n
 }
 
 // panelColumns lists the id, year and rule columns of a panel job.
@@ -300,18 +450,17 @@ func panelColumns(d Dynamics) ([]extraColumn, error) {
 // riskPairs are the household pairs (t−1 → t) at risk.
 type riskPairs struct {
 	unit, prev []int       // unit of year t and of year t−1
+	row        []int       // table row of the unit of t−1
 	wave       []int       // wave of t
 	event      []bool      // poor at t
 	x          [][]float64 // features; NaN where missing
 }
 
-func (p *panel) riskPairs(status []int8, lv *lineValues, r Risk, tbl *datasets.Table) *riskPairs {
+// riskPairs finds the pairs at risk with their built-in features (see
+// RunRisk).
+func (p *panel) riskPairs(status []int8, lv *lineValues, r Risk) *riskPairs {
 	pr := &riskPairs{}
 	nw := p.nw()
-	cols := make([]*datasets.Column, len(r.Features))
-	for k, f := range r.Features {
-		cols[k] = tbl.Column(f)
-	}
 	for i := range p.u.x {
 		j := p.prev(i)
 		if j < 0 || status[i] < 0 || status[j] < 0 {
@@ -333,31 +482,17 @@ func (p *panel) riskPairs(status []int8, lv *lineValues, r Risk, tbl *datasets.T
 		if r.Population == "exited" && !before {
 			continue
 		}
-		x := make([]float64, 0, len(riskBuiltins)+len(cols))
+		x := make([]float64, 0, len(riskBuiltins)+len(riskRegionBuiltins)+len(r.Features))
 		x = append(x, math.Log(math.Max(p.u.x[j]/lv.z[j], 1e-3)))
 		if jj := p.prev(j); jj >= 0 && p.u.x[jj] > 0 && p.u.x[j] > 0 {
 			x = append(x, math.Log(p.u.x[j]/p.u.x[jj]), 0)
 		} else {
 			x = append(x, 0, 1)
 		}
-		x = append(x, float64(poorYears))
-		row := p.rowOf[j]
-		for _, c := range cols {
-			v := math.NaN()
-			switch {
-			case c.Null != nil && c.Null[row]:
-			case c.Levels != nil: // also a rule's trait column: true is 1
-				v = 0
-				if truthy(c.Levels[c.Codes[row]]) {
-					v = 1
-				}
-			case !math.IsInf(c.Float[row], 0):
-				v = c.Float[row]
-			}
-			x = append(x, v)
-		}
+		x = append(x, float64(poorYears), p.volatility(h, k-1))
 		pr.unit = append(pr.unit, i)
 		pr.prev = append(pr.prev, j)
+		pr.row = append(pr.row, p.rowOf[j])
 		pr.wave = append(pr.wave, k)
 		pr.event = append(pr.event, status[i] == statusPoor)
 		pr.x = append(pr.x, x)
@@ -377,36 +512,6 @@ func (pr *riskPairs) split(test int) (train, score []int) {
 		}
 	}
 	return train, score
-}
-
-// standardize returns the unweighted mean and SD (denominator n) of each
-// feature over the training pairs, skipping missing values. A constant (or
-// absent) feature gets SD 1.
-func standardize(pr *riskPairs, train []int, nf int) (mean, sd []float64) {
-	mean, sd = make([]float64, nf), make([]float64, nf)
-	for k := range nf {
-		var s, n float64
-		for _, q := range train {
-			if v := pr.x[q][k]; !math.IsNaN(v) {
-				s += v
-				n++
-			}
-		}
-		if n > 0 {
-			mean[k] = s / n
-		}
-		var ss float64
-		for _, q := range train {
-			if v := pr.x[q][k]; !math.IsNaN(v) {
-				ss += (v - mean[k]) * (v - mean[k])
-			}
-		}
-		sd[k] = 1
-		if n > 1 && ss > 0 {
-			sd[k] = math.Sqrt(ss / n)
-		}
-	}
-	return mean, sd
 }
 
 // riskRows builds the validation rows of the test year.
@@ -485,22 +590,23 @@ func sumFloat(v []float64) float64 {
 }
 
 // EncodeScores returns the scores as CSV under the header ID, YEAR, score,
-// returned (0/1), WEIGHT and rules (the flagging rules joined by ";"),
-// ID, YEAR and WEIGHT being the names of the id, year and weight columns
-// (weight when none).
+// tier, returned (0/1), WEIGHT, reasons (the top reasons joined by ";") and
+// rules (the flagging rules joined by ";"), ID, YEAR and WEIGHT being the
+// names of the id, year and weight columns (weight when none).
 func EncodeScores(scores []RiskScore, idCol, yearCol, weightCol string) []byte {
 	if weightCol == "" {
 		weightCol = "weight"
 	}
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
-	_ = w.Write([]string{idCol, yearCol, "score", "returned", weightCol, "rules"}) // a bytes.Buffer does not fail
+	_ = w.Write([]string{idCol, yearCol, "score", "tier", "returned", weightCol, "reasons", "rules"}) // a bytes.Buffer does not fail
 	for _, s := range scores {
 		ret := "0"
 		if s.Returned {
 			ret = "1"
 		}
-		_ = w.Write([]string{s.ID, s.Year, strconv.FormatFloat(s.Score, 'g', -1, 64), ret, formatNumber(s.Weight), strings.Join(s.Rules, ";")})
+		_ = w.Write([]string{s.ID, s.Year, strconv.FormatFloat(s.Score, 'g', -1, 64), s.Tier, ret, formatNumber(s.Weight),
+			strings.Join(s.Reasons, ";"), strings.Join(s.Rules, ";")})
 	}
 	w.Flush()
 	return b.Bytes()

@@ -9,6 +9,7 @@ import (
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/optimize"
 )
 
 // AUC returns the weighted area under the ROC curve of score for the
@@ -192,14 +193,23 @@ var ErrNoFit = errors.New("logistic regression cannot be fitted")
 // the slopes: for rows x_i (without the constant), outcomes e_i and weights
 // w_i it returns b = (b_0, b_1, ..., b_p) minimising
 //
-//	-sum_i w_i [e_i eta_i - log(1 + exp(eta_i))] / sum_i w_i + lambda/2 sum_{k>=1} b_k^2
+//	f(b) = -sum_i w_i [e_i eta_i - log(1 + exp(eta_i))] / sum_i w_i + lambda/2 sum_{k>=1} b_k^2
 //
-// with eta_i = b_0 + sum_k b_k x_ik (the intercept is not penalised), by
-// Newton's method with step halving from b = 0 (gonum/mat solves each
-// step), to a gradient below 1e-12. Deterministic. The weights are normalised, so lambda
-// does not depend on their scale. nil weights are all 1. It returns an
-// error wrapping ErrNoFit when there is no event or no non-event or
-// Newton's method fails; it panics when the lengths differ or lambda < 0.
+// with eta_i = b_0 + sum_k b_k x_ik (the intercept is not penalised). The
+// minimum is found by gonum/optimize's Newton method from b = 0 with the
+// analytic gradient and Hessian,
+//
+//	g = sum_i w_i (p_i - e_i) (1, x_i) / W + lambda (0, b_1, ..., b_p)
+//	H = sum_i w_i p_i (1 - p_i) (1, x_i)(1, x_i)' / W + lambda diag(0, 1, ..., 1)
+//
+// (p_i = 1/(1 + exp(-eta_i))), to a gradient below 1e-12 or until f no
+// longer decreases; the result is accepted when its gradient is below 1e-8.
+// Deterministic (one evaluation at a time, no randomness). The weights are
+// normalised, so lambda does not depend on their scale. nil weights are
+// all 1. It returns an error wrapping ErrNoFit when there is no event or no
+// non-event or the minimum is not reached (the MLE does not exist without a
+// penalty under separation); it panics when the lengths differ or
+// lambda < 0.
 func FitLogistic(x [][]float64, event []bool, weights []float64, lambda float64) ([]float64, error) {
 	if len(x) != len(event) || weights != nil && len(weights) != len(x) {
 		panic("pipeline: slice length mismatch")
@@ -232,100 +242,102 @@ func FitLogistic(x [][]float64, event []bool, weights []float64, lambda float64)
 	for i := range w {
 		w[i] /= sw
 	}
-	eta := func(b []float64, xi []float64) float64 {
-		v := b[0]
-		for k, xk := range xi {
-			v += b[k+1] * xk
-		}
-		return v
-	}
-	f := func(b []float64) float64 {
-		var f float64
-		for i, xi := range x {
-			e := eta(b, xi)
-			f += w[i] * softplus(e)
-			if event[i] {
-				f -= w[i] * e
-			}
-		}
-		for _, bk := range b[1:] {
-			f += lambda / 2 * bk * bk
-		}
-		return f
-	}
-	// Newton's method with step halving: the objective is convex (strictly
-	// so in the slopes when lambda > 0), so each step that does not lower
-	// it is halved until it does.
+	lf := logisticLoss{x: x, event: event, w: w, lambda: lambda}
 	n := p + 1
-	b := make([]float64, n)
+	prob := optimize.Problem{Func: lf.value, Grad: lf.grad, Hess: lf.hess}
+	settings := &optimize.Settings{
+		GradientThreshold: 1e-12,
+		MajorIterations:   200,
+		Converger:         &optimize.FunctionConverge{Absolute: 1e-15, Iterations: 5},
+	}
+	res, err := optimize.Minimize(prob, make([]float64, n), settings, &optimize.Newton{})
+	if res == nil {
+		return nil, fmt.Errorf("%w: %v", ErrNoFit, err)
+	}
 	g := make([]float64, n)
-	h := mat.NewSymDense(n, nil)
-	var chol mat.Cholesky
-	step := mat.NewVecDense(n, nil)
-	fb := f(b)
-	for iter := 0; ; iter++ {
-		if iter == 200 {
-			return nil, fmt.Errorf("%w: Newton's method did not converge in 200 steps", ErrNoFit)
+	lf.grad(g, res.X)
+	if gn := floats.Norm(g, math.Inf(1)); !(gn < 1e-8) {
+		return nil, fmt.Errorf("%w: the minimum was not reached (gradient %.3g after %d Newton steps, %v; a feature that separates the outcomes and no penalty?): %v",
+			ErrNoFit, gn, res.Stats.MajorIterations, res.Status, err)
+	}
+	return res.X, nil
+}
+
+// logisticLoss is the objective of FitLogistic on normalised weights.
+type logisticLoss struct {
+	x      [][]float64
+	event  []bool
+	w      []float64
+	lambda float64
+}
+
+func (l logisticLoss) eta(b, xi []float64) float64 {
+	v := b[0]
+	for k, xk := range xi {
+		v += b[k+1] * xk
+	}
+	return v
+}
+
+func (l logisticLoss) value(b []float64) float64 {
+	var f float64
+	for i, xi := range l.x {
+		e := l.eta(b, xi)
+		f += l.w[i] * softplus(e)
+		if l.event[i] {
+			f -= l.w[i] * e
 		}
-		clear(g)
-		hd := make([]float64, n*n)
-		for i, xi := range x {
-			pi := sigmoid(eta(b, xi))
-			r := pi
-			if event[i] {
-				r--
-			}
-			r *= w[i]
-			c := w[i] * pi * (1 - pi)
-			for k := 0; k < n; k++ {
-				xk := 1.0
-				if k > 0 {
-					xk = xi[k-1]
-				}
-				g[k] += r * xk
-				for m := k; m < n; m++ {
-					xm := 1.0
-					if m > 0 {
-						xm = xi[m-1]
-					}
-					hd[k*n+m] += c * xk * xm
-				}
-			}
+	}
+	for _, bk := range b[1:] {
+		f += l.lambda / 2 * bk * bk
+	}
+	return f
+}
+
+func (l logisticLoss) grad(g, b []float64) {
+	clear(g)
+	for i, xi := range l.x {
+		r := sigmoid(l.eta(b, xi))
+		if l.event[i] {
+			r--
 		}
-		for k := 1; k < n; k++ {
-			g[k] += lambda * b[k]
-			hd[k*n+k] += lambda
+		r *= l.w[i]
+		g[0] += r
+		for k, xk := range xi {
+			g[k+1] += r * xk
 		}
-		if floats.Norm(g, math.Inf(1)) < 1e-12 {
-			return b, nil
-		}
+	}
+	for k := 1; k < len(b); k++ {
+		g[k] += l.lambda * b[k]
+	}
+}
+
+func (l logisticLoss) hess(h *mat.SymDense, b []float64) {
+	n := len(b)
+	hd := make([]float64, n*n)
+	for i, xi := range l.x {
+		pi := sigmoid(l.eta(b, xi))
+		c := l.w[i] * pi * (1 - pi)
 		for k := 0; k < n; k++ {
-			for m := k; m < n; m++ {
-				h.SetSym(k, m, hd[k*n+m])
+			xk := 1.0
+			if k > 0 {
+				xk = xi[k-1]
+			}
+			ck := c * xk
+			if k == 0 {
+				hd[0] += c
+			}
+			for m := max(k, 1); m < n; m++ {
+				hd[k*n+m] += ck * xi[m-1]
 			}
 		}
-		if !chol.Factorize(h) {
-			return nil, fmt.Errorf("%w: singular information matrix (a feature without variation and no penalty?)", ErrNoFit)
-		}
-		if err := chol.SolveVecTo(step, mat.NewVecDense(n, slices.Clone(g))); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrNoFit, err)
-		}
-		t, moved := 1.0, false
-		nb := make([]float64, n)
-		for range 50 {
-			for k := range nb {
-				nb[k] = b[k] - t*step.AtVec(k)
-			}
-			if fn := f(nb); fn <= fb {
-				moved = fn < fb
-				b, fb = nb, fn
-				break
-			}
-			t /= 2
-		}
-		if !moved {
-			// No decrease is possible in floating point: converged.
-			return b, nil
+	}
+	for k := 1; k < n; k++ {
+		hd[k*n+k] += l.lambda
+	}
+	for k := 0; k < n; k++ {
+		for m := k; m < n; m++ {
+			h.SetSym(k, m, hd[k*n+m])
 		}
 	}
 }
