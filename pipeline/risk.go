@@ -102,7 +102,7 @@ type RiskOutput struct {
 
 // Built-in features of the risk model, computed from the household's own
 // history up to t−1.
-var riskBuiltins = []string{"log_income_ratio", "income_change", "income_change_missing", "years_poor", "income_volatility"}
+var riskBuiltins = []string{"log_income_ratio", "income_change", "income_change_missing", "years_poor", "years_since_poor", "income_volatility"}
 
 // Built-in features added with a region column.
 var riskRegionBuiltins = []string{"region_poverty_rate", "region_return_rate"}
@@ -119,7 +119,9 @@ var riskRegionBuiltins = []string{"region_poverty_rate", "region_return_rate"}
 // log_income_ratio = ln(x/z) in t−1 (the ratio floored at 1e-3),
 // income_change = ln(x_{t−1}/x_{t−2}) (0 with income_change_missing = 1
 // when there is no positive income in t−2), years_poor (years poor up to
-// t−1), income_volatility (the SD of the household's log income changes up
+// t−1), years_since_poor (waves from the last poor year to t−1: 1 for a
+// household that left poverty in t−1; missing for one never poor),
+// income_volatility (the SD of the household's log income changes up
 // to t−1, see panel.volatility), with r.Region region_poverty_rate and
 // region_return_rate in t−1 (see regionRates), then the numeric columns of
 // r.Features in t−1 and an indicator for each non-base level of its
@@ -470,10 +472,11 @@ func (p *panel) riskPairs(status []int8, lv *lineValues, r Risk) *riskPairs {
 			continue
 		}
 		h, k := int(p.hh[i]), p.wave[i]
-		poorYears, before := 0, false
+		poorYears, before, last := 0, false, -1
 		for m := 0; m < k; m++ {
 			if u := p.at[h*nw+m]; u >= 0 && status[u] == statusPoor {
 				poorYears++
+				last = m
 				if m < k-1 {
 					before = true
 				}
@@ -489,7 +492,11 @@ func (p *panel) riskPairs(status []int8, lv *lineValues, r Risk) *riskPairs {
 		} else {
 			x = append(x, 0, 1)
 		}
-		x = append(x, float64(poorYears), p.volatility(h, k-1))
+		since := math.NaN()
+		if last >= 0 {
+			since = float64(k - 1 - last)
+		}
+		x = append(x, float64(poorYears), since, p.volatility(h, k-1))
 		pr.unit = append(pr.unit, i)
 		pr.prev = append(pr.prev, j)
 		pr.row = append(pr.row, p.rowOf[j])

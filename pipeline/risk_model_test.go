@@ -282,7 +282,7 @@ func TestRiskRegionAndKinds(t *testing.T) {
 	for _, c := range out.Coefficients {
 		cells = append(cells, c.Feature)
 	}
-	want := []string{"(intercept)", "log_income_ratio", "income_change", "income_change_missing", "years_poor", "income_volatility",
+	want := []string{"(intercept)", "log_income_ratio", "income_change", "income_change_missing", "years_poor", "years_since_poor", "income_volatility",
 		"region_poverty_rate", "region_return_rate", "num", "grp=y"}
 	if !slices.Equal(cells, want) {
 		t.Fatalf("coefficients %v, want %v", cells, want)
@@ -292,10 +292,10 @@ func TestRiskRegionAndKinds(t *testing.T) {
 	// 3/6; south 5, 7 poor (1, 1) of 6, so 2/6. Unweighted mean over the
 	// eight pairs: (4·3/6 + 4·2/6)/8 = 5/12. region_return_rate in 2020 has
 	// no pairs: missing everywhere.
-	if m := out.Coefficients[6].Mean; math.Abs(m-5.0/12) > 1e-15 {
+	if m := out.Coefficients[7].Mean; math.Abs(m-5.0/12) > 1e-15 {
 		t.Errorf("region_poverty_rate mean %v, want 5/12", m)
 	}
-	if c := out.Coefficients[7]; c.Mean != 0 || c.SD != 1 || c.Value != 0 {
+	if c := out.Coefficients[8]; c.Mean != 0 || c.SD != 1 || c.Value != 0 {
 		t.Errorf("region_return_rate (all missing in training): %+v", c)
 	}
 	if out.Penalty != 0.1 {
@@ -308,7 +308,7 @@ func TestRiskRegionAndKinds(t *testing.T) {
 			t.Errorf("scored row domain %v", r.Domain)
 		}
 	}
-	if counts["scored"] != 6 || counts["odds_ratio"] != 9 || counts["coefficient"] != 10 || counts["penalty"] != 1 || counts["cv_log_loss"] != 0 {
+	if counts["scored"] != 6 || counts["odds_ratio"] != 10 || counts["coefficient"] != 11 || counts["penalty"] != 1 || counts["cv_log_loss"] != 0 {
 		t.Errorf("row counts %v", counts)
 	}
 	var nScored int

@@ -51,6 +51,8 @@ Usage:
                                   panel dynamics: transitions, entries, exits, re-entries, spells, monitoring flags
   povstat risk --input PATH --id COL --year COL --income COL --weight COL --line NAME=SPEC [--features COL,...] [flags]
                                   return-to-poverty risk score, validated on the last year against monitoring rules
+  povstat vulnerability --input PATH --income COL --weight COL --line NAME=SPEC --features COL,... [--id COL --year COL] [flags]
+                                  vulnerability as expected poverty (FGLS of log income and its variance) from one cross-section
   povstat bench [--households N]  time the indices job against the bare decode
   povstat version
 
@@ -92,6 +94,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdDynamics(ctx, args[1:], stdout, stderr)
 	case "risk":
 		err = cmdRisk(ctx, args[1:], stdout, stderr)
+	case "vulnerability":
+		err = cmdVulnerability(ctx, args[1:], stdout, stderr)
 	case "bench":
 		err = cmdBench(ctx, args[1:], stdout, stderr)
 	case "version", "--version":

@@ -54,7 +54,7 @@ func TestRiskCommand(t *testing.T) {
 		}
 	}
 	for key, want := range map[string]int{"score|auc": 1, "score|brier": 1, "score|capture_at_k": 3, "score|events": 1, "score|n": 1,
-		"rule:low|auc": 1, "rule:low|capture_at_k": 1, "rule:low|brier": 0, "score|coefficient": 10, "score|odds_ratio": 9,
+		"rule:low|auc": 1, "rule:low|capture_at_k": 1, "rule:low|brier": 0, "score|coefficient": 11, "score|odds_ratio": 10,
 		"score|penalty": 1, "score|cv_log_loss": 11, "score|capture_curve": 50, "score|score_distribution": 40,
 		"score|calibration": 10, "score|calibration_predicted": 10, "score|calibration_error": 1, "rule:low|calibration": 0} {
 		if got[key] != want {

@@ -139,4 +139,43 @@
 // 0.44. Headcounts: about 15% below 40% of the median, 21% below 50%, 28%
 // below 60%, with rural rates of 60–70% in the poorest provinces (Gansu, Guizhou).
 // Urbanisation (persons) 64%. Mean household size 2.9 in the sample.
+//
+// # Return-to-poverty panel
+//
+// WriteRisk (RiskConfig, RiskPanel) writes a second, simpler panel in the
+// same layout whose true probability of being poor next year is known in
+// closed form, so that a fitted risk score can be compared with the best
+// achievable one. Columns (RiskHousehold): hh_id, province (uniform 1–31),
+// urban (55%), hh_size, labour, illness, disability, elderly_alone,
+// disaster, weight, income and p_poor_next. A household is poor when
+// income < z, the absolute line RiskConfig.Line (default 4,000).
+//
+// Traits are permanent: elderly_alone (8% urban, 12% rural; size 1–2, a
+// worker with probability 30%), otherwise size 1–5 with 1..min(size, 3)
+// workers; disability 5% (10% elderly alone); weight 150 (urban) or 250
+// (rural) × exp(0.3 N(0,1)). Log income per capita follows
+//
+//	ln y_it = a_i + 0.6 (ln y_i,t-1 - a_i) - 0.40 ill_it - 0.50 dis_it + sigma_i eps_it
+//	a_i     = ln z + 0.55 + 0.35 urban - 0.35 elderly_alone - 0.20 disability
+//	          + 0.50 (labour/size - 0.5) + u_i,   u_i ~ N(0, 0.10²) (not observed)
+//	sigma_i = 0.22 urban, 0.32 rural;  eps_it ~ N(0, 1)
+//
+// The shocks of year t are drawn from probabilities known in t−1:
+// P(ill_it) = 0.70 when ill_i,t-1, else 0.04 + 0.08 elderly_alone + 0.05
+// disability; P(dis_it) = 0.08 rural, 0.02 urban; the two and eps are
+// independent. The process starts 10 years before year 0 (ill = false, ln y
+// at a_i plus the AR(1)'s stationary spread), so the panel is near its
+// stationary state: about 19.5% of the weighted households (16.5% of the
+// sample) are poor every year, and about 16% of the households that left
+// poverty return to it each year. Given everything known in year t, with
+// m_it = a_i + 0.6 (ln y_it - a_i),
+//
+//	p_poor_next_it = P(y_i,t+1 < z | t)
+//	               = sum_{a,b in {0,1}} P(ill=a) P(dis=b) Phi((ln z - m_it + 0.40 a + 0.50 b) / sigma_i)
+//
+// (PoorProbability; RiskHousehold.PoorNext recomputes it from a row and its
+// latent a_i and sigma_i). Income is exp(ln y), not rounded. Draws come from
+// per-household streams as above (one for the traits, one per year), so a
+// row depends only on (seed, household, year) and the same RiskConfig gives
+// the same bytes.
 package synth
