@@ -16,6 +16,7 @@ const (
 	familyInequality               // person-level inequality within each domain
 	familyRegion                   // disparity across the groups of the region column
 	familyRatio                    // ratio of the means of two groups
+	familyLorenz                   // points of the (generalized) Lorenz curve of each domain
 )
 
 // indicator is a parsed indicator name.
@@ -51,6 +52,8 @@ func parseIndicator(name string) (indicator, bool) {
 		return indicator{name: name, family: familyRegion}, true
 	case name == "ratio":
 		return indicator{name: name, family: familyRatio}, true
+	case slices.Contains(lorenzIndicators, name):
+		return indicator{name: name, family: familyLorenz}, true
 	}
 	if v, ok := strings.CutPrefix(name, "ge_"); ok {
 		a, err := strconv.ParseFloat(v, 64)
@@ -87,5 +90,6 @@ func knownIndicatorList() []string {
 	out = append(out, inequalityIndicators...)
 	out = append(out, "ge_<alpha>", "atkinson_<epsilon>", "share_q1..share_q5", "share_d1..share_d10")
 	out = append(out, regionIndicators...)
-	return append(out, "ratio")
+	out = append(out, "ratio")
+	return append(out, lorenzIndicators...)
 }

@@ -228,7 +228,7 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 		cd = newCellData(u, finest, nd)
 		return nil
 	})
-	if nd.sorted {
+	if nd.sorted || want.any(lorenzIndicators...) {
 		tasks = append(tasks, func() error {
 			order = sortedOrder(u)
 			return nil
@@ -271,6 +271,7 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 		return nil, nil, err
 	}
 
+	lorenz := lorenzRows(p, u, breakdowns, order, s.Indicators) // after every other row: no change rows
 	var results []Result
 	if want["line"] {
 		for _, lv := range lines {
@@ -280,6 +281,7 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 	for _, part := range parts {
 		results = append(results, part...)
 	}
+	results = append(results, lorenz...)
 	var diff func(i, j int) (float64, float64, string) // SE of a difference of two results
 	switch s.SEMethod {
 	case "linearized":
@@ -305,7 +307,7 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 		}
 	}
 	if s.Time != "" {
-		results = append(results, changeRows(results, s.Time, diff)...)
+		results = append(results, changeRows(results[:len(results)-len(lorenz)], s.Time, diff)...)
 	}
 	warnings, err := exclusionWarnings(s, results)
 	return results, warnings, err

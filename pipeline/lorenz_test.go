@@ -1,0 +1,155 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"strings"
+	"testing"
+)
+
+// lorenzAt returns the row of ind in domain dom ("" or "col=value") at p.
+func lorenzAt(t *testing.T, rs []Result, ind, dom string, p float64) Result {
+	t.Helper()
+	for _, r := range rs {
+		var parts []string
+		for _, d := range r.Domain {
+			parts = append(parts, d.Column+"="+d.Value)
+		}
+		if r.Indicator == ind && r.At != nil && *r.At == p && strings.Join(parts, ",") == dom {
+			return r
+		}
+	}
+	t.Fatalf("no %s row in %q at %v", ind, dom, p)
+	return Result{}
+}
+
+func TestRunLorenzHandWorked(t *testing.T) {
+	s := handStudy(t, "z=abs:2.5")
+	s.Indicators = []string{"lorenz", "generalized_lorenz", "gini"}
+	if err := s.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := Run(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := out.Results
+	// Units used (see handCSV), sorted: -1 (w 1), 1 (w 1), 2 (w 1), 3 (w 2),
+	// 4 (w 1): W = 6, total income T = 12 (the negative income is kept, as
+	// for gini). Poorest quarter (weight 1.5): -1 + 0.5·1 = -0.5; half
+	// (weight 3): -1 + 1 + 2 = 2; three quarters (4.5): 2 + 1.5·3 = 6.5.
+	// Region A: 1, 2 (W 2, T 3); region B: -1, 3 (w 2), 4 (W 4, T 9).
+	for _, tt := range []struct {
+		dom     string
+		p       float64
+		l, gl   float64
+		n       int
+		pop     float64
+		comment string
+	}{
+		{"", 0.25, -0.5 / 12, -0.5 / 6, 5, 6, ""},
+		{"", 0.5, 2.0 / 12, 2.0 / 6, 5, 6, ""},
+		{"", 0.75, 6.5 / 12, 6.5 / 6, 5, 6, ""},
+		{"", 1, 1, 2, 5, 6, "GL(1) is the mean"},
+		{"region=A", 0.25, 0.5 / 3, 0.5 / 2, 2, 2, ""},
+		{"region=A", 0.5, 1.0 / 3, 1.0 / 2, 2, 2, ""},
+		{"region=B", 0.5, 2.0 / 9, 2.0 / 4, 3, 4, ""},
+		{"region=B", 0.1, -0.4 / 9, -0.4 / 4, 3, 4, ""},
+	} {
+		l := lorenzAt(t, rs, "lorenz", tt.dom, tt.p)
+		gl := lorenzAt(t, rs, "generalized_lorenz", tt.dom, tt.p)
+		if !sameOrClose(l.Estimate, tt.l) || !sameOrClose(gl.Estimate, tt.gl) {
+			t.Errorf("%q p=%v: L %v GL %v, want %v %v", tt.dom, tt.p, l.Estimate, gl.Estimate, tt.l, tt.gl)
+		}
+		if l.N != tt.n || l.Population != tt.pop || l.Line != "" || l.SEMethod != "" {
+			t.Errorf("%q: n %d population %v line %q se %q", tt.dom, l.N, l.Population, l.Line, l.SEMethod)
+		}
+	}
+	// 20 points per curve and domain (3 domains), at k/20, in order.
+	count := map[string]int{}
+	for _, r := range rs {
+		if r.Indicator == "lorenz" || r.Indicator == "generalized_lorenz" {
+			k := count[r.Indicator] % 20
+			if r.At == nil || *r.At != float64(k+1)/20 {
+				t.Fatalf("%s row %d at %v, want %v", r.Indicator, count[r.Indicator], r.At, float64(k+1)/20)
+			}
+			count[r.Indicator]++
+		}
+	}
+	if count["lorenz"] != 60 || count["generalized_lorenz"] != 60 {
+		t.Errorf("rows: %v, want 60 of each", count)
+	}
+	j := EncodeJSON(rs)
+	if !bytes.Contains(j, []byte(`{"indicator":"lorenz","line":null,"domain":{},"at":1,"estimate":1,`)) || !bytes.Contains(j, []byte(`"at":0.05`)) {
+		t.Errorf("JSON rows of lorenz: %s", j)
+	}
+}
+
+// With a time column the curves get no _change rows (their points would
+// all share one key); the other indicators keep theirs.
+func TestRunLorenzNoChangeRows(t *testing.T) {
+	s := handStudy(t, "z=abs:2.5")
+	s.Indicators = []string{"lorenz", "gini"}
+	s.Time = "region"
+	if err := s.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := Run(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gini bool
+	for _, r := range out.Results {
+		if r.Indicator == "lorenz_change" {
+			t.Fatalf("lorenz_change row: %+v", r)
+		}
+		gini = gini || r.Indicator == "gini_change"
+	}
+	if !gini {
+		t.Error("no gini_change row")
+	}
+}
+
+// Standard errors: unavailable by linearization; the bootstrap estimates
+// the curves again in each replicate, as every other row.
+func TestRunLorenzStandardErrors(t *testing.T) {
+	for _, method := range []string{"linearized", "bootstrap"} {
+		s := handStudy(t, "z=abs:2.5")
+		s.Indicators = []string{"headcount", "lorenz"}
+		s.SEMethod = method
+		s.Replicates = 20
+		if err := s.Complete(); err != nil {
+			t.Fatal(err)
+		}
+		out, err := Run(context.Background(), s)
+		if err != nil {
+			t.Fatalf("%s: %v", method, err)
+		}
+		r := lorenzAt(t, out.Results, "lorenz", "", 0.5)
+		switch method {
+		case "linearized":
+			if r.SEMethod != "unavailable" || !math.IsNaN(r.SE) {
+				t.Errorf("linearized: se %v method %q", r.SE, r.SEMethod)
+			}
+		case "bootstrap":
+			if !strings.HasPrefix(r.SEMethod, "bootstrap") || !(r.SE > 0) {
+				t.Errorf("bootstrap: se %v method %q", r.SE, r.SEMethod)
+			}
+			if l1 := lorenzAt(t, out.Results, "lorenz", "", 1); l1.SE != 0 {
+				t.Errorf("bootstrap: SE of L(1) = %v, want 0", l1.SE)
+			}
+		}
+	}
+}
+
+func TestLorenzIndicatorKnown(t *testing.T) {
+	for _, name := range []string{"lorenz", "generalized_lorenz"} {
+		if !KnownIndicator(name) {
+			t.Errorf("%s is not a known indicator", name)
+		}
+	}
+	if KnownIndicator("lorenz_1") {
+		t.Error("lorenz_1 is known")
+	}
+}
