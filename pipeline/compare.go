@@ -12,22 +12,47 @@ import (
 	"github.com/povstat/povstat/datasets"
 )
 
-// Sweep is a grid of poverty lines, written NAME=BASIS:FROM:TO:STEP, for
-// example rel=median:0.30:0.70:0.01 or usd=abs:1000:5000:250. BASIS is abs
-// (the grid holds the lines themselves) or median or mean (the grid holds
-// fractions of the weighted median or mean income of the whole population:
-// one national line per point, as a line without "@").
+// Sweep is a grid of poverty lines, written
+//
+//	NAME=BASIS:FROM:TO:STEP[@COL[,COL...]][?COL=VALUE[&COL=VALUE...]]
+//
+// for example rel=median:0.30:0.70:0.01, usd=abs:1000:5000:250 or
+// prov=median:0.4:0.7:0.05@province. BASIS is abs (the grid holds the
+// lines themselves) or median or mean (the grid holds fractions of the
+// weighted median or mean income). The reference of a relative sweep is
+// that of a line SPEC (see Line): without "@" and "?" the whole
+// population (one national line per point); after "@" the columns within
+// whose groups the median or mean is taken (a unit faces F times the
+// reference of its own group at point F); after "?" the conditions a unit
+// must meet to count in the reference statistic. An absolute sweep takes
+// neither.
 type Sweep struct {
 	Name           string
 	Basis          string // "abs", "median" or "mean"
 	From, To, Step float64
-	Pos            string // where it was written, for error messages
+	By             []string    // grouping columns of the reference, nil for one
+	Where          []Condition // reference subpopulation, nil for all units
+	Pos            string      // where it was written, for error messages
 }
+
+// grouped reports whether the sweep's reference is not the median or mean
+// of the whole population: it has "@" columns or "?" conditions.
+func (sw Sweep) grouped() bool { return len(sw.By) > 0 || len(sw.Where) > 0 }
+
+// refLine is the line whose value in each group is the sweep's reference:
+// the fraction 1 of its basis, with its By columns and Where conditions.
+func (sw Sweep) refLine() Line {
+	return Line{Name: sw.Name, Basis: sw.Basis, Value: 1, By: sw.By, Where: sw.Where, Pos: sw.Pos}
+}
+
+// Columns returns the columns the sweep's reference names, as Line.Columns.
+func (sw Sweep) Columns() []string { return sw.refLine().Columns() }
 
 // maxSweepPoints bounds the points of one sweep.
 const maxSweepPoints = 100001
 
-// ParseSweep parses a sweep written NAME=BASIS:FROM:TO:STEP (see Sweep).
+// ParseSweep parses a sweep written NAME=BASIS:FROM:TO:STEP, optionally
+// followed by @COLUMNS and ?CONDITIONS as in a line SPEC (see Sweep).
 // FROM <= TO, STEP > 0, and the grid has at most 100001 points.
 func ParseSweep(s string) (Sweep, error) {
 	name, spec, ok := strings.Cut(s, "=")
@@ -37,6 +62,10 @@ func ParseSweep(s string) (Sweep, error) {
 	}
 	if err := specCheckName(name); err != nil {
 		return Sweep{}, fmt.Errorf("sweep %q: %w", name, err)
+	}
+	spec, ref := strings.TrimSpace(spec), ""
+	if i := strings.IndexAny(spec, "@?"); i >= 0 {
+		spec, ref = spec[:i], spec[i:]
 	}
 	parts := strings.Split(spec, ":")
 	if len(parts) != 4 {
@@ -53,10 +82,32 @@ func ParseSweep(s string) (Sweep, error) {
 		}
 		*dst = v
 	}
+	if ref != "" {
+		if sw.Basis == "abs" {
+			return Sweep{}, fmt.Errorf("sweep %q: %q: an absolute sweep has the same lines for every group; \"@\" and \"?\" need median or mean", name, ref)
+		}
+		l, err := specParse(name, sw.Basis+":1"+ref) // the reference, parsed as a line's
+		if err != nil {
+			return Sweep{}, fmt.Errorf("sweep %q: %q: %w", name, ref, err)
+		}
+		sw.By, sw.Where = l.By, l.Where
+	}
 	if err := sw.check(); err != nil {
 		return Sweep{}, err
 	}
 	return sw, nil
+}
+
+// Spec returns the canonical text of the sweep without its name, as
+// Line.Spec does for a line: BASIS:FROM:TO:STEP[@COLS][?CONDITIONS].
+func (sw Sweep) Spec() string {
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	head := sw.Basis + ":" + f(sw.From) + ":" + f(sw.To) + ":" + f(sw.Step)
+	if !sw.grouped() {
+		return head
+	}
+	_, tail, _ := strings.Cut(sw.refLine().Spec(), ":1")
+	return head + tail
 }
 
 func (sw Sweep) check() error {
@@ -69,6 +120,8 @@ func (sw Sweep) check() error {
 		return fmt.Errorf("sweep %q: FROM %v: a fraction of the %s cannot be negative", sw.Name, sw.From, sw.Basis)
 	case (sw.To-sw.From)/sw.Step >= maxSweepPoints:
 		return fmt.Errorf("sweep %q: more than %d points", sw.Name, maxSweepPoints)
+	case sw.Basis == "abs" && sw.grouped():
+		return fmt.Errorf("sweep %q: an absolute sweep takes no \"@\" columns or \"?\" conditions", sw.Name)
 	}
 	return nil
 }
@@ -168,8 +221,14 @@ type Compared struct {
 //     rows. Units are weighted as in every other row (persons when units
 //     are persons of household rows);
 //   - for each sweep, the "line" row of every point (At the point, Estimate
-//     the line), then in every domain and at every point headcount, gap,
-//     severity, poor_population and gap_total (At the point);
+//     the line; for a grouped sweep one row per group of its reference,
+//     with the group in Domain, N and Population its reference units), then
+//     in every domain and at every point headcount, gap, severity,
+//     poor_population and gap_total (At the point). In a grouped sweep each
+//     unit faces F times its own group's reference, and each point's rows
+//     are those of the named line BASIS:F@COLS?CONDITIONS (units whose group
+//     has no reference unit are left out and counted in ExcludedN and
+//     ExcludedPopulation);
 //   - with a target headcount H, in every domain: line_for_headcount, the
 //     smallest line z (a float64) whose headcount, the weighted share of
 //     units with x < z, is at least H. With the domain's incomes sorted and
@@ -193,7 +252,12 @@ type Compared struct {
 //     poorest first). Uniform: everyone eligible gets B over their
 //     population;
 //   - with a dominance column, for each pair (A, B) of its groups in
-//     order, over the whole population: dominance_first (incidence
+//     order, over the whole population and then within every domain of
+//     each breakdown of s.Domains with the column taken out (a breakdown
+//     [year, province] with dominance by year compares the years within
+//     each province; the Domain of the rows says where; a group absent
+//     from a domain gives rows with the note "empty group"):
+//     dominance_first (incidence
 //     curves H(z), the share with x < z) and dominance_second (deficit
 //     curves, the integral of H: sum_i {w_i (z - x_i) [x_i < z]} / W, that
 //     is gap_total over the population), Line "A|B", Cell "a_dominates"
@@ -203,7 +267,7 @@ type Compared struct {
 //     exactly on the sorted incomes (steps and linear pieces), with
 //     differences within 1e-12 (relative, for deficits) taken as 0. The
 //     range is DominanceRange, else the lowest to the highest line of the
-//     sweeps;
+//     sweeps (over every group of a grouped sweep);
 //   - with RankCorrelation, for every breakdown of s.Domains:
 //     rank_correlation, Spearman's correlation of its domains' headcounts
 //     between each pair of named lines (Line "A|B") and between the first
@@ -216,7 +280,9 @@ type Compared struct {
 // each unit's income is placed between two consecutive lines of the grid
 // (by binary search) and its weight w, w x and w x² added to that interval
 // of its cell of the finest cross-classification; the poor at a line are
-// the intervals below it. The inverse rows take one sort of the incomes.
+// the intervals below it. In the same pass each unit is placed on the grid
+// of fractions of each grouped sweep, against its own group's reference
+// (see refAcc). The inverse rows take one sort of the incomes.
 func Compare(ctx context.Context, s *Study, c Comparison) (*Compared, error) {
 	for _, sw := range c.Sweeps {
 		if err := sw.check(); err != nil {
@@ -260,7 +326,15 @@ func Compare(ctx context.Context, s *Study, c Comparison) (*Compared, error) {
 		names[sw.Name] = true
 	}
 	sc := *s
-	sc.Lines = c.Lines
+	// The named lines, then the references of the grouped sweeps: read and
+	// planned as lines, so that their columns, groups and medians are
+	// those of the line code.
+	sc.Lines = slices.Clone(c.Lines)
+	for _, sw := range c.Sweeps {
+		if sw.grouped() {
+			sc.Lines = append(sc.Lines, sw.refLine())
+		}
+	}
 	sc.Region, sc.Ratios, sc.Time = "", nil, ""
 	sc.SEMethod = ""
 	var opts loadOptions
@@ -295,10 +369,10 @@ func Compare(ctx context.Context, s *Study, c Comparison) (*Compared, error) {
 	}
 
 	// Named lines, evaluated as Run does.
-	lines := make([]*lineValues, len(sc.Lines))
-	cells := make([][]lineSums, len(sc.Lines))
+	lines := make([]*lineValues, len(c.Lines))
+	cells := make([][]lineSums, len(c.Lines))
 	var tasks []func() error
-	for i, l := range sc.Lines {
+	for i, l := range c.Lines {
 		tasks = append(tasks, func() (err error) {
 			if lines[i], err = p.evalLine(u, l); err != nil {
 				return err
@@ -338,7 +412,15 @@ func Compare(ctx context.Context, s *Study, c Comparison) (*Compared, error) {
 	}
 
 	if len(c.Sweeps) > 0 {
-		rows, err := sweepRows(ctx, u, p, breakdowns, c.Sweeps)
+		refs := make([]*lineValues, len(c.Sweeps))
+		for i, sw := range c.Sweeps {
+			if sw.grouped() {
+				if refs[i], err = p.evalLine(u, sw.refLine()); err != nil {
+					return nil, err
+				}
+			}
+		}
+		rows, err := sweepRows(ctx, u, p, breakdowns, c.Sweeps, refs)
 		if err != nil {
 			return nil, err
 		}
@@ -379,7 +461,7 @@ func Compare(ctx context.Context, s *Study, c Comparison) (*Compared, error) {
 			lo, hi = r[0], r[1]
 		} else {
 			for _, r := range out.Results {
-				if r.Indicator == "line" && r.At != nil && len(r.Domain) == 0 && !math.IsNaN(r.Estimate) && slices.ContainsFunc(c.Sweeps, func(sw Sweep) bool { return sw.Name == r.Line }) {
+				if r.Indicator == "line" && r.At != nil && !math.IsNaN(r.Estimate) && slices.ContainsFunc(c.Sweeps, func(sw Sweep) bool { return sw.Name == r.Line }) {
 					lo, hi = min(lo, r.Estimate), max(hi, r.Estimate)
 				}
 			}
@@ -388,19 +470,34 @@ func Compare(ctx context.Context, s *Study, c Comparison) (*Compared, error) {
 			return nil, fmt.Errorf("dominance by %q: the sweeps have no line", c.Dominance)
 		}
 		out.Results = append(out.Results, dominanceRows(u, g, lo, hi)...)
+		for _, cols := range dominanceBreakdowns(sc.Domains, c.Dominance) {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			rows, err := domainDominanceRows(u, g, cols, lo, hi)
+			if err != nil {
+				return nil, fmt.Errorf("dominance by %q within %s: %w", c.Dominance, strings.Join(cols, ","), err)
+			}
+			out.Results = append(out.Results, rows...)
+		}
 	}
 	if c.RankCorrelation {
 		var lineNames []string
-		for _, l := range sc.Lines {
+		for _, l := range c.Lines {
 			lineNames = append(lineNames, l.Name)
 		}
 		for _, cols := range sc.Domains {
 			out.Results = append(out.Results, rankRows(out.Results, cols, lineNames, c.Sweeps)...)
 		}
 	}
+	seen := map[string]bool{}
 	for _, r := range out.Results {
 		if r.Indicator == "line" && math.IsNaN(r.Estimate) {
-			out.Warnings = append(out.Warnings, fmt.Sprintf("line %q has no value in %s: %s", r.Line, compareDomainText(r.Domain), r.Note))
+			w := fmt.Sprintf("line %q has no value in %s: %s", r.Line, compareDomainText(r.Domain), r.Note)
+			if !seen[w] { // a grouped sweep repeats it at every point
+				seen[w] = true
+				out.Warnings = append(out.Warnings, w)
+			}
 		}
 	}
 	return out, nil
@@ -495,11 +592,12 @@ type binSums struct {
 // sweep pass; fixed, so that sums (and bytes) do not depend on GOMAXPROCS.
 const sweepChunks = 8
 
-// sweepRows computes the rows of every sweep.
-func sweepRows(ctx context.Context, u *units, p *plan, breakdowns [][]string, sweeps []Sweep) ([]Result, error) {
+// sweepRows computes the rows of every sweep; refs[s] is the reference of
+// sweep s when it is grouped (see Sweep.refLine), else nil.
+func sweepRows(ctx context.Context, u *units, p *plan, breakdowns [][]string, sweeps []Sweep, refs []*lineValues) ([]Result, error) {
 	whole := p.stats[statsRequest{}.key()]
 	var median float64
-	if slices.ContainsFunc(sweeps, func(sw Sweep) bool { return sw.Basis == "median" }) {
+	if slices.ContainsFunc(sweeps, func(sw Sweep) bool { return sw.Basis == "median" && !sw.grouped() }) {
 		if whole.median != nil {
 			median = whole.median[0]
 		} else {
@@ -513,6 +611,9 @@ func sweepRows(ctx context.Context, u *units, p *plan, breakdowns [][]string, sw
 	var grid []float64
 	for s, sw := range sweeps {
 		pts[s] = sw.Points()
+		if refs[s] != nil {
+			continue // a grouped sweep has its own grid per group
+		}
 		zs[s] = make([]float64, len(pts[s]))
 		for k, v := range pts[s] {
 			switch sw.Basis {
@@ -534,25 +635,43 @@ func sweepRows(ctx context.Context, u *units, p *plan, breakdowns [][]string, sw
 	finest := p.groupings[colsKey(p.finestCols)]
 	nc := finest.size()
 	n := len(u.x)
+	var grouped []int // the grouped sweeps
+	for s := range sweeps {
+		if refs[s] != nil {
+			grouped = append(grouped, s)
+		}
+	}
+	national := len(grouped) < len(sweeps)
 	parts := make([][]binSums, sweepChunks)
+	gparts := make([][]*refAcc, sweepChunks)
 	var tasks []func() error
 	for ch := range sweepChunks {
 		lo, hi := ch*n/sweepChunks, (ch+1)*n/sweepChunks
 		tasks = append(tasks, func() error {
 			bins := make([]binSums, nc*nb)
+			accs := make([]*refAcc, len(grouped))
+			for a, s := range grouped {
+				accs[a] = newRefAcc(nc, len(pts[s]))
+			}
 			for i := lo; i < hi; i++ {
 				x, w := u.x[i], u.w[i]
-				b := sort.SearchFloat64s(grid, x) // first grid line >= x
-				if b < len(grid) && grid[b] == x {
-					b++ // x is not poor at a line equal to it
+				c := int(finest.codes[i])
+				if national {
+					b := sort.SearchFloat64s(grid, x) // first grid line >= x
+					if b < len(grid) && grid[b] == x {
+						b++ // x is not poor at a line equal to it
+					}
+					s := &bins[c*nb+b]
+					s.n++
+					s.w += w
+					s.wx += w * x
+					s.wx2 += w * x * x
 				}
-				s := &bins[int(finest.codes[i])*nb+b]
-				s.n++
-				s.w += w
-				s.wx += w * x
-				s.wx2 += w * x * x
+				for a, sw := range grouped {
+					accs[a].add(c, x, w, refs[sw].z[i], pts[sw])
+				}
 			}
-			parts[ch] = bins
+			parts[ch], gparts[ch] = bins, accs
 			return nil
 		})
 	}
@@ -568,9 +687,20 @@ func sweepRows(ctx context.Context, u *units, p *plan, breakdowns [][]string, sw
 			bins[i].wx2 += part[i].wx2
 		}
 	}
+	gaccs := make([]*refAcc, len(sweeps))
+	for a, s := range grouped {
+		gaccs[s] = gparts[0][a]
+		for _, part := range gparts[1:] {
+			gaccs[s].merge(part[a])
+		}
+	}
 	rep := representatives(finest)
 	var out []Result
 	for s, sw := range sweeps {
+		if refs[s] != nil {
+			out = append(out, groupedLineRows(refs[s], pts[s])...)
+			continue
+		}
 		for k, z := range zs[s] {
 			r := Result{Indicator: "line", Line: sw.Name, At: &pts[s][k], Estimate: z, N: whole.n[0], Population: whole.pop[0]}
 			if math.IsNaN(z) {
@@ -595,6 +725,10 @@ func sweepRows(ctx context.Context, u *units, p *plan, breakdowns [][]string, sw
 				dst.wx2 += src.wx2
 			}
 		}
+		gdom := make([]*refAcc, len(sweeps))
+		for _, s := range grouped {
+			gdom[s] = gaccs[s].domains(g, rep)
+		}
 		for j := range k {
 			row := dom[j*nb : (j+1)*nb]
 			total := binSums{}
@@ -612,6 +746,10 @@ func sweepRows(ctx context.Context, u *units, p *plan, breakdowns [][]string, sw
 				prefix[b] = acc
 			}
 			for s, sw := range sweeps {
+				if gdom[s] != nil {
+					out = append(out, gdom[s].rows(sw.Name, pts[s], j, g.domain(j))...)
+					continue
+				}
 				for kk, z := range zs[s] {
 					at := &pts[s][kk]
 					var poor binSums

@@ -218,14 +218,25 @@ func dominanceRows(u *units, g *grouping, lo, hi float64) []Result {
 	for j := range k {
 		curves[j] = newCurve(xs[j], ws[j])
 	}
-	name := func(j int) string { return strings.Join(g.keys[j], ",") }
+	names := make([]string, k)
+	for j := range k {
+		names[j] = strings.Join(g.keys[j], ",")
+	}
+	return dominancePairs(curves, names, nil, lo, hi)
+}
+
+// dominancePairs compares the curves of every pair of groups (names[j]
+// naming curve j) in the domain dom: all the dominance_first rows, then
+// the dominance_second rows. An empty curve gives rows with a note.
+func dominancePairs(curves []*curve, names []string, dom []DomainValue, lo, hi float64) []Result {
+	k := len(curves)
 	var first, second []Result
 	for a := range k {
 		for b := a + 1; b < k; b++ {
 			ca, cb := curves[a], curves[b]
 			for o, dst := range []*[]Result{&first, &second} {
-				r := Result{Indicator: []string{"dominance_first", "dominance_second"}[o], Line: name(a) + "|" + name(b),
-					N: ca.n + cb.n, Population: ca.total + cb.total, Estimate: math.NaN()}
+				r := Result{Indicator: []string{"dominance_first", "dominance_second"}[o], Line: names[a] + "|" + names[b],
+					Domain: dom, N: ca.n + cb.n, Population: ca.total + cb.total, Estimate: math.NaN()}
 				if !(ca.total > 0 && cb.total > 0) {
 					r.Note = "empty group"
 					*dst = append(*dst, r)
@@ -249,4 +260,51 @@ func dominanceRows(u *units, g *grouping, lo, hi float64) []Result {
 		}
 	}
 	return append(first, second...)
+}
+
+// dominanceBreakdowns are the breakdowns within whose domains the groups
+// of col are compared: every breakdown of domains without col, skipping
+// those left empty (the whole population) and repeats.
+func dominanceBreakdowns(domains [][]string, col string) [][]string {
+	var out [][]string
+	for _, d := range domains {
+		b := slices.DeleteFunc(slices.Clone(d), func(c string) bool { return c == col })
+		if len(b) > 0 && !slices.ContainsFunc(out, func(o []string) bool { return slices.Equal(o, b) }) {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// domainDominanceRows compares the groups of dg (the dominance column)
+// within every domain of the breakdown cols: for each domain, in order,
+// its dominancePairs rows, with the domain. Every pair of the column's
+// groups is compared in every domain; a group absent from a domain gives
+// rows with the note "empty group".
+func domainDominanceRows(u *units, dg *grouping, cols []string, lo, hi float64) ([]Result, error) {
+	g, err := newGrouping(len(u.x), cols, u.factors)
+	if err != nil {
+		return nil, err
+	}
+	k, m := g.size(), dg.size()
+	xs := make([][]float64, k*m)
+	ws := make([][]float64, k*m)
+	for i, c := range g.codes {
+		cell := int(c)*m + int(dg.codes[i])
+		xs[cell] = append(xs[cell], u.x[i])
+		ws[cell] = append(ws[cell], u.w[i])
+	}
+	names := make([]string, m)
+	for a := range m {
+		names[a] = strings.Join(dg.keys[a], ",")
+	}
+	var out []Result
+	for j := range k {
+		curves := make([]*curve, m)
+		for a := range m {
+			curves[a] = newCurve(xs[j*m+a], ws[j*m+a])
+		}
+		out = append(out, dominancePairs(curves, names, g.domain(j), lo, hi)...)
+	}
+	return out, nil
 }

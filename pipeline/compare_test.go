@@ -40,7 +40,7 @@ func compareStudy(t *testing.T, x, w []float64, region []string) *Study {
 	return s
 }
 
-func mustSweep(t *testing.T, s string) Sweep {
+func mustSweep(t testing.TB, s string) Sweep {
 	t.Helper()
 	sw, err := ParseSweep(s)
 	if err != nil {
@@ -394,7 +394,7 @@ func TestCompareSameBytesWhateverGOMAXPROCS(t *testing.T) {
 	x, w, region := randomUnits(3, 5000)
 	s := compareStudy(t, x, w, region)
 	h, b := 0.2, 1e5
-	c := Comparison{Sweeps: []Sweep{mustSweep(t, "rel=median:0.3:0.7:0.05")},
+	c := Comparison{Sweeps: []Sweep{mustSweep(t, "rel=median:0.3:0.7:0.05"), mustSweep(t, "grp=mean:0.3:0.7:0.05@region")},
 		Lines: []Line{mustLine(t, "a=median:0.6"), mustLine(t, "b=mean:0.5@region")}, TargetHeadcount: &h, Budget: &b}
 	var outs [][]byte
 	for _, procs := range []int{1, 2, 4} {

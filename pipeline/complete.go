@@ -71,6 +71,7 @@ func (s *Study) Complete() error {
 	if msg := s.timeProblem(); msg != "" {
 		errs = append(errs, errors.New(msg))
 	}
+	errs = append(errs, s.completeSections()...)
 	seen := map[string]bool{}
 	for _, l := range s.Lines {
 		if seen[l.Name] {

@@ -137,8 +137,12 @@ func RunDynamics(ctx context.Context, s *Study, d Dynamics) (*DynamicsOutput, er
 	out.Warnings = p.warnings
 	breakdowns := [][]string{nil}
 	for _, b := range s.Domains {
+		// Rows are by year already: a breakdown loses the year column, and
+		// one that becomes the whole population or repeats another goes.
 		b = slices.DeleteFunc(slices.Clone(b), func(c string) bool { return c == d.Year })
-		breakdowns = append(breakdowns, b)
+		if len(b) > 0 && !slices.ContainsFunc(breakdowns, func(o []string) bool { return slices.Equal(o, b) }) {
+			breakdowns = append(breakdowns, b)
+		}
 	}
 	var first *lineValues
 	for _, l := range s.Lines {

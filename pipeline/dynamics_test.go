@@ -384,3 +384,29 @@ func TestDynamicsSynth(t *testing.T) {
 		}
 	}
 }
+
+// A study's domains that differ only by the year column give each
+// dynamics row once: [year] is the whole population and [year, ill]
+// repeats [ill].
+func TestDynamicsDomainsWithYear(t *testing.T) {
+	in := writeDynTemp(t, "p.csv", handPanel)
+	plain, err := RunDynamics(context.Background(), dynStudy(t, in, "z=abs:100", []string{"ill"}), Dynamics{ID: "hh_id", Year: "year"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	withYear, err := RunDynamics(context.Background(), dynStudy(t, in, "z=abs:100", []string{"year"}, []string{"year", "ill"}, []string{"ill"}), Dynamics{ID: "hh_id", Year: "year"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, r := range withYear.Results {
+		k := r.Indicator + "|" + r.Cell + "|" + domainText(r.Domain)
+		if seen[k] {
+			t.Fatalf("row %s twice", k)
+		}
+		seen[k] = true
+	}
+	if len(withYear.Results) != len(plain.Results) {
+		t.Errorf("%d rows with the year in the domains, %d without", len(withYear.Results), len(plain.Results))
+	}
+}

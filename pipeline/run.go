@@ -25,6 +25,12 @@ type Output struct {
 	Results  []Result
 	Manifest Manifest
 	Warnings []string
+	// Flags and Scores are the monitoring flags and risk scores of the
+	// study's dynamics: and risk: sections (nil without them); Files are
+	// the extra files the sections ask for (flags.csv, scores.csv).
+	Flags  []Flag
+	Scores []RiskScore
+	Files  []File
 }
 
 // ErrNonPositive reports incomes <= 0 in a measure that is undefined for
@@ -66,6 +72,9 @@ func Run(ctx context.Context, s *Study, opts ...Option) (*Output, error) {
 	out := &Output{}
 	out.Results, out.Warnings, err = tabulate(ctx, s, u)
 	if err != nil {
+		return nil, err
+	}
+	if err := runSections(ctx, s, out, RowCounts{Read: tbl.Rows, Used: len(u.x)}); err != nil {
 		return nil, err
 	}
 	t3 := time.Now()

@@ -52,6 +52,20 @@ import (
 //	region: province          # regional disparity across provinces in every domain
 //	ratios: [urban=true/false]  # ratio of the mean incomes of two groups
 //	time: year                # changes since the previous year of every result by year
+//	compare:                  # compare poverty lines (see Compare and compareSection)
+//	  sweeps: [rel=median:0.30:0.70:0.01]
+//	  lines: [median60, rural33]  # the study's lines by name, or NAME=SPEC
+//	  dominance: year
+//	dynamics:                 # panel dynamics (see RunDynamics and dynamicsSection)
+//	  id: hh_id
+//	  year: year
+//	  rules: {low_income: income<1.5*line}
+//	  flags_out: true         # flags.csv
+//	risk:                     # return-to-poverty score (see RunRisk and riskSection)
+//	  id: hh_id
+//	  year: year
+//	  features: [illness]
+//	  scores_out: true        # scores.csv
 //
 // ParseStudy fills every field, applying the defaults shown.
 type Study struct {
@@ -103,6 +117,15 @@ type Study struct {
 	// it also gets a "<indicator>_change" row, the change since the
 	// previous period. "" for none.
 	Time string
+
+	// Compare, Dynamics and Risk are the compare:, dynamics: and risk:
+	// sections, nil when absent (see study_sections.go); Run runs them
+	// after the study's own results.
+	Compare  *Comparison
+	Dynamics *DynamicsSection
+	Risk     *RiskSection
+	// sectionColumns are the columns the sections name, for CheckColumns.
+	sectionColumns []studyColumnRef
 
 	// keyLines holds the file line of the keys that name columns
 	// ("columns.income", "domains[1]"), for CheckColumns.
@@ -569,7 +592,7 @@ func (p *studyParser) isFlow(n ast.Node) bool {
 var studyTopKeys = []string{
 	"name", "inputs", "columns", "unit", "rows", "equivalence", "lines",
 	"domains", "indicators", "outputs", "seed", "options", "region", "ratios", "time",
-	"design", "variance",
+	"design", "variance", "compare", "dynamics", "risk",
 }
 
 // study fills s from the top-level mapping.
@@ -598,6 +621,7 @@ func (p *studyParser) study(s *Study, body ast.Node) {
 	p.outputs(s, f["outputs"])
 	p.seed(s, f["seed"])
 	p.options(s, f["options"])
+	p.sections(s, f)
 }
 
 // inputs resolves the input paths against the study's directory.
@@ -1111,6 +1135,7 @@ func (s *Study) studyColumnRefs() []studyColumnRef {
 		key := fmt.Sprintf("ratios[%d]", i)
 		refs = append(refs, studyColumnRef{s.Path, s.keyLines[key], key, r.Column})
 	}
+	refs = append(refs, s.sectionColumns...)
 	return refs
 }
 

@@ -15,7 +15,7 @@ import (
 
 const compareSynopsis = `--input PATH [--input PATH ...] --income COL --weight COL
        [--unit persons|households] [--size COL] [--by COL[,COL...]]
-       [--sweep NAME=BASIS:FROM:TO:STEP ...] [--line NAME=SPEC ...]
+       [--sweep NAME=BASIS:FROM:TO:STEP[@COL,...][?COL=VALUE&...] ...] [--line NAME=SPEC ...]
        [--target-headcount H] [--budget B]
        [--transfer-budget B [--transfer-target COL=VALUE]]
        [--dominance COL [--dominance-range FROM:TO]] [--rank-correlation]
@@ -26,7 +26,10 @@ Compares poverty lines for the whole population and each domain of --by.
 --sweep gives headcount, gap, severity, poor_population and gap_total at
 every line of a grid: BASIS abs (the lines themselves) or median or mean
 (fractions of the national median or mean income), e.g. rel=median:0.3:0.7:0.01;
-rows carry "at", the grid point. --line (SPEC as in 'povstat indices') shows
+rows carry "at", the grid point. As in a line SPEC, @COL,... takes the median or
+mean within each group of the columns (each unit faces its own group's line:
+prov=median:0.4:0.7:0.05@province; "line" rows give each group's value) and
+?COL=VALUE&... takes it over that subpopulation only. --line (SPEC as in 'povstat indices') shows
 named lines side by side, with the overlap of their poor for each pair
 ("overlap" rows, line "A|B", cell both, a_only, b_only or neither).
 --target-headcount H gives the smallest line whose headcount (x < z) is at
@@ -38,7 +41,8 @@ cell uniform: the same amount per person) to everyone or to --transfer-target.
 --dominance COL compares the incidence (dominance_first) and deficit
 (dominance_second) curves of each pair of its groups over --dominance-range
 or the sweeps' lines: cell a_dominates, b_dominates, equal or cross (estimate:
-the first crossing). --rank-correlation gives the Spearman correlation of the
+the first crossing), over the whole population and within each domain of --by
+without COL (--by year,province --dominance year compares years within provinces). --rank-correlation gives the Spearman correlation of the
 --by domains' headcounts between lines (rank_correlation). --traits (two
 --line at least) describes each overlap cell of each pair: trait_mean:COL, the
 weighted mean of a numeric column, or trait_share:COL=LEVEL, the weighted share
@@ -51,7 +55,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.Var(&f.by, "by", "breakdown `COL[,COL...]` (repeatable)")
 	fs.Var(&f.lines, "line", "named poverty line `NAME=SPEC` (repeatable)")
 	var sweeps listFlag
-	fs.Var(&sweeps, "sweep", "grid of lines `NAME=BASIS:FROM:TO:STEP`, BASIS abs, median or mean (repeatable)")
+	fs.Var(&sweeps, "sweep", "grid of lines `NAME=BASIS:FROM:TO:STEP[@COL,...][?COL=VALUE]`, BASIS abs, median or mean (repeatable)")
 	var target, budget optionalFloat
 	fs.Var(&target, "target-headcount", "find the line whose headcount is this share `H` in (0, 1]")
 	fs.Var(&budget, "budget", "find the line whose gap_total is this amount `B` >= 0")

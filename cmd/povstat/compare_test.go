@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -214,5 +215,35 @@ func TestCompareTraitsJSON(t *testing.T) {
 	}
 	if code, _, errs := povstat(t, append(base, "--traits", "urban,,hh_size")...); code != 2 {
 		t.Errorf("bad list: exit %d, want 2: %s", code, errs)
+	}
+}
+
+// TestCompareGroupedSweep: with unit weights region A (1, 2) has median
+// 1.5 (laeken's average at c = 0.5), B (3, 4) 3.5. At 0.5 the lines are
+// 0.75 and 1.75: nobody is poor; at 1 they are 1.5 and 3.5: 1 and 3 are.
+func TestCompareGroupedSweep(t *testing.T) {
+	in := compareInput(t)
+	code, out, errs := povstat(t, "compare", "--input", in, "--income", "income", "--weight", "weight", "--unit", "households",
+		"--by", "region", "--sweep", "g=median:0.5:1:0.5@region")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	got := map[string]float64{}
+	for _, r := range decodeResults(t, out) {
+		if r.Line != nil && *r.Line == "g" && r.At != nil && r.Estimate != nil {
+			got[fmt.Sprintf("%s %s %v", r.Indicator, r.Domain["region"], *r.At)] = *r.Estimate
+		}
+	}
+	for k, want := range map[string]float64{
+		"line A 0.5": 0.75, "line B 0.5": 1.75, "line A 1": 1.5, "line B 1": 3.5,
+		"headcount  0.5": 0, "headcount  1": 0.5, "headcount A 1": 0.5, "gap_total B 1": 0.5,
+	} {
+		if v, ok := got[k]; !ok || v != want {
+			t.Errorf("%s = %v (found %v), want %v", k, v, ok, want)
+		}
+	}
+	if code, _, errs := povstat(t, "compare", "--input", in, "--income", "income", "--weight", "weight",
+		"--sweep", "g=abs:1:2:1@region"); code != 2 || !strings.Contains(errs, "absolute sweep") {
+		t.Errorf("absolute sweep by region: exit %d, %s", code, errs)
 	}
 }
