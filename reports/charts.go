@@ -52,10 +52,18 @@ type Chart struct {
 //   - when the study has a region, the mean income of each region against
 //     the national mean.
 //
-// A chart whose data are absent is left out. The error is that of rendering.
+// A chart whose data are absent is left out. The texts are in the study's
+// language; Chinese charts need a CJK font (see chartFontsFor), and the
+// error is ErrNoCJKFont when there is none. Otherwise the error is that of
+// rendering.
 func Charts(s *pipeline.Study, out *pipeline.Output) ([]Chart, error) {
+	fonts, err := chartFontsFor(s)
+	if err != nil {
+		return nil, err
+	}
 	var cs []Chart
 	for _, sp := range chartSpecs(s, out.Results) {
+		sp.text = fonts
 		c := Chart{Name: sp.name, Title: sp.title, Section: sp.section}
 		var err error
 		if c.SVG, err = sp.render("svg"); err == nil {
@@ -92,10 +100,17 @@ type figure struct {
 // figures renders the charts of a study as inline SVG, by report section.
 // The SVG comes from gonum/plot, which escapes every text it draws (region
 // names included) as XML; the XML prolog and the namespace declarations
-// (which an HTML parser does not need) are cut.
+// (which an HTML parser does not need) are cut. A Chinese report without a
+// CJK font has no chart: Charts, which the same run calls, reports the
+// missing font.
 func figures(s *pipeline.Study, results []pipeline.Result) map[string][]figure {
 	fs := map[string][]figure{}
+	fonts, err := chartFontsFor(s)
+	if err != nil {
+		return fs
+	}
 	for _, sp := range chartSpecs(s, results) {
+		sp.text = fonts
 		b, err := sp.render("svg")
 		if err != nil {
 			panic("reports: chart " + sp.name + ": " + err.Error()) // an SVG into memory does not fail
@@ -128,6 +143,7 @@ type chartSpec struct {
 	name, title, section string
 	width, height        vg.Length
 	build                func() *plot.Plot
+	text                 *cjkText // the fonts of a Chinese chart; nil for English
 }
 
 // pngDPI is the resolution of the PNG files.
@@ -145,19 +161,23 @@ func (sp chartSpec) render(format string) ([]byte, error) {
 	switch format {
 	case "svg":
 		cv := vgsvg.New(sp.width, sp.height)
-		p.Draw(draw.New(cv))
+		sp.draw(p, cv)
 		if _, err := cv.WriteTo(&b); err != nil {
 			return nil, err
 		}
 	case "png":
 		cv := vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(sp.width, sp.height), vgimg.UseDPI(pngDPI))}
-		p.Draw(draw.New(cv))
+		sp.draw(p, cv)
 		if _, err := cv.WriteTo(&b); err != nil {
 			return nil, err
 		}
 	case "pdf":
 		cv := vgpdf.New(sp.width, sp.height)
-		p.Draw(draw.New(cv))
+		if sp.text != nil {
+			cv = sp.text.pdfImage(p, sp.width, sp.height)
+		} else {
+			p.Draw(draw.New(cv))
+		}
 		if _, err := cv.WriteTo(&b); err != nil {
 			return nil, err
 		}
@@ -167,6 +187,15 @@ func (sp chartSpec) render(format string) ([]byte, error) {
 		panic("reports: unknown chart format " + format)
 	}
 	return b.Bytes(), nil
+}
+
+// draw draws a plot on a canvas, in the CJK fonts for a Chinese chart.
+func (sp chartSpec) draw(p *plot.Plot, cv vg.CanvasSizer) {
+	if sp.text != nil {
+		sp.text.draw(p, cv)
+		return
+	}
+	p.Draw(draw.New(cv))
 }
 
 // chartSpecs plans the charts of a study; see Charts.
@@ -192,6 +221,7 @@ func chartSpecs(s *pipeline.Study, results []pipeline.Result) []chartSpec {
 			sps = append(sps, sp)
 		}
 	}
+	sps = append(sps, curveSpecs(s, results)...) // Lorenz, disparity trend, comparison of lines, risk (html_curves.go)
 	return sps
 }
 
@@ -274,28 +304,29 @@ func regionBars(s *pipeline.Study, results []pipeline.Result, col, ind, line, se
 	if rate {
 		format = formatRate
 	}
+	lang := s.Lang
 	where := ""
 	if latest != "" {
-		where = ", " + s.Time + " " + latest
+		where = Tf(lang, ", %s %s", s.Time, latest)
 	}
 	var sp chartSpec
 	if ind == "region_mean" {
 		sp.name = "mean-income-by-" + col
-		sp.title = "Mean income by " + col + where
+		sp.title = Tf(lang, "Mean income by %s", col) + where
 	} else {
 		sp.name = ind + "-" + line + "-by-" + col
-		sp.title = labelOf(ind).text + " by " + col + ", line " + line + where
+		sp.title = Tf(lang, "%s by %s, line %s", labelIn(lang, ind).text, col, line) + where
 	}
 	sp.name = fileName(sp.name)
 	sp.section = section
 	sp.width = 16 * vg.Centimeter
 	sp.height = vg.Length(2.6+0.55*float64(len(bars))) * vg.Centimeter
 	withCI := slices.ContainsFunc(bars, func(b bar) bool { return hasCI(b.r) })
-	axis := labelOf(ind).text + " (% of " + unitNoun(s.Unit) + ")"
+	axis := Tf(lang, "%s (%% of %s)", labelIn(lang, ind).text, unitNounIn(lang, s.Unit))
 	if !rate {
-		axis = "Mean income (income units a unit)"
+		axis = T(lang, "Mean income (income units a unit)")
 		if s.Unit != "" {
-			axis = "Mean income per " + strings.TrimSuffix(s.Unit, "s") + " (income units)"
+			axis = Tf(lang, "Mean income per %s (income units)", T(lang, strings.TrimSuffix(s.Unit, "s")))
 		}
 	}
 	title := sp.title
@@ -345,11 +376,11 @@ func regionBars(s *pipeline.Study, results []pipeline.Result, col, ind, line, se
 			rl.Width = vg.Points(1.5)
 			rl.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
 			p.Add(rl)
-			what := "National"
+			what := T(lang, "National")
 			if ind == "region_mean" {
-				what = "National mean"
+				what = T(lang, "National mean")
 			}
-			p.Legend.Add(what+": "+format(ref.Estimate), rl)
+			p.Legend.Add(what+T(lang, ": ")+format(ref.Estimate), rl)
 		}
 		p.NominalY(names...)
 		p.X.Min = 0
@@ -373,9 +404,9 @@ func regionBars(s *pipeline.Study, results []pipeline.Result, col, ind, line, se
 // ciLabel names the whiskers: "95% confidence interval".
 func ciLabel(s *pipeline.Study) string {
 	if s.Level > 0 && s.Level < 1 {
-		return strconv.FormatFloat(100*s.Level, 'f', -1, 64) + "% confidence interval"
+		return Tf(s.Lang, "%s%% confidence interval", strconv.FormatFloat(100*s.Level, 'f', -1, 64))
 	}
-	return "confidence interval"
+	return T(s.Lang, "confidence interval")
 }
 
 // whiskers are the confidence intervals of a bar chart.
@@ -436,8 +467,9 @@ func headcountTrend(s *pipeline.Study, results []pipeline.Result) (chartSpec, bo
 	if len(ss) == 0 {
 		return chartSpec{}, false
 	}
-	title := "Headcount by " + s.Time + ", every line"
-	return trendChart(s, "headcount-by-"+s.Time, title, "poverty", labelOf("headcount").text+" (% of "+unitNoun(s.Unit)+")", ps, ss, tickFormat{formatTickRate}), true
+	title := Tf(s.Lang, "Headcount by %s, every line", s.Time)
+	axis := Tf(s.Lang, "%s (%% of %s)", labelIn(s.Lang, "headcount").text, unitNounIn(s.Lang, s.Unit))
+	return trendChart(s, "headcount-by-"+s.Time, title, "poverty", axis, ps, ss, tickFormat{formatTickRate}), true
 }
 
 // giniTrend is the Gini coefficient over the periods.
@@ -450,8 +482,8 @@ func giniTrend(s *pipeline.Study, results []pipeline.Result) (chartSpec, bool) {
 	if !ok {
 		return chartSpec{}, false
 	}
-	sr.label = "Gini"
-	return trendChart(s, "gini-by-"+s.Time, "Gini coefficient by "+s.Time, "inequality", "Gini coefficient (index, 0 to 1)", ps, []series{sr}, tickFormat{formatTickIndex}), true
+	sr.label = T(s.Lang, "Gini")
+	return trendChart(s, "gini-by-"+s.Time, Tf(s.Lang, "Gini coefficient by %s", s.Time), "inequality", T(s.Lang, "Gini coefficient (index, 0 to 1)"), ps, []series{sr}, tickFormat{formatTickIndex}), true
 }
 
 func trendSeries(s *pipeline.Study, results []pipeline.Result, ind, line string, ps []string) (series, bool) {

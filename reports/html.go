@@ -24,7 +24,44 @@ var reportTemplate string
 // read by Execute, and the functions it calls are pure.
 var report = template.Must(template.New("report").Funcs(template.FuncMap{
 	"pct": func(v float64) string { return strconv.FormatFloat(100*v, 'f', 1, 64) },
+	"T":   T,
+	// TH is T for the texts of the template that hold markup (<code>,
+	// <sub>): the catalogue is ours, not data.
+	"TH": func(lang, en string) template.HTML { return template.HTML(T(lang, en)) },
+	// THf is Tf for such texts: the arguments are escaped, but for
+	// template.HTML ones (from codes).
+	"THf": func(lang, format string, args ...any) template.HTML {
+		for i, a := range args {
+			if v, ok := a.(string); ok {
+				args[i] = escapeText(v)
+			}
+		}
+		return template.HTML(Tf(lang, format, args...))
+	},
+	"Tf":    Tf,
+	"codes": codes,
 }).Parse(reportTemplate))
+
+// textEscaper escapes text as html/template does in element content.
+var textEscaper = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;", "<", "&lt;", ">", "&gt;")
+
+func escapeText(s string) string { return textEscaper.Replace(s) }
+
+// codes writes names as a list of <code> elements: "<code>a</code>,
+// <code>b</code>" (separated by "、" in Chinese).
+func codes(lang string, names []string) template.HTML {
+	var b strings.Builder
+	for i, n := range names {
+		switch {
+		case i > 0 && lang == "zh":
+			b.WriteString("、")
+		case i > 0:
+			b.WriteString(", ")
+		}
+		b.WriteString("<code>" + escapeText(n) + "</code>")
+	}
+	return template.HTML(b.String())
+}
 
 // collapseRows is the number of rows above which a table is folded into a
 // closed <details> element.
@@ -36,6 +73,8 @@ const keyLevels = 6
 
 // page is the data behind the report template.
 type page struct {
+	Lang       string // the language of the texts, "en" or "zh"
+	HTMLLang   string // the lang attribute of <html>: "en" or "zh-CN"
 	Title      string
 	Version    string
 	Intro      string
@@ -57,6 +96,7 @@ type page struct {
 	Inputs     table
 	Screening  table
 	Figures    map[string][]figure // the charts, by the ID of their section
+	Curves     curveSections       // comparing lines, return to poverty, methods of curves (html_curves.go)
 }
 
 // entry is one item of the table of contents: Links are shown after it on
@@ -137,32 +177,7 @@ type cell struct {
 // results, not on timings or on where the files are: absolute paths are
 // shown relative to the directory the inputs share.
 func HTML(s *pipeline.Study, out *pipeline.Output) []byte {
-	m := &out.Manifest
-	paths := newPaths(m.Inputs)
-	p := page{
-		Title:      s.Name,
-		Version:    pipeline.Version,
-		Cards:      append(headlines(s, m, out.Results), spreadHeadlines(s, out.Results)...),
-		Key:        keyTable(s, out.Results),
-		KeySpread:  keySpreadTable(s, out.Results),
-		Lines:      lineSections(s, out.Results),
-		Poverty:    povertySections(s, out.Results),
-		Base:       baseSection(s, out.Results),
-		Inequality: inequalitySection(s, out.Results),
-		Regional:   regionalSections(s, out.Results),
-		Ratios:     ratioSection(s, out.Results),
-		Region:     s.Region,
-		SE:         errorMethods(s, out.Results),
-		Study:      append(studyFields(s), errorFields(s, out.Results)...),
-		Figures:    figures(s, out.Results),
-	}
-	p.Intro = intro(s, m, len(p.Inequality.Tables) > 0, p.SE)
-	flagTables(s, p.tables())
-	for _, w := range out.Warnings {
-		p.Warnings = append(p.Warnings, tidyWarning(paths.text(w)))
-	}
-	p.Software, p.Inputs, p.Screening = provenance(m, paths)
-	p.Contents = contents(&p)
+	p := newPage(s, out, figures(s, out.Results))
 	var b bytes.Buffer
 	if err := report.Execute(&b, p); err != nil {
 		panic("reports: template: " + err.Error()) // the template and its data are ours
@@ -172,32 +187,32 @@ func HTML(s *pipeline.Study, out *pipeline.Output) []byte {
 
 // intro is the sentence under the title.
 func intro(s *pipeline.Study, m *pipeline.Manifest, inequality bool, se *errorSummary) string {
+	lang := s.Lang
 	var b strings.Builder
-	what := "Poverty lines and poverty indicators"
+	what := T(lang, "Poverty lines and poverty indicators")
 	if inequality {
-		what = "Poverty lines, poverty and inequality indicators"
+		what = T(lang, "Poverty lines, poverty and inequality indicators")
 	}
-	b.WriteString(what + " of the study " + strconv.Quote(s.Name))
+	b.WriteString(Tf(lang, "%s of the study %s", what, strconv.Quote(s.Name)))
 	if m.Rows.Read > 0 {
-		b.WriteString(", computed from " + plural(m.Rows.Used, "row"))
 		if len(m.Inputs) > 0 {
-			b.WriteString(" in " + plural(len(m.Inputs), "input file"))
+			b.WriteString(Tf(lang, ", computed from %s in %s", pluralIn(lang, m.Rows.Used, "row"), pluralIn(lang, len(m.Inputs), "input file")))
+		} else {
+			b.WriteString(Tf(lang, ", computed from %s", pluralIn(lang, m.Rows.Used, "row")))
 		}
 	}
-	b.WriteString(". Figures are weighted counts and shares of " + unitNoun(s.Unit) +
-		"; a unit is poor when its income is strictly below the line. ")
+	b.WriteString(Tf(lang, ". Figures are weighted counts and shares of %s; a unit is poor when its income is strictly below the line. ", unitNounIn(lang, s.Unit)))
 	if inequality {
-		b.WriteString("Headcount, gap, severity, the relative median gap and income shares are percentages; " +
-			"Watts, Sen, Gini and the entropy measures are indices; S80/S20, Palma and group ratios are ratios. ")
+		b.WriteString(T(lang, "Headcount, gap, severity, the relative median gap and income shares are percentages; "+
+			"Watts, Sen, Gini and the entropy measures are indices; S80/S20, Palma and group ratios are ratios. "))
 	} else {
-		b.WriteString("Headcount, gap, severity and the relative median gap are percentages; Watts and Sen are indices. ")
+		b.WriteString(T(lang, "Headcount, gap, severity and the relative median gap are percentages; Watts and Sen are indices. "))
 	}
-	b.WriteString("The whole population pools every row used.")
+	b.WriteString(T(lang, "The whole population pools every row used."))
 	if se != nil {
-		b.WriteString(" Under each estimate with a standard error, in small type, its " + se.Level +
-			" confidence interval; hover it for the standard error, the relative standard error (RSE) and the method.")
+		b.WriteString(Tf(lang, " Under each estimate with a standard error, in small type, its %s confidence interval; hover it for the standard error, the relative standard error (RSE) and the method.", se.Level))
 		if se.Limit != "" {
-			b.WriteString(" † marks an unreliable estimate, with an RSE above " + se.Limit + ".")
+			b.WriteString(Tf(lang, " † marks an unreliable estimate, with an RSE above %s.", se.Limit))
 		}
 	}
 	return b.String()
@@ -208,6 +223,13 @@ func unitNoun(unit string) string {
 		return "units"
 	}
 	return unit
+}
+
+// unitNounIn is unitNoun in language lang: the unit of the study is a name
+// from the study file ("persons", "households"), translated when the
+// catalogue has it.
+func unitNounIn(lang, unit string) string {
+	return T(lang, unitNoun(unit))
 }
 
 func plural(n int, noun string) string {
@@ -225,15 +247,15 @@ func headlines(s *pipeline.Study, m *pipeline.Manifest, results []pipeline.Resul
 		if !ok {
 			continue
 		}
-		h := headline{Label: labelOf(ind).text, Value: valueCell(r).Text, CI: cardInterval(s, r)}
+		h := headline{Label: labelIn(s.Lang, ind).text, Value: valueCell(r).Text, CI: cardInterval(s, r)}
 		if ind == "population" {
-			h.Label = "Population (" + unitNoun(s.Unit) + ")"
-			h.Detail = plural(r.N, "row")
+			h.Label = Tf(s.Lang, "Population (%s)", unitNounIn(s.Lang, s.Unit))
+			h.Detail = pluralIn(s.Lang, r.N, "row")
 			if m.Rows.Read > r.N {
-				h.Detail += " of " + thousands(float64(m.Rows.Read)) + " read"
+				h.Detail = Tf(s.Lang, "%s of %s read", h.Detail, thousands(float64(m.Rows.Read)))
 			}
 		} else {
-			h.Detail = "per unit, whole population"
+			h.Detail = T(s.Lang, "per unit, whole population")
 		}
 		hs = append(hs, h)
 	}
@@ -249,8 +271,9 @@ func keyTable(s *pipeline.Study, results []pipeline.Result) *table {
 	}
 	hasHC := slices.Contains(s.Indicators, "headcount")
 	hasPoor := slices.Contains(s.Indicators, "poor_population")
-	t := &table{ID: "key-lines", Caption: "Poverty by line"}
-	t.Header = []column{{Text: "Line"}, {Text: "Definition"}, {Text: "Line value", Numeric: true, Title: "the line; a range when it is computed in groups"}}
+	lang := s.Lang
+	t := &table{ID: "key-lines", Caption: T(lang, "Poverty by line")}
+	t.Header = []column{{Text: T(lang, "Line")}, {Text: T(lang, "Definition")}, {Text: T(lang, "Line value"), Numeric: true, Title: T(lang, "the line; a range when it is computed in groups")}}
 	var whole []string
 	if hasHC {
 		whole = append(whole, "headcount")
@@ -259,11 +282,11 @@ func keyTable(s *pipeline.Study, results []pipeline.Result) *table {
 		whole = append(whole, "poor_population")
 	}
 	for _, ind := range whole {
-		t.Header = append(t.Header, column{Text: labelOf(ind).text, Title: labelOf(ind).title, Numeric: true})
+		t.Header = append(t.Header, column{Text: labelIn(lang, ind).text, Title: labelIn(lang, ind).title, Numeric: true})
 	}
 	t.Groups = []group{{"", 3}}
 	if len(whole) > 0 {
-		t.Groups = append(t.Groups, group{"Whole population", len(whole)})
+		t.Groups = append(t.Groups, group{T(lang, "Whole population"), len(whole)})
 	}
 	// The headcount of each domain of the small one-column breakdowns.
 	var levels [][]pipeline.DomainValue
@@ -276,18 +299,18 @@ func keyTable(s *pipeline.Study, results []pipeline.Result) *table {
 			continue
 		}
 		for _, d := range ds {
-			t.Header = append(t.Header, column{Text: d[0].Value, Title: labelOf("headcount").title + " where " + d[0].Column + " = " + d[0].Value, Numeric: true})
+			t.Header = append(t.Header, column{Text: d[0].Value, Title: Tf(lang, "%s where %s = %s", labelIn(lang, "headcount").title, d[0].Column, d[0].Value), Numeric: true})
 		}
-		t.Groups = append(t.Groups, group{"Headcount by " + cols[0], len(ds)})
+		t.Groups = append(t.Groups, group{Tf(lang, "Headcount by %s", cols[0]), len(ds)})
 		levels = append(levels, ds...)
 	}
 	for _, l := range s.Lines {
-		row := []cell{{Text: l.Name}, {Text: lineWords(l), Wrap: true}, lineValue(l, results)}
+		row := []cell{{Text: l.Name}, {Text: lineWordsIn(lang, l), Wrap: true}, lineValueIn(lang, l, results)}
 		for _, ind := range whole {
-			row = append(row, estimateCell(results, ind, l.Name, nil))
+			row = append(row, estimateCellIn(lang, results, ind, l.Name, nil))
 		}
 		for _, d := range levels {
-			row = append(row, estimateCell(results, "headcount", l.Name, d))
+			row = append(row, estimateCellIn(lang, results, "headcount", l.Name, d))
 		}
 		t.Rows = append(t.Rows, row)
 	}
@@ -299,15 +322,25 @@ func keyTable(s *pipeline.Study, results []pipeline.Result) *table {
 
 // estimateCell is the cell of one result, a dash when there is none.
 func estimateCell(results []pipeline.Result, ind, line string, d []pipeline.DomainValue) cell {
+	return estimateCellIn("en", results, ind, line, d)
+}
+
+// estimateCellIn is estimateCell in language lang.
+func estimateCellIn(lang string, results []pipeline.Result, ind, line string, d []pipeline.DomainValue) cell {
 	r, ok := find(results, ind, line, d)
 	if !ok {
-		return cell{Text: "–", Numeric: true, Missing: true, Title: "not computed"}
+		return cell{Text: "–", Numeric: true, Missing: true, Title: T(lang, "not computed")}
 	}
-	return valueCell(r)
+	return valueCellIn(lang, r)
 }
 
 // lineValue is the value of a line, or the range of its values over its groups.
 func lineValue(l pipeline.Line, results []pipeline.Result) cell {
+	return lineValueIn("en", l, results)
+}
+
+// lineValueIn is lineValue in language lang.
+func lineValueIn(lang string, l pipeline.Line, results []pipeline.Result) cell {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	groups := 0
 	for _, r := range results {
@@ -315,7 +348,7 @@ func lineValue(l pipeline.Line, results []pipeline.Result) cell {
 			continue
 		}
 		if len(r.Domain) == 0 {
-			return valueCell(r)
+			return valueCellIn(lang, r)
 		}
 		groups++
 		if !math.IsNaN(r.Estimate) {
@@ -323,9 +356,9 @@ func lineValue(l pipeline.Line, results []pipeline.Result) cell {
 		}
 	}
 	if groups == 0 || lo > hi {
-		return cell{Text: "–", Numeric: true, Missing: true, Title: "no value"}
+		return cell{Text: "–", Numeric: true, Missing: true, Title: T(lang, "no value")}
 	}
-	c := cell{Text: formatMoney(lo), Numeric: true, Title: plural(groups, "group") + " by " + describe(l.By)}
+	c := cell{Text: formatMoney(lo), Numeric: true, Title: Tf(lang, "%s by %s", pluralIn(lang, groups, "group"), describeIn(lang, l.By))}
 	if hi > lo {
 		c.Text += " – " + formatMoney(hi)
 	}
@@ -333,47 +366,59 @@ func lineValue(l pipeline.Line, results []pipeline.Result) cell {
 }
 
 // lineWords says what a line is, e.g. "60% of the median income, in each year".
-func lineWords(l pipeline.Line) string {
+func lineWords(l pipeline.Line) string { return lineWordsIn("en", l) }
+
+// lineWordsIn is lineWords in language lang.
+func lineWordsIn(lang string, l pipeline.Line) string {
 	var b strings.Builder
-	switch l.Basis {
-	case "abs":
-		b.WriteString("fixed at " + formatMoney(l.Value))
-	case "median", "mean":
-		b.WriteString(strconv.FormatFloat(100*l.Value, 'f', -1, 64) + "% of the " + l.Basis + " income")
+	pct := strconv.FormatFloat(100*l.Value, 'f', -1, 64)
+	var where []string
+	for _, c := range l.Where {
+		where = append(where, c.Column+" = "+c.Value)
+	}
+	switch {
+	case l.Basis == "abs":
+		b.WriteString(Tf(lang, "fixed at %s", formatMoney(l.Value)))
+	case l.Basis == "median" && len(where) > 0:
+		b.WriteString(Tf(lang, "%s%% of the median income of units with %s", pct, strings.Join(where, T(lang, " and "))))
+		where = nil
+	case l.Basis == "mean" && len(where) > 0:
+		b.WriteString(Tf(lang, "%s%% of the mean income of units with %s", pct, strings.Join(where, T(lang, " and "))))
+		where = nil
+	case l.Basis == "median":
+		b.WriteString(Tf(lang, "%s%% of the median income", pct))
+	case l.Basis == "mean":
+		b.WriteString(Tf(lang, "%s%% of the mean income", pct))
 	default:
 		b.WriteString(l.Spec())
 	}
-	for i, c := range l.Where {
-		if i == 0 {
-			b.WriteString(" of units with ")
-		} else {
-			b.WriteString(" and ")
-		}
-		b.WriteString(c.Column + " = " + c.Value)
+	if len(where) > 0 {
+		b.WriteString(Tf(lang, " of units with %s", strings.Join(where, T(lang, " and "))))
 	}
 	if len(l.By) > 0 {
-		b.WriteString(", computed in each " + describe(l.By))
+		b.WriteString(Tf(lang, ", computed in each %s", describeIn(lang, l.By)))
 	}
 	return b.String()
 }
 
 // lineSections lists the value of every line in every group.
 func lineSections(s *pipeline.Study, results []pipeline.Result) []section {
+	lang := s.Lang
 	var ss []section
 	for i, l := range s.Lines {
-		sec := section{ID: "line-" + strconv.Itoa(i+1), Title: l.Name, Detail: lineWords(l), Spec: l.Name + "=" + l.Spec()}
-		t := table{ID: sec.ID + "-values", Caption: "Line values", Header: domainColumns(l.By)}
+		sec := section{ID: "line-" + strconv.Itoa(i+1), Title: l.Name, Detail: lineWordsIn(lang, l), Spec: l.Name + "=" + l.Spec()}
+		t := table{ID: sec.ID + "-values", Caption: T(lang, "Line values"), Header: domainColumns(l.By)}
 		t.Header = append(t.Header,
-			column{Text: "Line", Numeric: true},
-			column{Text: "Reference rows", Numeric: true, Title: "rows the line was computed from"},
-			column{Text: "Reference population", Numeric: true, Title: "weighted units the line was computed from"})
+			column{Text: T(lang, "Line"), Numeric: true},
+			column{Text: T(lang, "Reference rows"), Numeric: true, Title: T(lang, "rows the line was computed from")},
+			column{Text: T(lang, "Reference population"), Numeric: true, Title: T(lang, "weighted units the line was computed from")})
 		lo, hi := math.Inf(1), math.Inf(-1)
 		for _, r := range results {
 			if r.Indicator != "line" || r.Line != l.Name {
 				continue
 			}
 			row := domainCells(r.Domain, l.By)
-			v := valueCell(r)
+			v := valueCellIn(lang, r)
 			v.HasBar = false
 			row = append(row, v, countCell(float64(r.N)), countCell(r.Population))
 			t.Rows = append(t.Rows, row)
@@ -387,9 +432,9 @@ func lineSections(s *pipeline.Study, results []pipeline.Result) []section {
 		markRepeats(t.Rows, len(l.By))
 		if len(t.Rows) > collapseRows {
 			t.Collapsed = true
-			t.Summary = plural(len(t.Rows), "group") + " by " + describe(l.By)
+			t.Summary = Tf(lang, "%s by %s", pluralIn(lang, len(t.Rows), "group"), describeIn(lang, l.By))
 			if lo <= hi {
-				t.Summary += "; from " + formatMoney(lo) + " to " + formatMoney(hi)
+				t.Summary += Tf(lang, "; from %s to %s", formatMoney(lo), formatMoney(hi))
 			}
 		}
 		if len(l.By) == 0 {
@@ -442,15 +487,15 @@ var labels = map[string]label{
 
 // baseSection has one table per breakdown with population, n, mean, median.
 func baseSection(s *pipeline.Study, results []pipeline.Result) section {
-	sec := section{ID: "income", Title: "Population and income"}
+	sec := section{ID: "income", Title: T(s.Lang, "Population and income")}
 	inds := selected(s.Indicators, baseIndicators)
 	if len(inds) == 0 {
 		return sec
 	}
 	for j, cols := range breakdowns(s) {
-		t := pivot(results, cols, "", inds)
+		t := pivotIn(s.Lang, results, cols, "", inds)
 		t.ID = "income-" + strconv.Itoa(j+1)
-		t.Caption = "By " + describe(cols)
+		t.Caption = byCaption(s.Lang, cols)
 		sec.Tables = append(sec.Tables, t)
 	}
 	return sec
@@ -464,11 +509,11 @@ func povertySections(s *pipeline.Study, results []pipeline.Result) []section {
 	}
 	var ss []section
 	for i, l := range s.Lines {
-		sec := section{ID: "poverty-" + strconv.Itoa(i+1), Title: "Line " + l.Name, Detail: lineWords(l), Spec: l.Name + "=" + l.Spec()}
+		sec := section{ID: "poverty-" + strconv.Itoa(i+1), Title: Tf(s.Lang, "Line %s", l.Name), Detail: lineWordsIn(s.Lang, l), Spec: l.Name + "=" + l.Spec()}
 		for j, cols := range breakdowns(s) {
-			t := pivot(results, cols, l.Name, inds)
+			t := pivotIn(s.Lang, results, cols, l.Name, inds)
 			t.ID = sec.ID + "-" + strconv.Itoa(j+1)
-			t.Caption = "By " + describe(cols)
+			t.Caption = byCaption(s.Lang, cols)
 			sec.Tables = append(sec.Tables, t)
 		}
 		ss = append(ss, sec)
@@ -527,11 +572,16 @@ func domainsOf(results []pipeline.Result, cols []string) [][]pipeline.DomainValu
 // pivot lays the results of one breakdown and line out as domains ×
 // indicators, leaving out indicators without any result.
 func pivot(results []pipeline.Result, cols []string, line string, inds []string) table {
+	return pivotIn("en", results, cols, line, inds)
+}
+
+// pivotIn is pivot in language lang.
+func pivotIn(lang string, results []pipeline.Result, cols []string, line string, inds []string) table {
 	ms := make([]measure, len(inds))
 	for i, ind := range inds {
 		ms[i] = measure{ind: ind}
 	}
-	return pivotMeasures(results, cols, line, ms)
+	return pivotMeasuresIn(lang, results, cols, line, ms)
 }
 
 // measure is one numeric column of a pivot: an indicator and, for ratio
@@ -541,12 +591,15 @@ type measure struct{ ind, ratio string }
 func (m measure) matches(r pipeline.Result) bool { return r.Indicator == m.ind && r.Ratio == m.ratio }
 
 // column is the heading of the measure.
-func (m measure) column() column {
+func (m measure) column() column { return m.columnIn("en") }
+
+// columnIn is the heading of the measure in language lang.
+func (m measure) columnIn(lang string) column {
 	if m.ratio != "" {
-		l := ratioLabel(m.ratio)
+		l := ratioLabelIn(lang, m.ratio)
 		return column{Text: l.text, Title: l.title, Numeric: true}
 	}
-	l := labelOf(m.ind)
+	l := labelIn(lang, m.ind)
 	return column{Text: l.text, Title: l.title, Numeric: true}
 }
 
@@ -555,6 +608,11 @@ func (m measure) column() column {
 // to a family (income shares, the terms of a decomposition) get a heading
 // over their columns.
 func pivotMeasures(results []pipeline.Result, cols []string, line string, ms []measure) table {
+	return pivotMeasuresIn("en", results, cols, line, ms)
+}
+
+// pivotMeasuresIn is pivotMeasures in language lang.
+func pivotMeasuresIn(lang string, results []pipeline.Result, cols []string, line string, ms []measure) table {
 	var have []measure
 	for _, m := range ms {
 		if slices.ContainsFunc(results, func(r pipeline.Result) bool {
@@ -563,11 +621,11 @@ func pivotMeasures(results []pipeline.Result, cols []string, line string, ms []m
 			have = append(have, m)
 		}
 	}
-	t := table{Header: domainColumns(cols), Empty: "No result for this breakdown."}
+	t := table{Header: domainColumns(cols), Empty: T(lang, "No result for this breakdown.")}
 	heads := make([]string, len(cols))
 	for _, m := range have {
-		t.Header = append(t.Header, m.column())
-		heads = append(heads, familyHeading(m.ind))
+		t.Header = append(t.Header, m.columnIn(lang))
+		heads = append(heads, T(lang, familyHeading(m.ind)))
 	}
 	if slices.ContainsFunc(heads, func(h string) bool { return h != "" }) {
 		for _, h := range heads {
@@ -594,16 +652,16 @@ func pivotMeasures(results []pipeline.Result, cols []string, line string, ms []m
 			index[key] = row
 			cells := domainCells(r.Domain, cols)
 			for range have {
-				cells = append(cells, cell{Numeric: true, Missing: true, Text: "–", Title: "not computed"})
+				cells = append(cells, cell{Numeric: true, Missing: true, Text: "–", Title: T(lang, "not computed")})
 			}
 			t.Rows = append(t.Rows, cells)
 		}
-		t.Rows[row][len(cols)+at] = valueCell(r)
+		t.Rows[row][len(cols)+at] = valueCellIn(lang, r)
 	}
 	markRepeats(t.Rows, len(cols))
 	if len(t.Rows) > collapseRows {
 		t.Collapsed = true
-		t.Summary = plural(len(t.Rows), "domain")
+		t.Summary = pluralIn(lang, len(t.Rows), "domain")
 	}
 	return t
 }
@@ -666,13 +724,17 @@ func countCell(v float64) cell { return cell{Text: formatCount(v), Numeric: true
 // shares as percentages, indices with three decimals, ratios with two,
 // counts and money with thousands separators. A missing estimate is a dash
 // with its note as title; rows left out by a rule are told in the title.
-func valueCell(r pipeline.Result) cell {
+func valueCell(r pipeline.Result) cell { return valueCellIn("en", r) }
+
+// valueCellIn is valueCell with its titles in language lang (the note of
+// a result, written by the pipeline, stays as it is).
+func valueCellIn(lang string, r pipeline.Result) cell {
 	c := cell{Numeric: true, Title: r.Note}
 	if math.IsNaN(r.Estimate) {
 		c.Text = "–"
 		c.Missing = true
 		if c.Title == "" {
-			c.Title = "no estimate"
+			c.Title = T(lang, "no estimate")
 		}
 		return c
 	}
@@ -693,13 +755,13 @@ func valueCell(r pipeline.Result) cell {
 		c.Text = formatMoney(r.Estimate)
 	}
 	if r.ExcludedN > 0 {
-		left := plural(r.ExcludedN, "row") + " left out"
+		left := Tf(lang, "%s left out", pluralIn(lang, r.ExcludedN, "row"))
 		if r.ExcludedPopulation > 0 {
-			left += " (" + formatCount(r.ExcludedPopulation) + " weighted)"
+			left += Tf(lang, " (%s weighted)", formatCount(r.ExcludedPopulation))
 		}
 		c.Title = strings.TrimSpace(c.Title + " " + left)
 	}
-	addError(&c, r)
+	addErrorIn(lang, &c, r)
 	return c
 }
 
@@ -841,20 +903,21 @@ func (p *paths) text(s string) string {
 
 // studyFields lists the settings of the study.
 func studyFields(s *pipeline.Study) []field {
-	fs := []field{{"Income", s.Income, true}, {"Weight", s.Weight, true}}
-	for _, f := range []field{{"Household size", s.Size, true}, {"Adults", s.Adults, true}, {"Children", s.Children, true}} {
+	lang := s.Lang
+	fs := []field{{T(lang, "Income"), s.Income, true}, {T(lang, "Weight"), s.Weight, true}}
+	for _, f := range []field{{T(lang, "Household size"), s.Size, true}, {T(lang, "Adults"), s.Adults, true}, {T(lang, "Children"), s.Children, true}} {
 		if f.Value != "" {
 			fs = append(fs, f)
 		}
 	}
-	fs = append(fs, field{"Unit", s.Unit, false}, field{"A row is", s.Rows, false}, field{"Equivalence scale", s.Equivalence, false})
+	fs = append(fs, field{T(lang, "Unit"), T(lang, s.Unit), false}, field{T(lang, "A row is"), T(lang, s.Rows), false}, field{T(lang, "Equivalence scale"), T(lang, s.Equivalence), false})
 	var ds []string
 	for _, cols := range breakdowns(s) {
-		ds = append(ds, describe(cols))
+		ds = append(ds, describeIn(lang, cols))
 	}
-	fs = append(fs, field{"Breakdowns", strings.Join(ds, "; "), false}, field{"Indicators", strings.Join(s.Indicators, ", "), true})
+	fs = append(fs, field{T(lang, "Breakdowns"), strings.Join(ds, T(lang, "; ")), false}, field{T(lang, "Indicators"), strings.Join(s.Indicators, ", "), true})
 	if s.Nonpositive != "" {
-		fs = append(fs, field{"Incomes ≤ 0 in Watts", s.Nonpositive, false})
+		fs = append(fs, field{T(lang, "Incomes ≤ 0 in Watts"), T(lang, s.Nonpositive), false})
 	}
 	var out []field
 	for _, f := range fs {
@@ -868,14 +931,19 @@ func studyFields(s *pipeline.Study) []field {
 // provenance lists the software and the study file, the inputs and what
 // the screening rules did.
 func provenance(m *pipeline.Manifest, p *paths) ([]field, table, table) {
+	return provenanceIn("en", m, p)
+}
+
+// provenanceIn is provenance in language lang.
+func provenanceIn(lang string, m *pipeline.Manifest, p *paths) ([]field, table, table) {
 	sw := []field{{"povstat", m.Povstat, true}, {"Go", m.GoVersion, true}}
 	if m.Study.Path != "" {
-		sw = append(sw, field{"Study file", filepath.Base(m.Study.Path), true})
+		sw = append(sw, field{T(lang, "Study file"), filepath.Base(m.Study.Path), true})
 	}
 	if m.Study.SHA256 != "" {
-		sw = append(sw, field{"Study SHA-256", m.Study.SHA256, true})
+		sw = append(sw, field{T(lang, "Study SHA-256"), m.Study.SHA256, true})
 	}
-	sw = append(sw, field{"Seed", strconv.FormatUint(m.Seed, 10), true})
+	sw = append(sw, field{T(lang, "Seed"), strconv.FormatUint(m.Seed, 10), true})
 	var out []field
 	for _, f := range sw {
 		if f.Value != "" {
@@ -883,79 +951,118 @@ func provenance(m *pipeline.Manifest, p *paths) ([]field, table, table) {
 		}
 	}
 
-	in := table{ID: "inputs", Caption: "Inputs", Empty: "No input file recorded.",
-		Header: []column{{Text: "File"}, {Text: "Rows", Numeric: true}, {Text: "Row groups", Numeric: true}, {Text: "SHA-256"}}}
+	in := table{ID: "inputs", Caption: T(lang, "Inputs"), Empty: T(lang, "No input file recorded."),
+		Header: []column{{Text: T(lang, "File")}, {Text: T(lang, "Rows"), Numeric: true}, {Text: T(lang, "Row groups"), Numeric: true}, {Text: "SHA-256"}}}
 	for _, r := range m.Inputs {
 		in.Rows = append(in.Rows, []cell{{Text: p.text(r.Path), Mono: true}, countCell(float64(r.Rows)), countCell(float64(r.RowGroups)), {Text: r.SHA256, Mono: true}})
 	}
 	if len(in.Rows) > collapseRows {
 		in.Collapsed = true
-		in.Summary = plural(len(in.Rows), "file")
+		in.Summary = pluralIn(lang, len(in.Rows), "file")
 	}
 
-	sc := table{ID: "screening", Caption: thousands(float64(m.Rows.Read)) + " rows read, " + thousands(float64(m.Rows.Used)) + " used",
-		Empty:  "No row was excluded or flagged.",
-		Header: []column{{Text: "Rule"}, {Text: "Column"}, {Text: "Action"}, {Text: "Rows", Numeric: true}, {Text: "Examples"}}}
+	sc := table{ID: "screening", Caption: Tf(lang, "%s rows read, %s used", thousands(float64(m.Rows.Read)), thousands(float64(m.Rows.Used))),
+		Empty:  T(lang, "No row was excluded or flagged."),
+		Header: []column{{Text: T(lang, "Rule")}, {Text: T(lang, "Column")}, {Text: T(lang, "Action")}, {Text: T(lang, "Rows"), Numeric: true}, {Text: T(lang, "Examples")}}}
 	for _, r := range m.Rows.Rules {
 		ex := make([]string, len(r.Examples))
 		for i, e := range r.Examples {
 			ex[i] = p.text(e)
 		}
-		sc.Rows = append(sc.Rows, []cell{{Text: r.Rule}, {Text: r.Column, Mono: true}, {Text: r.Action}, countCell(float64(r.Rows)), {Text: strings.Join(ex, "; "), Wrap: true, Mono: true}})
+		sc.Rows = append(sc.Rows, []cell{{Text: r.Rule}, {Text: r.Column, Mono: true}, {Text: T(lang, r.Action)}, countCell(float64(r.Rows)), {Text: strings.Join(ex, "; "), Wrap: true, Mono: true}})
 	}
 	return out, in, sc
 }
 
 // contents is the table of contents.
 func contents(p *page) []entry {
-	es := []entry{{ID: "key", Text: "Key figures"}}
+	lang := p.Lang
+	es := []entry{{ID: "key", Text: T(lang, "Key figures")}}
 	if len(p.Lines) > 0 {
-		e := entry{ID: "lines", Text: "Poverty lines"}
+		e := entry{ID: "lines", Text: T(lang, "Poverty lines")}
 		for _, s := range p.Lines {
 			e.Links = append(e.Links, entry{ID: s.ID, Text: s.Title})
 		}
 		es = append(es, e)
 	}
 	if len(p.Poverty) > 0 {
-		e := entry{ID: "poverty", Text: "Poverty by domain"}
+		e := entry{ID: "poverty", Text: T(lang, "Poverty by domain")}
 		for _, s := range p.Poverty {
 			sub := entry{ID: s.ID, Text: s.Title}
 			for _, t := range s.Tables {
-				sub.Links = append(sub.Links, entry{ID: t.ID, Text: strings.TrimPrefix(t.Caption, "By ")})
+				sub.Links = append(sub.Links, entry{ID: t.ID, Text: captionLink(lang, t.Caption)})
 			}
 			e.Sub = append(e.Sub, sub)
 		}
 		es = append(es, e)
 	}
 	if len(p.Base.Tables) > 0 {
-		es = append(es, tableEntry(p.Base))
+		es = append(es, tableEntryIn(lang, p.Base))
 	}
 	if len(p.Inequality.Tables) > 0 {
-		es = append(es, tableEntry(p.Inequality))
+		es = append(es, tableEntryIn(lang, p.Inequality))
 	}
 	if len(p.Regional) > 0 {
-		e := entry{ID: "regions", Text: "Regional disparity"}
+		e := entry{ID: "regions", Text: T(lang, "Regional disparity")}
 		for _, s := range p.Regional {
 			sub := entry{ID: s.ID, Text: s.Title}
 			if len(s.Tables) > 1 {
-				sub = tableEntry(s)
+				sub = tableEntryIn(lang, s)
 			}
 			e.Sub = append(e.Sub, sub)
 		}
 		es = append(es, e)
 	}
 	if len(p.Ratios.Tables) > 0 {
-		es = append(es, tableEntry(p.Ratios))
+		es = append(es, tableEntryIn(lang, p.Ratios))
 	}
-	es = append(es, entry{ID: "methods", Text: "Methods"}, entry{ID: "provenance", Text: "Data and provenance"})
+	es = append(es, entry{ID: "methods", Text: T(lang, "Methods")}, entry{ID: "provenance", Text: T(lang, "Data and provenance")})
 	return es
 }
 
 // tableEntry is the entry of a section with a link to each of its tables.
-func tableEntry(s section) entry {
+func tableEntry(s section) entry { return tableEntryIn("en", s) }
+
+// tableEntryIn is tableEntry for a section in language lang.
+func tableEntryIn(lang string, s section) entry {
 	e := entry{ID: s.ID, Text: s.Title}
 	for _, t := range s.Tables {
-		e.Links = append(e.Links, entry{ID: t.ID, Text: strings.TrimPrefix(t.Caption, "By ")})
+		e.Links = append(e.Links, entry{ID: t.ID, Text: captionLink(lang, t.Caption)})
 	}
 	return e
+}
+
+// newPage assembles the report's page model from a study run; report.html
+// and report.md render it. figs are the charts by section.
+func newPage(s *pipeline.Study, out *pipeline.Output, figs map[string][]figure) page {
+	m := &out.Manifest
+	paths := newPaths(m.Inputs)
+	p := page{
+		Lang:       s.Lang,
+		HTMLLang:   htmlLang(s.Lang),
+		Title:      s.Name,
+		Version:    pipeline.Version,
+		Cards:      append(headlines(s, m, out.Results), spreadHeadlines(s, out.Results)...),
+		Key:        keyTable(s, out.Results),
+		KeySpread:  keySpreadTable(s, out.Results),
+		Lines:      lineSections(s, out.Results),
+		Poverty:    povertySections(s, out.Results),
+		Base:       baseSection(s, out.Results),
+		Inequality: inequalitySection(s, out.Results),
+		Regional:   regionalSections(s, out.Results),
+		Ratios:     ratioSection(s, out.Results),
+		Region:     s.Region,
+		SE:         errorMethods(s, out.Results),
+		Study:      append(studyFields(s), errorFields(s, out.Results)...),
+		Figures:    figs,
+	}
+	p.Intro = intro(s, m, len(p.Inequality.Tables) > 0, p.SE)
+	flagTables(s, p.tables())
+	for _, w := range out.Warnings {
+		p.Warnings = append(p.Warnings, warningIn(s.Lang, tidyWarning(paths.text(w))))
+	}
+	p.Software, p.Inputs, p.Screening = provenanceIn(s.Lang, m, paths)
+	p.Curves = curveSectionsOf(s, out.Results)
+	p.Contents = withCurveEntries(s.Lang, contents(&p), p.Curves)
+	return p
 }

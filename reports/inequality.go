@@ -90,25 +90,28 @@ func styleOf(ind string) style {
 
 // labelOf is the heading of an indicator, including the members of the
 // parametric families.
-func labelOf(ind string) label {
+func labelOf(ind string) label { return labelIn("en", ind) }
+
+// labelIn is the heading of an indicator in language lang; the name of the
+// indicator that starts its explanation is not translated.
+func labelIn(lang, ind string) label {
 	if l, ok := labels[ind]; ok {
-		return l
+		return label{T(lang, l.text), T(lang, l.title)}
 	}
 	if k, groups := share(ind); groups > 0 {
-		letter, noun := "Q", "quintile"
 		if groups == 10 {
-			letter, noun = "D", "decile"
+			return label{"D" + strconv.Itoa(k), Tf(lang, "%s: share of income of the units in decile group %d of %d", ind, k, groups)}
 		}
-		return label{letter + strconv.Itoa(k), ind + ": share of income of the units in " + noun + " group " + strconv.Itoa(k) + " of " + strconv.Itoa(groups)}
+		return label{"Q" + strconv.Itoa(k), Tf(lang, "%s: share of income of the units in quintile group %d of %d", ind, k, groups)}
 	}
 	if !isInequality(ind) {
 		return label{ind, ind}
 	}
 	if v, ok := strings.CutPrefix(ind, "ge_"); ok {
-		return label{"GE(" + v + ")", ind + ": generalized entropy index of order " + v + "; " + excludedRule(ind) + " left out"}
+		return label{"GE(" + v + ")", Tf(lang, "%s: generalized entropy index of order %s; %s left out", ind, v, T(lang, excludedRule(ind)))}
 	}
 	v := strings.TrimPrefix(ind, "atkinson_")
-	return label{"Atkinson(" + v + ")", ind + ": Atkinson index with inequality aversion " + v + "; " + excludedRule(ind) + " left out"}
+	return label{Tf(lang, "Atkinson(%s)", v), Tf(lang, "%s: Atkinson index with inequality aversion %s; %s left out", ind, v, T(lang, excludedRule(ind)))}
 }
 
 // excludedRule says which incomes an entropy measure leaves out: incomes
@@ -156,14 +159,17 @@ func familyHeading(ind string) string {
 }
 
 // ratioLabel is the heading of a ratio COL=A/B.
-func ratioLabel(ratio string) label {
+func ratioLabel(ratio string) label { return ratioLabelIn("en", ratio) }
+
+// ratioLabelIn is ratioLabel in language lang.
+func ratioLabelIn(lang, ratio string) label {
 	q, err := pipeline.ParseRatio(ratio)
 	if err != nil {
 		return label{ratio, "ratio: " + ratio}
 	}
 	return label{q.Column + " = " + q.Numerator + " / " + q.Denominator,
-		"ratio: weighted mean income of the units with " + q.Column + " = " + q.Numerator +
-			" over that of the units with " + q.Column + " = " + q.Denominator}
+		Tf(lang, "ratio: weighted mean income of the units with %s = %s over that of the units with %s = %s",
+			q.Column, q.Numerator, q.Column, q.Denominator)}
 }
 
 // inequalityOf lists the inequality indicators of a study in its order,
@@ -199,16 +205,16 @@ func hasResult(results []pipeline.Result, inds []string) bool {
 // indicators of the study. It has no table when the study asks for none or
 // none was computed.
 func inequalitySection(s *pipeline.Study, results []pipeline.Result) section {
-	sec := section{ID: "inequality", Title: "Inequality"}
+	sec := section{ID: "inequality", Title: T(s.Lang, "Inequality")}
 	inds := inequalityOf(s.Indicators)
 	if !hasResult(results, inds) {
 		return sec
 	}
 	for j, cols := range breakdowns(s) {
-		t := pivot(results, cols, "", inds)
+		t := pivotIn(s.Lang, results, cols, "", inds)
 		t.ID = "inequality-" + strconv.Itoa(j+1)
-		t.Caption = "By " + describe(cols)
-		t.Note = excludedNote(results, cols, inds)
+		t.Caption = byCaption(s.Lang, cols)
+		t.Note = excludedNoteIn(s.Lang, results, cols, inds)
 		sec.Tables = append(sec.Tables, t)
 	}
 	return sec
@@ -217,6 +223,11 @@ func inequalitySection(s *pipeline.Study, results []pipeline.Result) section {
 // excludedNote says how many rows the entropy measures of a table leave
 // out, over all its domains together.
 func excludedNote(results []pipeline.Result, cols []string, inds []string) string {
+	return excludedNoteIn("en", results, cols, inds)
+}
+
+// excludedNoteIn is excludedNote in language lang.
+func excludedNoteIn(lang string, results []pipeline.Result, cols []string, inds []string) string {
 	type left struct {
 		rule string
 		n    int
@@ -242,28 +253,28 @@ func excludedNote(results []pipeline.Result, cols []string, inds []string) strin
 		if _, ok := names[l]; !ok {
 			order = append(order, l)
 		}
-		names[l] = append(names[l], labelOf(ind).text)
+		names[l] = append(names[l], labelIn(lang, ind).text)
 	}
 	var parts []string
 	for _, l := range order {
-		verb := " leaves out "
+		format := "%s leaves out %s with %s"
 		if len(names[l]) > 1 {
-			verb = " leave out "
+			format = "%s leave out %s with %s"
 		}
-		p := andList(names[l]) + verb + plural(l.n, "row") + " with " + l.rule
+		p := Tf(lang, format, andListIn(lang, names[l]), pluralIn(lang, l.n, "row"), T(lang, l.rule))
 		if l.pop > 0 {
-			p += " (" + formatCount(l.pop) + " weighted)"
+			p += Tf(lang, " (%s weighted)", formatCount(l.pop))
 		}
 		parts = append(parts, p)
 	}
 	if len(parts) == 0 {
 		return ""
 	}
-	note := strings.Join(parts, "; ")
+	note := strings.Join(parts, T(lang, "; "))
 	if len(cols) > 0 {
-		note += ", over all domains together; hover a value for its domain"
+		note += T(lang, ", over all domains together; hover a value for its domain")
 	}
-	return note + "."
+	return note + T(lang, ".")
 }
 
 // andList joins "a", "b" and "c" as "a, b and c".
@@ -281,38 +292,37 @@ func regionalSections(s *pipeline.Study, results []pipeline.Result) []section {
 	if s.Region == "" {
 		return nil
 	}
+	lang := s.Lang
 	var skipped []string
 	for _, cols := range s.Domains {
 		if slices.Contains(cols, s.Region) {
-			skipped = append(skipped, describe(cols))
+			skipped = append(skipped, describeIn(lang, cols))
 		}
 	}
 	leftOut := ""
 	if len(skipped) > 0 {
-		leftOut = " Breakdowns that include " + s.Region + " (" + strings.Join(skipped, "; ") +
-			") have a single region in each domain and are not shown."
+		leftOut = Tf(lang, " Breakdowns that include %s (%s) have a single region in each domain and are not shown.", s.Region, strings.Join(skipped, T(lang, "; ")))
 	}
 	var ss []section
 	if coefs := selected(s.Indicators, regionCoefficients); hasResult(results, coefs) {
-		sec := section{ID: "disparity", Title: "Disparity coefficients",
-			Detail: "CV and Williamson are coefficients of variation of the regional mean incomes, unweighted and weighted by population; " +
-				"max / min is the highest regional mean over the lowest. The Theil terms are indices; the between share is the part of " +
-				"Theil's index due to the differences between the regional means, as a percentage." + leftOut}
+		sec := section{ID: "disparity", Title: T(lang, "Disparity coefficients"),
+			Detail: T(lang, "CV and Williamson are coefficients of variation of the regional mean incomes, unweighted and weighted by population; "+
+				"max / min is the highest regional mean over the lowest. The Theil terms are indices; the between share is the part of "+
+				"Theil's index due to the differences between the regional means, as a percentage.") + leftOut}
 		for j, cols := range breakdowns(s) {
 			if slices.Contains(cols, s.Region) {
 				continue
 			}
-			t := pivot(results, cols, "", coefs)
+			t := pivotIn(lang, results, cols, "", coefs)
 			t.ID = "disparity-" + strconv.Itoa(j+1)
-			t.Caption = "By " + describe(cols)
+			t.Caption = byCaption(lang, cols)
 			sec.Tables = append(sec.Tables, t)
 		}
 		ss = append(ss, sec)
 	}
 	if ts := regionMeans(s, results); len(ts) > 0 && slices.Contains(s.Indicators, "region_mean") {
-		ss = append(ss, section{ID: "region-means", Title: "Regional mean income",
-			Detail: "The weighted mean income of each " + s.Region + " group in each domain; " +
-				"a dash marks a group without any unit in the domain.",
+		ss = append(ss, section{ID: "region-means", Title: T(lang, "Regional mean income"),
+			Detail: Tf(lang, "The weighted mean income of each %s group in each domain; a dash marks a group without any unit in the domain.", s.Region),
 			Tables: ts})
 	}
 	return ss
@@ -349,7 +359,8 @@ func regionMeans(s *pipeline.Study, results []pipeline.Result) []table {
 	if len(regions) == 0 {
 		return nil
 	}
-	wide := table{ID: "region-means-all", Caption: "Mean income by " + s.Region, Header: []column{{Text: s.Region}}, Groups: []group{{"", 1}}}
+	lang := s.Lang
+	wide := table{ID: "region-means-all", Caption: Tf(lang, "Mean income by %s", s.Region), Header: []column{{Text: s.Region}}, Groups: []group{{"", 1}}}
 	var domains [][]pipeline.DomainValue // the columns of wide
 	var long []table
 	for j, cols := range breakdowns(s) {
@@ -373,26 +384,26 @@ func regionMeans(s *pipeline.Study, results []pipeline.Result) []table {
 		case len(ds) == 0:
 			continue
 		case len(ds) > wideColumns:
-			t := pivot(results, full, "", []string{"region_mean"})
+			t := pivotIn(lang, results, full, "", []string{"region_mean"})
 			t.ID = "region-means-" + strconv.Itoa(j+1)
-			t.Caption = "By " + describe(cols) + ", by " + s.Region
+			t.Caption = Tf(lang, "By %s, by %s", describeIn(lang, cols), s.Region)
 			long = append(long, t)
 			continue
 		}
-		g := group{"By " + describe(cols), len(ds)}
+		g := group{Tf(lang, "By %s", describeIn(lang, cols)), len(ds)}
 		if len(cols) == 0 {
-			g.Text = "Whole population"
+			g.Text = T(lang, "Whole population")
 		}
 		wide.Groups = append(wide.Groups, g)
 		for _, d := range ds {
-			c := column{Text: "All", Title: "mean income of each " + s.Region + " group in the whole population", Numeric: true}
+			c := column{Text: T(lang, "All"), Title: Tf(lang, "mean income of each %s group in the whole population", s.Region), Numeric: true}
 			if len(d) > 0 {
 				vs, where := make([]string, len(d)), make([]string, len(d))
 				for i, v := range d {
 					vs[i], where[i] = v.Value, v.Column+" = "+v.Value
 				}
 				c.Text = strings.Join(vs, " · ")
-				c.Title = "mean income of each " + s.Region + " group where " + andList(where)
+				c.Title = Tf(lang, "mean income of each %s group where %s", s.Region, andListIn(lang, where))
 			}
 			wide.Header = append(wide.Header, c)
 			domains = append(domains, d)
@@ -407,11 +418,11 @@ func regionMeans(s *pipeline.Study, results []pipeline.Result) []table {
 			for _, d := range domains {
 				r, ok := means[keyOf(append(slices.Clone(d), pipeline.DomainValue{Column: s.Region, Value: region}))]
 				if !ok {
-					row = append(row, cell{Text: "–", Numeric: true, Missing: true, Title: "no unit of this " + s.Region + " in this domain"})
+					row = append(row, cell{Text: "–", Numeric: true, Missing: true, Title: Tf(lang, "no unit of this %s in this domain", s.Region)})
 					continue
 				}
-				c := valueCell(r)
-				if base := plural(r.N, "row") + ", population " + formatCount(r.Population); c.Title == "" {
+				c := valueCellIn(lang, r)
+				if base := Tf(lang, "%s, population %s", pluralIn(lang, r.N, "row"), formatCount(r.Population)); c.Title == "" {
 					c.Title = base
 				} else if r.Note == "" && r.ExcludedN == 0 {
 					c.Title = base + "\n" + c.Title // the standard error
@@ -435,9 +446,9 @@ func regionMeans(s *pipeline.Study, results []pipeline.Result) []table {
 		}
 		if len(wide.Rows) > collapseRows {
 			wide.Collapsed = true
-			wide.Summary = plural(len(regions), "region") + " × " + plural(len(domains), "domain")
+			wide.Summary = pluralIn(lang, len(regions), "region") + " × " + pluralIn(lang, len(domains), "domain")
 			if some {
-				wide.Summary += "; from " + formatMoney(lo) + " to " + formatMoney(hi)
+				wide.Summary += Tf(lang, "; from %s to %s", formatMoney(lo), formatMoney(hi))
 			}
 		}
 		out = append(out, wide)
@@ -449,7 +460,7 @@ func regionMeans(s *pipeline.Study, results []pipeline.Result) []table {
 // study. A ratio is left out of the breakdowns that include its column:
 // there, one of its groups is always empty.
 func ratioSection(s *pipeline.Study, results []pipeline.Result) section {
-	sec := section{ID: "ratios", Title: "Group ratios"}
+	sec := section{ID: "ratios", Title: T(s.Lang, "Group ratios")}
 	if len(s.Ratios) == 0 || !slices.Contains(s.Indicators, "ratio") || !hasResult(results, []string{"ratio"}) {
 		return sec
 	}
@@ -463,9 +474,9 @@ func ratioSection(s *pipeline.Study, results []pipeline.Result) section {
 		if len(ms) == 0 {
 			continue
 		}
-		t := pivotMeasures(results, cols, "", ms)
+		t := pivotMeasuresIn(s.Lang, results, cols, "", ms)
 		t.ID = "ratios-" + strconv.Itoa(j+1)
-		t.Caption = "By " + describe(cols)
+		t.Caption = byCaption(s.Lang, cols)
 		sec.Tables = append(sec.Tables, t)
 	}
 	return sec
@@ -474,9 +485,10 @@ func ratioSection(s *pipeline.Study, results []pipeline.Result) section {
 // spreadHeadlines are the whole-population figures of inequality: the
 // Gini coefficient, Williamson's coefficient and each group ratio.
 func spreadHeadlines(s *pipeline.Study, results []pipeline.Result) []headline {
+	lang := s.Lang
 	var hs []headline
 	if r, ok := find(results, "gini", "", nil); ok && slices.Contains(s.Indicators, "gini") {
-		hs = append(hs, headline{Label: "Gini coefficient", Value: valueCell(r).Text, Detail: "income inequality, whole population", CI: cardInterval(s, r)})
+		hs = append(hs, headline{Label: T(lang, "Gini coefficient"), Value: valueCell(r).Text, Detail: T(lang, "income inequality, whole population"), CI: cardInterval(s, r)})
 	}
 	if r, ok := find(results, "williamson", "", nil); ok && s.Region != "" && slices.Contains(s.Indicators, "williamson") {
 		n := 0
@@ -485,11 +497,14 @@ func spreadHeadlines(s *pipeline.Study, results []pipeline.Result) []headline {
 				n++
 			}
 		}
-		d := "population-weighted CV of the mean incomes of the " + s.Region + " groups"
-		if n > 0 {
+		d := Tf(lang, "population-weighted CV of the mean incomes of the %s groups", s.Region)
+		switch {
+		case n > 0 && lang == "zh":
+			d = Tf(lang, "population-weighted CV of the mean incomes of %d %s groups", n, s.Region)
+		case n > 0:
 			d = "population-weighted CV of the mean incomes of " + plural(n, s.Region+" group")
 		}
-		hs = append(hs, headline{Label: "Williamson coefficient", Value: valueCell(r).Text, Detail: d, CI: cardInterval(s, r)})
+		hs = append(hs, headline{Label: T(lang, "Williamson coefficient"), Value: valueCell(r).Text, Detail: d, CI: cardInterval(s, r)})
 	}
 	for _, q := range s.Ratios {
 		if !slices.Contains(s.Indicators, "ratio") {
@@ -497,8 +512,8 @@ func spreadHeadlines(s *pipeline.Study, results []pipeline.Result) []headline {
 		}
 		for _, r := range results {
 			if r.Indicator == "ratio" && r.Ratio == q.String() && len(r.Domain) == 0 {
-				hs = append(hs, headline{Label: "Mean income ratio", Value: valueCell(r).Text, CI: cardInterval(s, r),
-					Detail: q.Column + " = " + q.Numerator + " over " + q.Column + " = " + q.Denominator + ", whole population"})
+				hs = append(hs, headline{Label: T(lang, "Mean income ratio"), Value: valueCell(r).Text, CI: cardInterval(s, r),
+					Detail: Tf(lang, "%s = %s over %s = %s, whole population", q.Column, q.Numerator, q.Column, q.Denominator)})
 				break
 			}
 		}
@@ -530,8 +545,9 @@ func keySpreadTable(s *pipeline.Study, results []pipeline.Result) *table {
 	if len(ms) == 0 {
 		return nil
 	}
-	t := &table{ID: "key-spread", Caption: "Inequality and disparity",
-		Header: []column{{Text: "Indicator"}, {Text: "Whole population", Numeric: true}},
+	lang := s.Lang
+	t := &table{ID: "key-spread", Caption: T(lang, "Inequality and disparity"),
+		Header: []column{{Text: T(lang, "Indicator")}, {Text: T(lang, "Whole population"), Numeric: true}},
 		Groups: []group{{"", 2}}}
 	var levels [][]pipeline.DomainValue
 	for _, cols := range s.Domains {
@@ -545,22 +561,22 @@ func keySpreadTable(s *pipeline.Study, results []pipeline.Result) *table {
 		for _, d := range ds {
 			t.Header = append(t.Header, column{Text: d[0].Value, Title: d[0].Column + " = " + d[0].Value, Numeric: true})
 		}
-		t.Groups = append(t.Groups, group{"By " + cols[0], len(ds)})
+		t.Groups = append(t.Groups, group{Tf(lang, "By %s", cols[0]), len(ds)})
 		levels = append(levels, ds...)
 	}
 	if len(levels) == 0 {
 		return nil
 	}
 	for _, m := range ms {
-		name := cell{Text: labelOf(m.ind).text, Title: labelOf(m.ind).title}
+		name := cell{Text: labelIn(lang, m.ind).text, Title: labelIn(lang, m.ind).title}
 		switch {
 		case m.ind == "gini":
-			name.Text = "Gini coefficient"
+			name.Text = T(lang, "Gini coefficient")
 		case m.ind == "williamson":
-			name.Text = "Williamson coefficient (" + s.Region + ")"
+			name.Text = Tf(lang, "Williamson coefficient (%s)", s.Region)
 		case m.ratio != "":
-			l := ratioLabel(m.ratio)
-			name = cell{Text: "Mean income ratio " + l.text, Title: l.title}
+			l := ratioLabelIn(lang, m.ratio)
+			name = cell{Text: Tf(lang, "Mean income ratio %s", l.text), Title: l.title}
 		}
 		row := []cell{name}
 		for _, d := range append([][]pipeline.DomainValue{nil}, levels...) {
@@ -568,10 +584,10 @@ func keySpreadTable(s *pipeline.Study, results []pipeline.Result) *table {
 				return m.matches(r) && r.Line == "" && slices.Equal(r.Domain, d)
 			})
 			if at < 0 {
-				row = append(row, cell{Text: "–", Numeric: true, Missing: true, Title: "not computed"})
+				row = append(row, cell{Text: "–", Numeric: true, Missing: true, Title: T(lang, "not computed")})
 				continue
 			}
-			row = append(row, valueCell(results[at]))
+			row = append(row, valueCellIn(lang, results[at]))
 		}
 		t.Rows = append(t.Rows, row)
 	}

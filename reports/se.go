@@ -32,7 +32,11 @@ const (
 // standard error, design effect and method to the title; an unreliable
 // estimate is flagged. Rows (n) are sample counts: they have none. The
 // cell is unchanged when the study asks for no standard error.
-func addError(c *cell, r pipeline.Result) {
+func addError(c *cell, r pipeline.Result) { addErrorIn("en", c, r) }
+
+// addErrorIn is addError with the texts of the title in language lang;
+// the method, as the pipeline writes it, is not translated.
+func addErrorIn(lang string, c *cell, r pipeline.Result) {
 	if r.SEMethod == "" || r.Indicator == "n" || math.IsNaN(r.Estimate) {
 		return
 	}
@@ -42,25 +46,25 @@ func addError(c *cell, r pipeline.Result) {
 	}
 	switch {
 	case r.SEMethod == methodUnavailable:
-		lines = append(lines, "no standard error for this indicator (see Methods)")
+		lines = append(lines, T(lang, "no standard error for this indicator (see Methods)"))
 	case r.SEMethod == methodFixed:
-		lines = append(lines, methodFixed)
+		lines = append(lines, T(lang, methodFixed))
 	case math.IsNaN(r.SE):
-		lines = append(lines, "no standard error ("+r.SEMethod+")")
+		lines = append(lines, Tf(lang, "no standard error (%s)", r.SEMethod))
 	default:
 		if !math.IsNaN(r.CILower) && !math.IsNaN(r.CIUpper) {
-			c.CI = shortInterval(r.Indicator, r.Estimate, r.CILower, r.CIUpper)
-			lines = append(lines, "confidence interval "+formatInterval(r.Indicator, r.Estimate, r.CILower, r.CIUpper))
+			c.CI = shortIntervalIn(lang, r.Indicator, r.Estimate, r.CILower, r.CIUpper)
+			lines = append(lines, Tf(lang, "confidence interval %s", formatIntervalIn(lang, r.Indicator, r.Estimate, r.CILower, r.CIUpper)))
 		}
-		se := "SE " + formatSE(r.Indicator, r.SE)
+		se := Tf(lang, "SE %s", formatSEIn(lang, r.Indicator, r.SE))
 		if !math.IsNaN(r.RSE) && !math.IsInf(r.RSE, 0) {
-			se += ", RSE " + formatRate(r.RSE)
+			se += Tf(lang, ", RSE %s", formatRate(r.RSE))
 		}
 		if !math.IsNaN(r.Deff) && !math.IsInf(r.Deff, 0) {
-			se += ", design effect " + formatRatio(r.Deff)
+			se += Tf(lang, ", design effect %s", formatRatio(r.Deff))
 		}
 		if r.Unreliable {
-			se += ": unreliable"
+			se += T(lang, ": unreliable")
 		}
 		lines = append(lines, se, r.SEMethod)
 	}
@@ -72,18 +76,28 @@ func addError(c *cell, r pipeline.Result) {
 // for the counts and totals, whose bounds are long numbers, ± its
 // half-width when it is symmetric: "±29,040,006".
 func shortInterval(ind string, est, lo, hi float64) string {
+	return shortIntervalIn("en", ind, est, lo, hi)
+}
+
+// shortIntervalIn is shortInterval in language lang.
+func shortIntervalIn(lang, ind string, est, lo, hi float64) string {
 	st := styleOf(ind)
 	half := (hi - lo) / 2
 	if (st == styleCount || ind == "gap_total") && math.Abs((hi-est)-(est-lo)) <= 1e-9*math.Abs(hi-lo) {
 		return "±" + formatLike(st, est, half)
 	}
-	return formatInterval(ind, est, lo, hi)
+	return formatIntervalIn(lang, ind, est, lo, hi)
 }
 
 // formatInterval writes the bounds of an interval like the estimate est of
 // indicator ind: "12.1–13.4%", "43,465–44,834", "0.412–0.431". A negative
 // bound is joined with " to ": "-0.1 to 0.5%".
 func formatInterval(ind string, est, lo, hi float64) string {
+	return formatIntervalIn("en", ind, est, lo, hi)
+}
+
+// formatIntervalIn is formatInterval in language lang: " to " is " 至 ".
+func formatIntervalIn(lang, ind string, est, lo, hi float64) string {
 	st := styleOf(ind)
 	a, b := formatLike(st, est, lo), formatLike(st, est, hi)
 	unit := ""
@@ -93,7 +107,7 @@ func formatInterval(ind string, est, lo, hi float64) string {
 	}
 	sep := "–"
 	if strings.HasPrefix(a, "-") || strings.HasPrefix(b, "-") {
-		sep = " to "
+		sep = T(lang, " to ")
 	}
 	return a + sep + b + unit
 }
@@ -128,9 +142,12 @@ func formatLike(st style, est, v float64) string {
 // formatSE writes a standard error with two significant digits (whole
 // numbers with thousands separators from 100 on), in percentage points for
 // the indicators shown as percentages: 0.00316 is "0.32 pp" for a headcount.
-func formatSE(ind string, se float64) string {
+func formatSE(ind string, se float64) string { return formatSEIn("en", ind, se) }
+
+// formatSEIn is formatSE in language lang: percentage points are 个百分点.
+func formatSEIn(lang, ind string, se float64) string {
 	if styleOf(ind) == styleRate {
-		return significant(100*se) + " pp"
+		return significant(100*se) + T(lang, " pp")
 	}
 	return significant(se)
 }
@@ -166,11 +183,11 @@ func errorLevel(s *pipeline.Study) string {
 // with its level, its bounds in full, "" without one.
 func cardInterval(s *pipeline.Study, r pipeline.Result) string {
 	var c cell
-	addError(&c, r)
+	addErrorIn(s.Lang, &c, r)
 	if c.CI == "" {
 		return ""
 	}
-	t := errorLevel(s) + " CI " + formatInterval(r.Indicator, r.Estimate, r.CILower, r.CIUpper)
+	t := Tf(s.Lang, "%s CI %s", errorLevel(s), formatIntervalIn(s.Lang, r.Indicator, r.Estimate, r.CILower, r.CIUpper))
 	if c.Unreliable {
 		t += " †"
 	}
@@ -180,9 +197,9 @@ func cardInterval(s *pipeline.Study, r pipeline.Result) string {
 // flagTables writes the footnote of the unreliable estimates under every
 // table that has one, and counts them in the summary of a folded table.
 func flagTables(s *pipeline.Study, ts []*table) {
-	note := "† Relative standard error above the study's limit: unreliable, to be read with caution (as Eurostat's flag “u”, low reliability)."
+	note := T(s.Lang, "† Relative standard error above the study's limit: unreliable, to be read with caution (as Eurostat's flag “u”, low reliability).")
 	if s.RSELimit > 0 {
-		note = "† Relative standard error above " + percent(s.RSELimit) + ": unreliable, to be read with caution (as Eurostat's flag “u”, low reliability)."
+		note = Tf(s.Lang, "† Relative standard error above %s: unreliable, to be read with caution (as Eurostat's flag “u”, low reliability).", percent(s.RSELimit))
 	}
 	for _, t := range ts {
 		n := 0
@@ -198,7 +215,7 @@ func flagTables(s *pipeline.Study, ts []*table) {
 		}
 		t.Flag = note
 		if t.Collapsed {
-			t.Summary += "; " + plural(n, "unreliable estimate") + " †"
+			t.Summary += T(s.Lang, "; ") + pluralIn(s.Lang, n, "unreliable estimate") + " †"
 		}
 	}
 }
@@ -248,6 +265,7 @@ type indList struct {
 	Inds  []string
 	Every bool
 	Lines []string
+	Lang  string // the language of the report
 }
 
 var dfPattern = regexp.MustCompile(`\bt\((\d+)\)`)
@@ -260,7 +278,7 @@ func errorMethods(s *pipeline.Study, results []pipeline.Result) *errorSummary {
 	if !hasErrors(results) {
 		return nil
 	}
-	e := &errorSummary{Level: errorLevel(s), Strata: s.Strata, PSU: s.PSU, FPC: s.FPC, Lonely: lonelyWords(s.Lonely)}
+	e := &errorSummary{Level: errorLevel(s), Strata: s.Strata, PSU: s.PSU, FPC: s.FPC, Lonely: lonelyWordsIn(s.Lang, s.Lonely)}
 	if s.RSELimit > 0 {
 		e.Limit = percent(s.RSELimit)
 	}
@@ -319,7 +337,7 @@ func errorMethods(s *pipeline.Study, results []pipeline.Result) *errorSummary {
 			v, _ := strconv.Atoi(d)
 			ns[i] = thousands(float64(v))
 		}
-		e.DF = andList(ns)
+		e.DF = andListIn(s.Lang, ns)
 	}
 	var lines []string // the lines of the results, in the order of the study
 	for _, l := range s.Lines {
@@ -352,7 +370,25 @@ func errorMethods(s *pipeline.Study, results []pipeline.Result) *errorSummary {
 	if len(alone) > 0 {
 		e.Unavailable = append(e.Unavailable, indList{Inds: alone})
 	}
+	for _, ls := range [][]indList{e.Fixed, e.Estimated, e.Unavailable} {
+		for i := range ls {
+			ls[i].Lang = s.Lang
+		}
+	}
+	e.Bootstrap = bootstrapWords(s.Lang, e.Bootstrap)
 	return e
+}
+
+var replicatesPattern = regexp.MustCompile(`^(\d+) replicates, seed (\d+)$`)
+
+// bootstrapWords writes the replicates and seed of a bootstrap, "500
+// replicates, seed 7" as the pipeline names them, in language lang.
+func bootstrapWords(lang, b string) string {
+	m := replicatesPattern.FindStringSubmatch(b)
+	if m == nil {
+		return b
+	}
+	return Tf(lang, "%s replicates, seed %s", m[1], m[2])
 }
 
 // byLines groups the indicators of a map from indicator to lines, in the
@@ -382,16 +418,19 @@ func byLines(inds []string, m map[string][]string, all []string) []indList {
 }
 
 // lonelyWords says what a stratum with a single PSU adds to a variance.
-func lonelyWords(rule string) string {
+func lonelyWords(rule string) string { return lonelyWordsIn("en", rule) }
+
+// lonelyWordsIn is lonelyWords in language lang.
+func lonelyWordsIn(lang, rule string) string {
 	switch rule {
 	case "remove", "certainty":
-		return "add nothing (" + rule + ")"
+		return Tf(lang, "add nothing (%s)", rule)
 	case "average":
-		return "add the mean contribution of the other strata (average)"
+		return T(lang, "add the mean contribution of the other strata (average)")
 	case "fail":
-		return "would stop the run (fail); there is none"
+		return T(lang, "would stop the run (fail); there is none")
 	}
-	return "add the squared deviation of their PSU total from the mean PSU total of the design (adjust, as R survey)"
+	return T(lang, "add the squared deviation of their PSU total from the mean PSU total of the design (adjust, as R survey)")
 }
 
 // errorFields are the design and variance settings of the study, for the
@@ -400,19 +439,20 @@ func errorFields(s *pipeline.Study, results []pipeline.Result) []field {
 	if !hasErrors(results) {
 		return nil
 	}
+	lang := s.Lang
 	var fs []field
-	for _, f := range []field{{"Strata", s.Strata, true}, {"PSU", s.PSU, true}, {"Sampling fraction", s.FPC, true}} {
+	for _, f := range []field{{T(lang, "Strata"), s.Strata, true}, {T(lang, "PSU"), s.PSU, true}, {T(lang, "Sampling fraction"), s.FPC, true}} {
 		if f.Value != "" {
 			fs = append(fs, f)
 		}
 	}
-	v := s.SEMethod
-	if v == "bootstrap" && s.Replicates > 0 {
-		v += ", " + plural(s.Replicates, "replicate")
+	v := T(lang, s.SEMethod)
+	if s.SEMethod == "bootstrap" && s.Replicates > 0 {
+		v += ", " + pluralIn(lang, s.Replicates, "replicate")
 	}
-	v += "; " + errorLevel(s) + " confidence intervals"
+	v += Tf(lang, "; %s confidence intervals", errorLevel(s))
 	if s.RSELimit > 0 {
-		v += "; unreliable above an RSE of " + percent(s.RSELimit)
+		v += Tf(lang, "; unreliable above an RSE of %s", percent(s.RSELimit))
 	}
-	return append(fs, field{"Standard errors", strings.TrimPrefix(v, "; "), false})
+	return append(fs, field{T(lang, "Standard errors"), strings.TrimPrefix(v, T(lang, "; ")), false})
 }

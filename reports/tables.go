@@ -510,82 +510,21 @@ func annualTables(s *pipeline.Study, results []pipeline.Result) []annualTable {
 
 // annual writes one annual table: a title, a note, the header (two rows
 // when some estimate has a standard error: the indicator over its estimate,
-// SE and confidence bounds) and one row per domain.
+// SE and confidence bounds) and one row per domain (annualGrid, shared with
+// tables.xlsx).
 func (wb *workbook) annual(s *pipeline.Study, t annualTable) error {
 	sh := wb.newSheet(t.name, false)
 	sh.set(1, 1, t.title, cellStyle{title: true})
 	sh.set(1, 2, annualNote(s, t), cellStyle{wrap: true})
-	anySE := slices.Contains(t.withSE, true)
-	head := 4
-	last := head
-	if anySE {
-		last = head + 1
-	}
-	bold := cellStyle{bold: true}
-	domainCols := t.cols
-	if len(domainCols) == 0 {
-		domainCols = []string{"domain"}
-	}
-	for i, c := range domainCols {
-		sh.set(i+1, last, c, bold)
-	}
-	col := len(domainCols) + 1
-	starts := make([]int, len(t.measures))
-	for i, m := range t.measures {
-		starts[i] = col
-		text := m.column().Text
-		switch {
-		case m.ind == "line":
-			text = "Line value"
-		case strings.HasSuffix(m.ind, "_change"):
-			text = labelOf(strings.TrimSuffix(m.ind, "_change")).text + ", change"
-		}
-		if !t.withSE[i] {
-			sh.set(col, last, text, bold)
-			col++
-			continue
-		}
-		sh.set(col, head, text, bold)
-		for j, sub := range []string{"Estimate", "SE", errorLevel(s) + " CI lower", errorLevel(s) + " CI upper"} {
-			sh.set(col+j, last, sub, bold)
-		}
-		if sh.err == nil {
-			from, _ := excelize.CoordinatesToCellName(col, head)
-			to, _ := excelize.CoordinatesToCellName(col+3, head)
-			sh.err = wb.f.MergeCell(sh.name, from, to)
-		}
-		col += 4
-	}
-	for i, d := range t.domains {
-		row := last + 1 + i
-		if len(t.cols) == 0 {
-			sh.set(1, row, "whole population", cellStyle{})
-		}
-		for j, c := range t.cols {
-			sh.set(j+1, row, domainValue(d, c), cellStyle{})
-		}
-		for k, m := range t.measures {
-			r, ok := t.cells[measureKey(m, d)]
-			if !ok {
-				continue
-			}
-			format := formatOf(r.Indicator, r.Estimate)
-			sh.set(starts[k], row, r.Estimate, cellStyle{format: format, shaded: r.Unreliable})
-			if t.withSE[k] && r.SEMethod != "" {
-				sh.set(starts[k]+1, row, r.SE, cellStyle{format: seFormatOf(r.Indicator, r.Estimate)})
-				sh.set(starts[k]+2, row, r.CILower, cellStyle{format: format})
-				sh.set(starts[k]+3, row, r.CIUpper, cellStyle{format: format})
-			}
-		}
-	}
+	domainCols, last, end := annualGrid{s: s, t: t, head: 4}.write(sh)
 	if sh.err == nil {
 		sh.err = wb.f.SetRowHeight(sh.name, 2, 15*math.Ceil(float64(utf8.RuneCountInString(annualNote(s, t)))/150))
 	}
 	if sh.err == nil {
-		end, _ := excelize.CoordinatesToCellName(max(col-1, 8), 2)
-		sh.err = wb.f.MergeCell(sh.name, "A2", end)
+		to, _ := excelize.CoordinatesToCellName(max(end, 8), 2)
+		sh.err = wb.f.MergeCell(sh.name, "A2", to)
 	}
-	return sh.finish(len(domainCols), last)
+	return sh.finish(domainCols, last)
 }
 
 // annualNote is the note under the title of an annual table.

@@ -28,27 +28,10 @@ func ParquetTable(out *pipeline.Output) ([]byte, error) {
 	results := out.Results
 	cols := newCSVColumns(results)
 	kinds := make([]parquetKind, len(cols.header))
-	group := make(orderedGroup, len(cols.header))
-	seen := map[string]bool{}
 	for i, name := range cols.header {
-		if seen[name] {
-			return nil, fmt.Errorf("results.parquet: two columns named %q (a domain column has the name of a column of the results)", name)
-		}
-		if strings.Contains(name, ",") {
-			return nil, fmt.Errorf("results.parquet: column %q: Parquet column names may not contain a comma", name)
-		}
-		seen[name] = true
 		kinds[i] = kindOf(name, i >= 2 && i < 2+len(cols.domain))
-		group[i] = &orderedField{Node: kinds[i].node(), name: name, index: i}
 	}
-	schema := parquet.NewSchema("results", group)
-	var b bytes.Buffer
-	w := parquet.NewWriter(&b, schema,
-		parquet.Compression(&parquet.Snappy),
-		parquet.CreatedBy("povstat", pipeline.Version, ""),
-		parquet.MaxRowsPerRowGroup(1<<20),
-	)
-	rows := make([]parquet.Row, 0, len(results))
+	rows := make([][]any, 0, len(results))
 	for _, r := range results {
 		vals := make([]any, 0, len(cols.header))
 		vals = append(vals, r.Indicator, r.Line)
@@ -76,22 +59,60 @@ func ParquetTable(out *pipeline.Output) ([]byte, error) {
 		if cols.se {
 			vals = append(vals, r.SE, r.CILower, r.CIUpper, r.RSE, r.Deff, r.SEMethod, r.Unreliable)
 		}
+		rows = append(rows, vals)
+	}
+	b, err := encodeParquet("results", cols.header, kinds, rows)
+	if err != nil {
+		return nil, fmt.Errorf("results.parquet: %w", err)
+	}
+	return b, nil
+}
+
+// encodeParquet writes rows of values (string, float64, int64, bool; see
+// parquetKind for their nulls) as a Parquet file with the named columns of
+// the given kinds, in their order, Snappy-compressed, with the Arrow
+// schema of the columns under the key ARROW:schema. Two columns of the same
+// name, or a name with a comma, are an error.
+func encodeParquet(schemaName string, names []string, kinds []parquetKind, rows [][]any) ([]byte, error) {
+	group := make(orderedGroup, len(names))
+	seen := map[string]bool{}
+	for i, name := range names {
+		if seen[name] {
+			return nil, fmt.Errorf("two columns named %q (a domain column has the name of a column of the table)", name)
+		}
+		if strings.Contains(name, ",") {
+			return nil, fmt.Errorf("column %q: Parquet column names may not contain a comma", name)
+		}
+		seen[name] = true
+		group[i] = &orderedField{Node: kinds[i].node(), name: name, index: i}
+	}
+	schema := parquet.NewSchema(schemaName, group)
+	var b bytes.Buffer
+	w := parquet.NewWriter(&b, schema,
+		parquet.Compression(&parquet.Snappy),
+		parquet.CreatedBy("povstat", pipeline.Version, ""),
+		parquet.MaxRowsPerRowGroup(1<<20),
+		parquet.KeyValueMetadata(arrowSchemaKey, arrowSchema(names, kinds)),
+	)
+	prows := make([]parquet.Row, 0, len(rows))
+	for _, vals := range rows {
 		row := make(parquet.Row, len(vals))
 		for i, v := range vals {
 			row[i] = kinds[i].value(v).Level(0, kinds[i].def(v), i)
 		}
-		rows = append(rows, row)
+		prows = append(prows, row)
 	}
-	if _, err := w.WriteRows(rows); err != nil {
-		return nil, fmt.Errorf("results.parquet: %w", err)
+	if _, err := w.WriteRows(prows); err != nil {
+		return nil, err
 	}
 	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("results.parquet: %w", err)
+		return nil, err
 	}
 	return b.Bytes(), nil
 }
 
-// parquetKind is the type of a column of results.parquet.
+// parquetKind is the type of a column of results.parquet and of the
+// tables' Parquet files.
 type parquetKind int
 
 const (

@@ -170,7 +170,8 @@ func TestDemoIsReproducible(t *testing.T) {
 			t.Fatalf("demo exit %d: %s", code, errs)
 		}
 	}
-	for _, f := range []string{"results.json", "results.csv", "results.xlsx", "results.parquet", "report.html", "data/year=2021/households.parquet"} {
+	for _, f := range []string{"results.json", "results.csv", "results.xlsx", "results.parquet", "report.html", "data/year=2021/households.parquet", "flags.csv", "scores.csv",
+		"tables.xlsx", "report.md", "tables/poverty_by_year_province_median60.csv", "tables/poverty_by_year_province_median60.parquet"} {
 		a, err1 := os.ReadFile(filepath.Join(dirs[0], f))
 		b, err2 := os.ReadFile(filepath.Join(dirs[1], f))
 		if err1 != nil || err2 != nil {
@@ -202,6 +203,34 @@ func TestDemoIsReproducible(t *testing.T) {
 	}
 	if want := byYear["2021"] - byYear["2020"]; math.Abs(change-want) > 1e-15 {
 		t.Errorf("headcount_change 2021 = %v, want %v", change, want)
+	}
+	// compare: the sweep of 41 fractions of each year's median meets the
+	// line median60 = median:0.6@year at 0.6; dynamics: and risk: add
+	// their rows and files.
+	points := map[float64]bool{}
+	kinds := map[string]bool{}
+	for _, r := range rows {
+		kinds[r.Indicator] = true
+		if r.Line == nil || *r.Line != "rel" || r.At == nil || r.Indicator != "headcount" {
+			continue
+		}
+		points[*r.At] = true
+		if y := r.Domain["year"]; *r.At == 0.6 && len(r.Domain) == 1 && math.Abs(*r.Estimate-byYear[y]) > 1e-12 {
+			t.Errorf("sweep rel at 0.6 in %s = %v, median60 %v", y, *r.Estimate, byYear[y])
+		}
+	}
+	if len(points) != 41 {
+		t.Errorf("sweep rel has %d points, want 41", len(points))
+	}
+	for _, k := range []string{"overlap", "trait_mean:hh_size", "dominance_first", "rank_correlation", "transition", "flagged", "auc", "capture_at_k"} {
+		if !kinds[k] {
+			t.Errorf("no %s rows in the demo", k)
+		}
+	}
+	for f, head := range map[string]string{"flags.csv": "hh_id,year,rule\n", "scores.csv": "hh_id,year,score,"} {
+		if !strings.HasPrefix(mustRead(t, filepath.Join(dirs[0], f)), head) {
+			t.Errorf("%s does not start with %q", f, head)
+		}
 	}
 	var manifest struct {
 		Inputs []struct{ SHA256 string } `json:"inputs"`
@@ -298,7 +327,7 @@ func TestReportCommand(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
-	if code, _, _ := povstat(t, "report", "--input", data, "--income", "income", "--weight", "weight", "--out", out, "--lang", "zh"); code != 2 {
-		t.Errorf("--lang zh: exit %d, want 2 (not available yet)", code)
+	if code, _, _ := povstat(t, "report", "--input", data, "--income", "income", "--weight", "weight", "--out", out, "--lang", "fr"); code != 2 {
+		t.Errorf("--lang fr: exit %d, want 2 (en or zh)", code)
 	}
 }

@@ -48,12 +48,17 @@ func runStudy(ctx context.Context, s *pipeline.Study, dir string, stdout, stderr
 	if err != nil {
 		return err
 	}
+	files = append(files, res.Files...) // flags.csv, scores.csv of the study's sections
 	if slices.Contains(s.Formats, "xlsx") {
 		b, err := reports.Workbook(s, res)
 		if err != nil {
 			return err
 		}
 		files = append(files, pipeline.File{Name: "results.xlsx", Data: b})
+		if b, err = reports.TablesWorkbook(s, res); err != nil {
+			return err
+		}
+		files = append(files, pipeline.File{Name: "tables.xlsx", Data: b})
 	}
 	if slices.Contains(s.Formats, "parquet") {
 		b, err := reports.ParquetTable(res)
@@ -62,8 +67,16 @@ func runStudy(ctx context.Context, s *pipeline.Study, dir string, stdout, stderr
 		}
 		files = append(files, pipeline.File{Name: "results.parquet", Data: b})
 	}
+	// The annual tables as tables/*.csv and tables/*.parquet, in the
+	// formats asked for.
+	tables, err := reports.TableFiles(s, res, s.Formats)
+	if err != nil {
+		return err
+	}
+	files = append(files, tables...)
 	if s.Report {
-		files = append(files, pipeline.File{Name: "report.html", Data: reports.HTML(s, res)})
+		files = append(files, pipeline.File{Name: "report.html", Data: reports.HTML(s, res)},
+			pipeline.File{Name: "report.md", Data: reports.Markdown(s, res)})
 		charts, err := reports.Charts(s, res)
 		if err != nil {
 			return err
@@ -83,7 +96,7 @@ func runStudy(ctx context.Context, s *pipeline.Study, dir string, stdout, stderr
 //go:embed demo.yaml
 var demoStudy []byte
 
-const demoSynopsis = `--out DIR [--households N]
+const demoSynopsis = `--out DIR [--households N] [--lang en|zh]
 
 Generates the built-in synthetic panel into DIR/data, writes the demo study to
 DIR/study.yaml, runs it and writes results.json, results.csv, results.xlsx,
@@ -93,11 +106,15 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := newFlagSet("demo", demoSynopsis, stderr)
 	out := fs.String("out", "", "output `DIR`ectory (created if needed)")
 	households := fs.Int("households", 20000, "households a year in the demo panel")
+	lang := fs.String("lang", "", "language of the report and charts: en or zh (default: the demo study's, en)")
 	if err := parseOptions(fs, args); err != nil {
 		return err
 	}
 	if err := needOut(*out); err != nil {
 		return err
+	}
+	if *lang != "" && *lang != "en" && *lang != "zh" {
+		return usagef("--lang %q: want en or zh", *lang)
 	}
 	cfg := synth.Config{Households: *households, Years: 3, FirstYear: 2020, Seed: 20201231}
 	if _, err := synth.Write(ctx, filepath.Join(*out, "data"), cfg); err != nil {
@@ -110,6 +127,9 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	s, err := pipeline.LoadStudy(studyPath)
 	if err != nil {
 		return err
+	}
+	if *lang != "" {
+		s.Lang = *lang
 	}
 	return runStudy(ctx, s, *out, stdout, stderr)
 }
