@@ -2,7 +2,7 @@
 GO ?= go
 HOUSEHOLDS ?= 10000000
 
-.PHONY: build test vet demo bench bench-go clean
+.PHONY: build test vet demo bench bench-go bench-duckdb test-beam check-report clean
 
 build:
 	$(GO) build -o povstat ./cmd/povstat
@@ -26,6 +26,24 @@ bench: bench-go build
 
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./indices/ ./datasets/...
+
+# bench-duckdb: DuckDB and povstat on the same generated Parquet files with the
+# same threads (cmd/duckbench, its own module; needs cgo, the first build
+# takes minutes). 100M and 1B households: run it by hand with --households.
+bench-duckdb:
+	cd cmd/duckbench && $(GO) run . --households 1000000,10000000 --threads $$(nproc)
+
+# test-beam: the Apache Beam runner (pipeline/beam, its own module) under
+# Beam's local runner prism, against pipeline.Run.
+test-beam:
+	cd pipeline/beam && $(GO) test ./...
+
+# check-report: the demo report in headless Chromium (Debian: chromium);
+# fails on any console message or fetch outside the file; keeps a screenshot
+# in out/demo/report.png.
+check-report: demo
+	POVSTAT_REPORT=$(CURDIR)/out/demo/report.html POVSTAT_SCREENSHOT=$(CURDIR)/out/demo/report.png \
+		$(GO) test ./reports -run TestBrowser -count=1 -v
 
 clean:
 	rm -rf povstat out

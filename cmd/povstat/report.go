@@ -8,8 +8,9 @@ import (
 const reportSynopsis = `--input PATH --income COL --weight COL --out DIR [--lang en|zh] [--font FILE] [the flags of indices]
 
 Runs the study that the flags of 'povstat indices' describe and writes its
-report into DIR: report.html with its charts (charts/), results.json,
-results.csv and manifest.json, as 'povstat run' does for a study file.
+report into DIR: report.html and report.md with their charts (charts/),
+results.json, results.csv, the annual tables as tables/*.csv and
+manifest.json, as 'povstat run' does for a study file.
 --lang zh writes the report and the charts in Chinese; the charts need a CJK
 font: --font FILE (a .ttf, .otf or .ttc), or else the first of Debian's
 fonts-wqy-microhei, fonts-wqy-zenhei, fonts-noto-cjk and

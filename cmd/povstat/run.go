@@ -99,8 +99,10 @@ var demoStudy []byte
 const demoSynopsis = `--out DIR [--households N] [--lang en|zh]
 
 Generates the built-in synthetic panel into DIR/data, writes the demo study to
-DIR/study.yaml, runs it and writes results.json, results.csv, results.xlsx,
-results.parquet, manifest.json and report.html into DIR.`
+DIR/study.yaml, runs it (with its compare, dynamics and risk sections) and
+writes into DIR results.json, results.csv, results.xlsx, results.parquet, the
+annual tables (tables.xlsx, tables/*.csv, tables/*.parquet), flags.csv,
+scores.csv, manifest.json, report.html, report.md and charts/.`
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("demo", demoSynopsis, stderr)
