@@ -72,6 +72,11 @@ func (s *Study) Complete() error {
 		errs = append(errs, errors.New(msg))
 	}
 	errs = append(errs, s.completeSections()...)
+	for _, t := range s.Trends {
+		if msg := s.trendProblem(t); msg != "" {
+			errs = append(errs, fmt.Errorf("trend of %s: %s", t.Indicator, msg))
+		}
+	}
 	seen := map[string]bool{}
 	for _, l := range s.Lines {
 		if seen[l.Name] {

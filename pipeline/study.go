@@ -46,6 +46,7 @@ import (
 //	  report: true            # default true
 //	  lang: en                # en (default) | zh: language of the report and its charts
 //	  font: /usr/share/fonts/truetype/wqy/wqy-microhei.ttc   # CJK font for zh charts; default: searched
+//	  trends: [gap, {indicator: headcount, line: median60, by: province, groups: ["28"]}]  # with time
 //	seed: 20201231            # default 1
 //	options:
 //	  nonpositive: exclude    # incomes where watts, Theil, GE, Atkinson are undefined: exclude (default, counted) | error
@@ -86,8 +87,9 @@ type Study struct {
 	Indicators  []string
 	Formats     []string // "csv", "json", "xlsx", "parquet"
 	Report      bool
-	Lang        string // "en" (default) | "zh": the language of the report and charts
-	Font        string // a TrueType/OpenType font or collection for CJK chart text; "" to search the system
+	Lang        string  // "en" (default) | "zh": the language of the report and charts
+	Font        string  // a TrueType/OpenType font or collection for CJK chart text; "" to search the system
+	Trends      []Trend // extra trend charts of the report (outputs.trends)
 	Seed        uint64
 	Nonpositive string // "exclude" | "error"
 
@@ -1017,7 +1019,8 @@ func (p *studyParser) outputs(s *Study, e *ast.MappingValueNode) {
 	if e == nil {
 		return
 	}
-	f := p.fields(e.Value, "outputs", []string{"formats", "report", "lang", "font"})
+	f := p.fields(e.Value, "outputs", []string{"formats", "report", "lang", "font", "trends"})
+	p.trends(s, f["trends"])
 	if le := f["lang"]; !p.isNull(le) {
 		if v, ok := p.enum(le.Value, "outputs.lang", "en", "zh"); ok {
 			s.Lang = v

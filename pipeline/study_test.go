@@ -163,7 +163,7 @@ func TestLoadStudyErrors(t *testing.T) {
 			`7: domains[0]: empty domain; the whole population is always included`,
 			`8: domains[1][1]: column "province" is already in this domain`,
 			`9: domains[2]: expected a list of columns, got a mapping`,
-			`11: outputs: expected a mapping with keys formats, report, lang, font, got a string`,
+			`11: outputs: expected a mapping with keys formats, report, lang, font, trends, got a string`,
 			`12: seed: expected a whole number from 0 to 18446744073709551615, got a string "7"`,
 			`13: options: expected a mapping with keys nonpositive, got a list`,
 		}},

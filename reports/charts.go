@@ -215,6 +215,7 @@ func chartSpecs(s *pipeline.Study, results []pipeline.Result) []chartSpec {
 		if sp, ok := giniTrend(s, results); ok {
 			sps = append(sps, sp)
 		}
+		sps = append(sps, trendSpecs(s, results)...) // outputs.trends (trends.go)
 	}
 	if s.Region != "" {
 		if sp, ok := regionBars(s, results, s.Region, "region_mean", "", "regions"); ok {
