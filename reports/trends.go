@@ -40,15 +40,17 @@ func chosenTrend(s *pipeline.Study, results []pipeline.Result, t pipeline.Trend)
 		name += "-by-" + t.By
 	}
 	var ticks plot.Ticker
+	axis := label
 	switch styleOf(t.Indicator) {
 	case styleRate:
 		ticks = tickFormat{formatTickRate}
+		axis = Tf(s.Lang, "%s (%% of %s)", label, unitNounIn(s.Lang, s.Unit))
 	case styleIndex, styleRatio:
 		ticks = tickFormat{formatTickIndex}
 	default:
 		ticks = tickFormat{formatTickAmount}
 	}
-	return trendChart(s, "trend-"+name, title, trendSection(t.Indicator), label, ps, ss, ticks), true
+	return trendChart(s, "trend-"+name, title, trendSection(t.Indicator), axis, ps, ss, ticks), true
 }
 
 // trendSection is the report section a trend chart of indicator ind goes to.
@@ -112,7 +114,7 @@ func trendData(s *pipeline.Study, results []pipeline.Result, t pipeline.Trend) (
 			slices.SortStableFunc(groups, comparePeriods)
 		}
 		for _, g := range groups {
-			sr := series{label: g, rs: make([]pipeline.Result, len(ps))}
+			sr := series{label: t.By + " " + g, rs: make([]pipeline.Result, len(ps))}
 			found := false
 			for i, p := range ps {
 				r, ok := find(results, t.Indicator, lines[0], dom(p, g))

@@ -58,14 +58,14 @@ func TestTrendData(t *testing.T) {
 		t.Errorf("gap series %v %v", estimates(ss[0]), estimates(ss[1]))
 	}
 	ps, ss = trendData(s, trendRows(), pipeline.Trend{Indicator: "headcount", Line: "a", By: "prov"})
-	if !slices.Equal(ps, []string{"2020", "2021"}) || len(ss) != 2 || ss[0].label != "P1" || ss[1].label != "P2" {
+	if !slices.Equal(ps, []string{"2020", "2021"}) || len(ss) != 2 || ss[0].label != "prov P1" || ss[1].label != "prov P2" {
 		t.Fatalf("by prov: periods %v, %d series", ps, len(ss))
 	}
 	if !sameFloats(estimates(ss[0]), []float64{0.4, 0.3}) || !sameFloats(estimates(ss[1]), []float64{nan, 0.7}) {
 		t.Errorf("by prov %v %v", estimates(ss[0]), estimates(ss[1]))
 	}
 	_, ss = trendData(s, trendRows(), pipeline.Trend{Indicator: "headcount", Line: "b", By: "prov", Groups: []string{"P2", "P9"}})
-	if len(ss) != 1 || ss[0].label != "P2" || !sameFloats(estimates(ss[0]), []float64{0.9}) {
+	if len(ss) != 1 || ss[0].label != "prov P2" || !sameFloats(estimates(ss[0]), []float64{0.9}) {
 		t.Errorf("chosen groups: %d series", len(ss))
 	}
 }
