@@ -23,6 +23,9 @@ type Manifest struct {
 	Warnings    []string       `json:"warnings"`
 	Outputs     []OutputRecord `json:"outputs"`
 	Timings     Timings        `json:"timings"`
+	// Memory records the memory budget, the estimates and the path chosen
+	// (see memory.go).
+	Memory *MemoryRecord `json:"memory,omitempty"`
 }
 
 // StudyInfo identifies the study file (empty path for a study made from

@@ -47,13 +47,21 @@ func Run(ctx context.Context, s *Study, opts ...Option) (*Output, error) {
 		o(&cfg)
 	}
 	t0 := time.Now()
+	mem, err := chooseMemory(ctx, s, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer mem.guard()()
+	if mem.stream {
+		return runStreamed(ctx, s, cfg, mem, t0)
+	}
 	m := Manifest{Povstat: Version, GoVersion: runtime.Version(), Seed: s.Seed}
 	m.Study = StudyInfo{Name: s.Name, Path: s.Path, SHA256: s.SHA256}
+	m.Memory = &mem.rec
 	hashes := noHashes
 	var t1 time.Time
 	var repCols []string
 	if s.SEMethod == "replicates" {
-		var err error
 		if repCols, err = replicateColumns(s); err != nil {
 			return nil, err
 		}
@@ -293,6 +301,10 @@ type Option func(*runConfig)
 
 type runConfig struct {
 	skipHashes bool
+	// progress, budget, forceStream and forceMemory: see memory.go.
+	progress                 ProgressFunc
+	budget                   int64
+	forceStream, forceMemory bool
 }
 
 // SkipHashes leaves the SHA-256 of the inputs out of the manifest, for

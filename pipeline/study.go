@@ -50,6 +50,7 @@ import (
 //	seed: 20201231            # default 1
 //	options:
 //	  nonpositive: exclude    # incomes where watts, Theil, GE, Atkinson are undefined: exclude (default, counted) | error
+//	  memory: 4GiB            # memory budget: in memory when the estimate fits, else streaming (see memory.go)
 //	region: province          # regional disparity across provinces in every domain
 //	ratios: [urban=true/false]  # ratio of the mean incomes of two groups
 //	time: year                # changes since the previous year of every result by year
@@ -92,6 +93,7 @@ type Study struct {
 	Trends      []Trend // extra trend charts of the report (outputs.trends)
 	Seed        uint64
 	Nonpositive string // "exclude" | "error"
+	Memory      int64  // options.memory: the memory budget in bytes, 0 for none (see memory.go)
 
 	// Region is the column whose groups the regional disparity indicators
 	// compare ("" for none); Ratios are the group ratios asked for.
@@ -1084,7 +1086,16 @@ func (p *studyParser) options(s *Study, e *ast.MappingValueNode) {
 	if e == nil {
 		return
 	}
-	f := p.fields(e.Value, "options", []string{"nonpositive"})
+	f := p.fields(e.Value, "options", []string{"nonpositive", "memory"})
+	if me := f["memory"]; me != nil {
+		if v, ok := p.text(me.Value, "options.memory"); ok {
+			b, err := ParseBytes(v)
+			if err != nil {
+				p.fail(me.Value, "options.memory", "%v", err)
+			}
+			s.Memory = b
+		}
+	}
 	if ne := f["nonpositive"]; ne != nil {
 		if v, ok := p.enum(ne.Value, "options.nonpositive", studyNonpositives...); ok {
 			s.Nonpositive = v

@@ -165,7 +165,7 @@ func TestLoadStudyErrors(t *testing.T) {
 			`9: domains[2]: expected a list of columns, got a mapping`,
 			`11: outputs: expected a mapping with keys formats, report, lang, font, trends, got a string`,
 			`12: seed: expected a whole number from 0 to 18446744073709551615, got a string "7"`,
-			`13: options: expected a mapping with keys nonpositive, got a list`,
+			`13: options: expected a mapping with keys nonpositive, memory, got a list`,
 		}},
 		{"bad_lines.yaml", []string{
 			`5: lines[1]: line "eu" is already defined at line 4`,

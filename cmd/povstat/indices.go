@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/povstat/povstat/pipeline"
 )
@@ -17,6 +19,7 @@ import (
 const indicesSynopsis = `--input PATH [--input PATH ...] --income COL --weight COL
        [--unit persons|households] [--size COL] [--by COL[,COL...]]
        [--line NAME=SPEC ...] [--indicators LIST] [--format json|csv|table]
+       [--memory 4GiB]
 
 PATH is a Parquet or CSV file, or a directory of them (hive partitions such as
 year=2020/ become columns). SPEC is abs:VALUE | median:FRACTION | mean:FRACTION,
@@ -25,7 +28,9 @@ optionally followed by @COL[,COL] (a line per group of these columns) and
 The default line is median60=median:0.6. Each --by is one breakdown (COL,COL is
 their cross-classification); the whole population is always included.
 --region adds the disparity across its groups within every domain; --ratio
-urban=true/false the ratio of the mean incomes of two groups.`
+urban=true/false the ratio of the mean incomes of two groups. --memory sets a
+memory budget: above it the job streams over Parquet row groups (progress on
+stderr when it is a terminal).`
 
 // studyFlags are the flags shared by commands that describe a study on the
 // command line.
@@ -35,6 +40,7 @@ type studyFlags struct {
 	rows, equivalence            string
 	adults, children, indicators string
 	nonpositive, region, time    string
+	memory                       string
 	strata, psu, fpc, lonely     string
 	se, repWeights, repType      string
 	rho                          float64
@@ -59,7 +65,7 @@ func cmdIndices(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := checkFormat(*format); err != nil {
 		return err
 	}
-	out, err := pipeline.Run(ctx, s, pipeline.SkipHashes())
+	out, err := pipeline.Run(ctx, s, pipeline.SkipHashes(), pipeline.WithProgress(newProgressBar(stderr)))
 	if err != nil {
 		return err
 	}
@@ -91,6 +97,7 @@ func (f *studyFlags) registerStudy(fs *flag.FlagSet) {
 	fs.StringVar(&f.region, "region", "", "region `COL`umn for the regional disparity indicators (cv, williamson, theil_*_between, ...)")
 	fs.StringVar(&f.time, "time", "", "period `COL`umn, e.g. year: adds <indicator>_change rows, the change since the previous period (needs a --by with it)")
 	fs.Var(&f.ratios, "ratio", "ratio of group means `COL=A/B`, e.g. urban=true/false (repeatable)")
+	fs.StringVar(&f.memory, "memory", "", "memory `BUDGET`, e.g. 4GiB: in memory when the estimate fits, else streaming over row groups")
 	f.registerDesign(fs)
 }
 
@@ -199,6 +206,13 @@ func (f *studyFlags) study() (*pipeline.Study, error) {
 		Ratios:      ratios,
 		Seed:        f.seed,
 	}
+	if f.memory != "" {
+		b, err := pipeline.ParseBytes(f.memory)
+		if err != nil {
+			return nil, usageError{"--memory: " + err.Error()}
+		}
+		s.Memory = b
+	}
 	s.MarkRSELimitSet()
 	if err := s.Complete(); err != nil {
 		return nil, usageError{err.Error()}
@@ -268,4 +282,57 @@ func writeTable(w io.Writer, results []pipeline.Result) error {
 			est, r.N, strconv.FormatFloat(r.Population, 'f', 0, 64), note)
 	}
 	return tw.Flush()
+}
+
+// newProgressBar returns a progress bar drawn on stderr for the streaming
+// passes, or nil (no progress) when stderr is not a terminal: a file, a
+// pipe, a test's buffer. It draws one line per pass, redrawn at most every
+// 200 ms, with the rows per second and the time left, estimated from the
+// rows done so far.
+func newProgressBar(stderr io.Writer) pipeline.ProgressFunc {
+	f, ok := stderr.(*os.File)
+	if !ok {
+		return nil
+	}
+	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	var start, drawn time.Time
+	rows, splits := 0, 0
+	return func(ev pipeline.ProgressEvent) {
+		now := time.Now()
+		if ev.Done == 0 && !ev.Finished {
+			start, drawn, rows, splits = now, time.Time{}, 0, 0
+		}
+		rows += ev.RowsDone
+		splits = ev.Done
+		if !ev.Finished && now.Sub(drawn) < 200*time.Millisecond {
+			return
+		}
+		drawn = now
+		fmt.Fprint(f, "\r"+progressLine(ev.Pass, splits, ev.Splits, rows, ev.Rows, now.Sub(start)))
+		if ev.Finished {
+			fmt.Fprintln(f)
+		}
+	}
+}
+
+// progressLine renders one line of the bar: the pass, a 30-cell bar of the
+// splits done, rows/s and the time left (rows left / rows per second).
+func progressLine(pass string, done, total, rows, totalRows int, elapsed time.Duration) string {
+	const width = 30
+	fill := 0
+	if total > 0 {
+		fill = done * width / total
+	}
+	bar := strings.Repeat("=", fill) + strings.Repeat(" ", width-fill)
+	rate := 0.0
+	if secs := elapsed.Seconds(); secs > 0 {
+		rate = float64(rows) / secs
+	}
+	left := "?"
+	if rate > 0 && totalRows >= rows {
+		left = (time.Duration(float64(totalRows-rows)/rate) * time.Second).Round(time.Second).String()
+	}
+	return fmt.Sprintf("%s [%s] %d/%d splits, %.3g rows/s, %s left ", pass, bar, done, total, rate, left)
 }

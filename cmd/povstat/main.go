@@ -54,6 +54,8 @@ Usage:
   povstat vulnerability --input PATH --income COL --weight COL --line NAME=SPEC --features COL,... [--id COL --year COL] [flags]
                                   vulnerability as expected poverty (FGLS of log income and its variance) from one cross-section
   povstat bench [--households N]  time the indices job against the bare decode
+  povstat bench-scale [--sizes 10000000,100000000]
+                                  wall time and peak memory of the in-memory and streaming paths against the decode
   povstat version
 
 Run 'povstat COMMAND -h' for the flags of a command.
@@ -98,6 +100,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdVulnerability(ctx, args[1:], stdout, stderr)
 	case "bench":
 		err = cmdBench(ctx, args[1:], stdout, stderr)
+	case "bench-scale":
+		err = cmdBenchScale(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "povstat", version())
 		return 0

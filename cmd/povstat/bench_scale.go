@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/povstat/povstat/datasets"
+	"github.com/povstat/povstat/pipeline"
+)
+
+const benchScaleSynopsis = `[--sizes 10000000,100000000] [--data DIR]
+
+For each size N, generates (once) a registry of N synthetic households under
+DIR/povstat-bench-N, then runs in a child process each: the bare decode of the
+columns the job reads (income, weight, hh_size, province); the job in memory;
+and the job streaming over the row groups. The job is 'povstat indices' in
+persons by the 31 provinces with the line median60=median:0.6 and population,
+n, mean, median, headcount, gap, severity, watts, theil_t. Reports each one's
+wall time and peak resident memory (the child's maximum RSS) and the ratios of
+the job's time to the decode's. 1e8 households need about 10 GB of disk; 1e9
+(about 100 GB) is meant to be run by hand.`
+
+// benchScaleJob is one measurement of bench-scale, run in a child process.
+type benchScaleJob struct {
+	Mode    string  `json:"mode"` // decode | in-memory | streaming
+	Seconds float64 `json:"seconds"`
+	PeakRSS int64   `json:"peak_rss_bytes"`
+}
+
+func cmdBenchScale(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench-scale", benchScaleSynopsis, stderr)
+	sizes := fs.String("sizes", "10000000", "comma-separated registry `SIZES` in households")
+	data := fs.String("data", os.TempDir(), "`DIR`ectory holding the generated registries")
+	child := fs.String("child", "", "internal: run one `MODE` on --input and report it")
+	input := fs.String("input", "", "internal: the registry of --child")
+	if err := parseOptions(fs, args); err != nil {
+		return err
+	}
+	if *child != "" {
+		return benchScaleChild(ctx, *child, *input, stdout)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "households\tdecode s\tpeak\tin-memory s\tpeak\t÷decode\tstreaming s\tpeak\t÷decode\t")
+	for _, sz := range splitList(*sizes) {
+		n, err := strconv.Atoi(sz)
+		if err != nil || n < 1 {
+			return usagef("--sizes: %q is not a number of households", sz)
+		}
+		dir := filepath.Join(*data, "povstat-bench-"+strconv.Itoa(n))
+		if err := ensureBenchData(ctx, dir, n, stderr); err != nil {
+			return err
+		}
+		var res []benchScaleJob
+		for _, mode := range []string{"decode", "in-memory", "streaming"} {
+			j, err := benchScaleRun(ctx, exe, mode, dir, stderr)
+			if err != nil {
+				return fmt.Errorf("bench-scale %s %d: %w", mode, n, err)
+			}
+			res = append(res, j)
+		}
+		d := res[0].Seconds
+		fmt.Fprintf(tw, "%d\t%.2f\t%s\t%.2f\t%s\t%.2f\t%.2f\t%s\t%.2f\t\n", n,
+			d, pipeline.FormatBytes(res[0].PeakRSS),
+			res[1].Seconds, pipeline.FormatBytes(res[1].PeakRSS), res[1].Seconds/d,
+			res[2].Seconds, pipeline.FormatBytes(res[2].PeakRSS), res[2].Seconds/d)
+	}
+	return tw.Flush()
+}
+
+// benchScaleRun runs one measurement in a child process and reads its wall
+// time and maximum resident set size.
+func benchScaleRun(ctx context.Context, exe, mode, dir string, stderr io.Writer) (benchScaleJob, error) {
+	cmd := exec.CommandContext(ctx, exe, "bench-scale", "--child", mode, "--input", dir)
+	cmd.Stderr = stderr
+	t := time.Now()
+	out, err := cmd.Output()
+	if err != nil {
+		return benchScaleJob{}, err
+	}
+	j := benchScaleJob{Mode: mode, Seconds: time.Since(t).Seconds()}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		j.PeakRSS = ru.Maxrss * 1024 // kilobytes on Linux
+	}
+	var inner benchScaleJob
+	if err := json.Unmarshal(out, &inner); err != nil {
+		return benchScaleJob{}, fmt.Errorf("child output %q: %w", out, err)
+	}
+	j.Seconds = inner.Seconds // without the child's start
+	j.PeakRSS = max(j.PeakRSS, inner.PeakRSS)
+	return j, nil
+}
+
+// benchScaleStudy is the job of bench-scale.
+func benchScaleStudy(dir string) (*pipeline.Study, error) {
+	l, err := pipeline.ParseLine("median60=median:0.6")
+	if err != nil {
+		return nil, err
+	}
+	s := &pipeline.Study{Name: "bench-scale", Inputs: []string{dir}, Income: "income", Weight: "weight", Size: "hh_size",
+		Unit: "persons", Rows: "households", Domains: [][]string{{"province"}}, Lines: []pipeline.Line{l}, Seed: 1,
+		Indicators: []string{"population", "n", "mean", "median", "headcount", "gap", "severity", "watts", "theil_t"}}
+	return s, s.Complete()
+}
+
+// benchScaleChild runs one measurement and prints it as JSON.
+func benchScaleChild(ctx context.Context, mode, dir string, stdout io.Writer) error {
+	t := time.Now()
+	switch mode {
+	case "decode":
+		_, err := datasets.Read(ctx, []string{dir}, []datasets.Request{
+			{Name: "income", Kind: datasets.Numeric}, {Name: "weight", Kind: datasets.Numeric},
+			{Name: "hh_size", Kind: datasets.Numeric}, {Name: "province", Kind: datasets.Categorical}})
+		if err != nil {
+			return err
+		}
+	case "in-memory", "streaming":
+		s, err := benchScaleStudy(dir)
+		if err != nil {
+			return err
+		}
+		opt := pipeline.InMemory()
+		if mode == "streaming" {
+			opt = pipeline.Streaming()
+		}
+		if _, err := pipeline.Run(ctx, s, pipeline.SkipHashes(), opt); err != nil {
+			return err
+		}
+	default:
+		return usagef("--child: unknown mode %q", mode)
+	}
+	return json.NewEncoder(stdout).Encode(benchScaleJob{Mode: mode, Seconds: time.Since(t).Seconds(), PeakRSS: vmHWM()})
+}
+
+// vmHWM returns the process's peak resident set size from /proc/self/status
+// (0 where there is none).
+func vmHWM() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	var kb int64
+	for _, line := range strings.Split(string(b), "\n") {
+		if _, err := fmt.Sscanf(line, "VmHWM: %d kB", &kb); err == nil {
+			return kb * 1024
+		}
+	}
+	return 0
+}

@@ -1,0 +1,242 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/povstat/povstat/datasets/synth"
+)
+
+// streamTol is the relative tolerance of sums between the two paths: the
+// streaming runner adds in Run's order, so they agree to the last bit in
+// practice; the tolerance allows for a different order of summation.
+const streamTol = 1e-13
+
+// sameResults compares the results of the two paths: the same rows in the
+// same order, counts exactly, medians and lines exactly, other estimates
+// within streamTol.
+func sameResults(t *testing.T, got, want []Result) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%d results, want %d", len(got), len(want))
+	}
+	close := func(a, b float64) bool {
+		if math.IsNaN(a) || math.IsNaN(b) {
+			return math.IsNaN(a) && math.IsNaN(b)
+		}
+		return a == b || math.Abs(a-b) <= streamTol*math.Max(math.Abs(a), math.Abs(b))
+	}
+	bad := 0
+	for i := range want {
+		g, w := got[i], want[i]
+		exact := w.Indicator == "median" || w.Indicator == "line" || w.Indicator == "n"
+		if g.Indicator != w.Indicator || g.Line != w.Line || !reflect.DeepEqual(g.Domain, w.Domain) ||
+			g.N != w.N || g.ExcludedN != w.ExcludedN || g.Note != w.Note ||
+			exact && !(g.Estimate == w.Estimate || math.IsNaN(g.Estimate) && math.IsNaN(w.Estimate)) ||
+			!close(g.Estimate, w.Estimate) || !close(g.Population, w.Population) || !close(g.ExcludedPopulation, w.ExcludedPopulation) {
+			t.Errorf("result %d:\n got %+v\nwant %+v", i, g, w)
+			if bad++; bad > 5 {
+				t.FailNow()
+			}
+		}
+	}
+}
+
+// synthStudy writes a generated panel of several row groups per year and
+// a study over it with every kind of line and breakdown streaming supports.
+func synthStudy(t *testing.T, households, rowGroup, years int) *Study {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := synth.Write(context.Background(), dir, synth.Config{Households: households, Years: years, Seed: 7, RowGroupSize: rowGroup}); err != nil {
+		t.Fatal(err)
+	}
+	s := &Study{Name: "synth", Dir: dir, Inputs: []string{dir}, Income: "income", Weight: "weight", Size: "hh_size",
+		Unit: "persons", Rows: "households", Domains: [][]string{{"year"}, {"year", "province"}, {"year", "urban"}},
+		Region: "province", Time: "year", Seed: 1,
+		Indicators: []string{"population", "n", "mean", "median", "line", "headcount", "gap", "severity", "watts",
+			"poor_population", "gap_total", "theil_t", "theil_l", "ge_2", "ge_-1", "atkinson_0.5", "atkinson_1",
+			"region_mean", "cv", "williamson", "max_min_ratio", "theil_t_between", "theil_t_within"}}
+	for _, spec := range []string{"m60=median:0.6@year", "prov=median:0.5@year,province?urban=true", "half=mean:0.5@urban", "abs=abs:4000"} {
+		l, err := ParseLine(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Lines = append(s.Lines, l)
+	}
+	if err := s.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestStreamEqualsRunSynth(t *testing.T) {
+	s := synthStudy(t, 3000, 700, 2)
+	ctx := context.Background()
+	want, err := Run(ctx, s, InMemory())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var passes []string
+	got, err := Run(ctx, s, Streaming(), WithProgress(func(ev ProgressEvent) {
+		if ev.Finished {
+			passes = append(passes, ev.Pass)
+		}
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameResults(t, got.Results, want.Results)
+	if !reflect.DeepEqual(got.Manifest.Rows, want.Manifest.Rows) || !reflect.DeepEqual(got.Manifest.Inputs, want.Manifest.Inputs) {
+		t.Errorf("manifest rows/inputs:\n got %+v %+v\nwant %+v %+v", got.Manifest.Rows, got.Manifest.Inputs, want.Manifest.Rows, want.Manifest.Inputs)
+	}
+	if !reflect.DeepEqual(got.Warnings, want.Warnings) {
+		t.Errorf("warnings %q, want %q", got.Warnings, want.Warnings)
+	}
+	if len(passes) != 3 || got.Manifest.Memory.Mode != "streaming" || want.Manifest.Memory.Mode != "in-memory" {
+		t.Errorf("passes %q, modes %+v %+v", passes, got.Manifest.Memory, want.Manifest.Memory)
+	}
+	if got.Manifest.Inputs[0].RowGroups != 5 {
+		t.Errorf("3000 rows in row groups of 700: %d row groups", got.Manifest.Inputs[0].RowGroups)
+	}
+}
+
+// TestStreamHandWorked checks the streaming path against the worked example
+// of run_test.go: weights 1,1,1,2,1 on incomes -1,1,2,3,4 (two rows
+// excluded). The cumulative weight share reaches exactly 1/2 at 2, so the
+// median is (2+3)/2 = 2.5; below z = 2.5 lie weights 3 of 6: H = 0.5;
+// gap = (3.5/2.5 + 1.5/2.5 + 0.5/2.5)/6 = 2.2/6.
+func TestStreamHandWorked(t *testing.T) {
+	s := handStudy(t, "z=abs:2.5")
+	s.Indicators = []string{"population", "n", "median", "headcount", "gap"}
+	out, err := Run(context.Background(), s, Streaming())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		ind, line string
+		want      float64
+	}{{"population", "", 6}, {"n", "", 5}, {"median", "", 2.5}, {"headcount", "z", 0.5}, {"gap", "z", 2.2 / 6}} {
+		if r := find(t, out.Results, c.ind, c.line, ""); math.Abs(r.Estimate-c.want) > 1e-15 {
+			t.Errorf("%s = %v, want %v", c.ind, r.Estimate, c.want)
+		}
+	}
+	rules := map[string]int{}
+	for _, r := range out.Manifest.Rows.Rules {
+		rules[r.Rule] = r.Rows
+		if r.Rule == "missing income" && (len(r.Examples) != 1 || !strings.HasSuffix(r.Examples[0], "hh.csv row 7")) {
+			t.Errorf("example %q, want hh.csv row 7", r.Examples)
+		}
+	}
+	if rules["missing income"] != 1 || rules["zero or negative weight"] != 1 || rules["negative income"] != 1 || out.Manifest.Rows.Used != 5 {
+		t.Errorf("rules %+v", out.Manifest.Rows)
+	}
+}
+
+func TestStreamUnsupported(t *testing.T) {
+	s := handStudy(t, "z=abs:2.5")
+	s.Indicators = []string{"median", "gini", "sen"}
+	s.SEMethod = "linearized"
+	_, err := Run(context.Background(), s, Streaming())
+	if !errors.Is(err, ErrNeedsMemory) || !strings.Contains(err.Error(), "gini, sen") || !strings.Contains(err.Error(), "standard errors") {
+		t.Errorf("got %v", err)
+	}
+}
+
+// TestMemoryBudget: a budget between the two estimates selects streaming,
+// with the in-memory results; one below both fails naming both.
+func TestMemoryBudget(t *testing.T) {
+	s := synthStudy(t, 20000, 1000, 1)
+	ctx := context.Background()
+	want, err := Run(ctx, s, InMemory())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 64 MiB base; in memory 20000 rows × over 100 bytes, streaming two
+	// row groups of 1000.
+	s.Memory = memoryBase + 1<<20
+	got, err := Run(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := got.Manifest.Memory
+	if m.Mode != "streaming" || m.Rows != 20000 || m.EstimateBytes <= s.Memory || m.StreamingBytes > s.Memory || m.Splits != 20 {
+		t.Fatalf("memory record %+v", m)
+	}
+	sameResults(t, got.Results, want.Results)
+	s.Memory = 1 << 20
+	_, err = Run(ctx, s)
+	if !errors.Is(err, ErrMemoryBudget) || !strings.Contains(err.Error(), "1.0 MiB") || !strings.Contains(err.Error(), "streaming path about") {
+		t.Errorf("impossible budget: %v", err)
+	}
+	s.Memory = 1 << 40
+	got, err = Run(ctx, s)
+	if err != nil || got.Manifest.Memory.Mode != "in-memory" {
+		t.Errorf("ample budget: %v %+v", err, got.Manifest.Memory)
+	}
+}
+
+func TestParseBytes(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int64
+	}{{"4GiB", 4 << 30}, {"512MB", 512e6}, {"1.5gib", 3 << 29}, {"1000", 1000}, {" 2 KiB ", 2048}} {
+		if got, err := ParseBytes(c.in); err != nil || got != c.want {
+			t.Errorf("ParseBytes(%q) = %d, %v; want %d", c.in, got, err, c.want)
+		}
+	}
+	for _, in := range []string{"", "GiB", "-1GiB", "4 parsecs", "0"} {
+		if _, err := ParseBytes(in); err == nil {
+			t.Errorf("ParseBytes(%q) succeeded", in)
+		}
+	}
+	if got := FormatBytes(3 << 29); got != "1.5 GiB" {
+		t.Errorf("FormatBytes = %q", got)
+	}
+}
+
+// TestStreamSharedData runs the EU-SILC sample of ../shared both ways,
+// when present, and checks the streaming path against laeken's published
+// values (../shared/data/README.md): weighted median 18098.7266666667,
+// mean 19890.8069312955, arpt 10859.236, arpr 0.144442181675336.
+func TestStreamSharedData(t *testing.T) {
+	path := filepath.Join("..", "..", "shared", "data", "eusilc.parquet")
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("shared reference data not available: %v", err)
+	}
+	s := &Study{Name: "eusilc", Inputs: []string{path}, Income: "eqIncome", Weight: "rb050",
+		Domains:    [][]string{{"db040"}, {"rb090", "db040"}},
+		Indicators: []string{"population", "n", "mean", "median", "line", "headcount", "gap", "severity", "watts", "theil_t", "theil_l", "ge_2"}}
+	for _, spec := range []string{"arpt=median:0.6", "reg=median:0.6@db040?rb090=female"} {
+		l, err := ParseLine(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Lines = append(s.Lines, l)
+	}
+	if err := s.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	want, err := Run(context.Background(), s, InMemory())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Run(context.Background(), s, Streaming())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameResults(t, got.Results, want.Results)
+	for _, c := range []struct {
+		ind, line string
+		want, tol float64
+	}{{"median", "", 18098.7266666667, 1e-9}, {"mean", "", 19890.8069312955, 1e-9}, {"line", "arpt", 10859.236, 1e-9}, {"headcount", "arpt", 0.144442181675336, 1e-12}} {
+		if r := find(t, got.Results, c.ind, c.line, ""); math.Abs(r.Estimate-c.want) > c.tol*c.want {
+			t.Errorf("%s %s = %.15g, laeken %.15g", c.ind, c.line, r.Estimate, c.want)
+		}
+	}
+}
