@@ -1,6 +1,7 @@
 package indices
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -286,7 +287,7 @@ func TestPigouDalton(t *testing.T) {
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortFunc(order, func(a, b int) int { return cmpFloat(x[a], x[b]) })
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(x[a], x[b]) })
 	poor, poor2 := order[0], order[1]
 	rich, rich2 := order[len(order)-1], order[len(order)-2]
 	w[rich] = w[poor]
@@ -304,16 +305,6 @@ func TestPigouDalton(t *testing.T) {
 			}
 		})
 	}
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func TestEntropySumsMerge(t *testing.T) {

@@ -1,6 +1,7 @@
 package indices
 
 import (
+	"cmp"
 	"math"
 	"slices"
 )
@@ -265,10 +266,10 @@ func (t QuantileTarget) Resolve(x, weights []float64) float64 {
 	// Sort by value, then weight, so the sums do not depend on the order
 	// in which partitions were merged.
 	slices.SortFunc(order, func(a, b int) int {
-		if c := compareFloat(xs[a], xs[b]); c != 0 {
+		if c := cmp.Compare(xs[a], xs[b]); c != 0 {
 			return c
 		}
-		return compareFloat(ws[a], ws[b])
+		return cmp.Compare(ws[a], ws[b])
 	})
 	cum := t.Below
 	for k := 0; k < len(order); {
@@ -297,17 +298,6 @@ func (t QuantileTarget) Resolve(x, weights []float64) float64 {
 	// Rounding left the target just above the unit sums: the crossing is at
 	// the end of the bucket.
 	return xs[order[len(order)-1]]
-}
-
-// compareFloat orders non-NaN values, -0 equal to +0.
-func compareFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // DomainHistograms are the pass-1 histograms of k domains, numbered 0..k-1.

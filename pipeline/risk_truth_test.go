@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"slices"
@@ -276,7 +277,7 @@ func TestRiskCalibrationAgainstTruth(t *testing.T) {
 		idx[i] = i
 	}
 	check("all", idx, float64(train))
-	slices.SortStableFunc(idx, func(a, b int) int { return cmpF(score[a], score[b]) })
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(score[a], score[b]) })
 	var cum float64
 	var deciles [10][]int
 	for _, i := range idx {
@@ -287,16 +288,6 @@ func TestRiskCalibrationAgainstTruth(t *testing.T) {
 	for d, set := range deciles {
 		check("D"+strconv.Itoa(d+1), set, float64(train)/10)
 	}
-}
-
-func cmpF(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // TestVulnerabilityAgainstTruth (the comparison with the score not under

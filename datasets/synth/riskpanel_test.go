@@ -2,6 +2,7 @@ package synth
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"math"
@@ -148,7 +149,7 @@ func TestRiskTruthCalibrated(t *testing.T) {
 	for i := range idx {
 		idx[i] = i
 	}
-	slices.SortStableFunc(idx, func(a, b int) int { return cmpFloat(prob[a], prob[b]) })
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(prob[a], prob[b]) })
 	check := func(name string, set []int) {
 		var sp, se, v float64
 		for _, i := range set {
@@ -178,16 +179,6 @@ func TestRiskTruthCalibrated(t *testing.T) {
 	if rate /= float64(len(poor)); rate < 0.15 || rate > 0.18 {
 		t.Errorf("poverty rate %.3f, documented about 0.165", rate)
 	}
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func TestWriteRisk(t *testing.T) {
