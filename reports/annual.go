@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"slices"
@@ -34,17 +33,7 @@ import (
 //
 // The bytes depend only on the study and the results.
 func TablesWorkbook(s *pipeline.Study, out *pipeline.Output) ([]byte, error) {
-	f := excelize.NewFile()
-	defer f.Close()
-	wb := &workbook{f: f, styles: map[cellStyle]int{}}
-	if err := wb.publish(s, out); err != nil {
-		return nil, fmt.Errorf("tables.xlsx: %w", err)
-	}
-	var b bytes.Buffer
-	if err := f.Write(&b); err != nil {
-		return nil, fmt.Errorf("tables.xlsx: %w", err)
-	}
-	return b.Bytes(), nil
+	return workbookBytes("tables.xlsx", func(wb *workbook) error { return wb.publish(s, out) })
 }
 
 // publish writes the contents sheet and one sheet per annual table.

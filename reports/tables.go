@@ -40,15 +40,21 @@ var fixedSheets = []string{"results", "lines", "provenance", "history"}
 // properties carry a fixed date, and input paths are shown relative to the
 // directory the inputs share.
 func Workbook(s *pipeline.Study, out *pipeline.Output) ([]byte, error) {
+	return workbookBytes("results.xlsx", func(wb *workbook) error { return wb.write(s, out) })
+}
+
+// workbookBytes returns the bytes of a new workbook that fill writes; name
+// prefixes its errors.
+func workbookBytes(name string, fill func(*workbook) error) ([]byte, error) {
 	f := excelize.NewFile()
 	defer f.Close()
 	wb := &workbook{f: f, styles: map[cellStyle]int{}}
-	if err := wb.write(s, out); err != nil {
-		return nil, fmt.Errorf("results.xlsx: %w", err)
+	if err := fill(wb); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	var b bytes.Buffer
 	if err := f.Write(&b); err != nil {
-		return nil, fmt.Errorf("results.xlsx: %w", err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return b.Bytes(), nil
 }
