@@ -328,25 +328,17 @@ func (p *RiskPanel) WriteYear(ctx context.Context, w io.Writer, yearIndex int) e
 	s := newStream()
 	size := min(p.cfg.RowGroupSize, p.cfg.Households)
 	rows := make([]RiskHousehold, size)
-	for first := 0; first < p.cfg.Households; first += size {
-		if err := ctx.Err(); err != nil {
-			return err
+	return writeGroups(ctx, pw, func(yield func([]RiskHousehold) bool) {
+		for first := 0; first < p.cfg.Households; first += size {
+			rows = rows[:min(size, p.cfg.Households-first)]
+			for k := range rows {
+				rows[k] = p.row(s, first+k, yearIndex)
+			}
+			if !yield(rows) {
+				return
+			}
 		}
-		rows = rows[:min(size, p.cfg.Households-first)]
-		for k := range rows {
-			rows[k] = p.row(s, first+k, yearIndex)
-		}
-		if _, err := pw.Write(rows); err != nil {
-			return fmt.Errorf("writing risk panel: %w", err)
-		}
-		if err := pw.Flush(); err != nil {
-			return fmt.Errorf("writing risk panel: %w", err)
-		}
-	}
-	if err := pw.Close(); err != nil {
-		return fmt.Errorf("closing parquet writer: %w", err)
-	}
-	return nil
+	}, "risk panel")
 }
 
 // WriteRisk writes every year of the risk panel for cfg under dir, in the

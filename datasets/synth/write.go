@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -49,15 +50,28 @@ func (p *Panel) WriteYear(ctx context.Context, w io.Writer, yearIndex int) error
 	pw := parquet.NewGenericWriter[Household](w, writerOptions(p.cfg)...)
 	groups, stop := p.rowGroups(yearIndex)
 	defer stop()
+	return writeGroups(ctx, pw, func(yield func([]Household) bool) {
+		for rows := range groups {
+			if !yield(rows) {
+				return
+			}
+		}
+	}, "households")
+}
+
+// writeGroups writes each row group of groups through pw (one Flush a
+// group), checking ctx between groups, and closes pw; what names the rows
+// in errors.
+func writeGroups[T any](ctx context.Context, pw *parquet.GenericWriter[T], groups iter.Seq[[]T], what string) error {
 	for rows := range groups {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		if _, err := pw.Write(rows); err != nil {
-			return fmt.Errorf("writing households: %w", err)
+			return fmt.Errorf("writing %s: %w", what, err)
 		}
 		if err := pw.Flush(); err != nil {
-			return fmt.Errorf("writing households: %w", err)
+			return fmt.Errorf("writing %s: %w", what, err)
 		}
 	}
 	if err := pw.Close(); err != nil {
