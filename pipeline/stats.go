@@ -113,28 +113,9 @@ func (p *plan) evalLine(u *units, l Line) (*lineValues, error) {
 // lines need, concurrently, sharing what they have in common: a median line
 // and the median of the same groups are one selection, not two.
 func makePlan(ctx context.Context, s *Study, u *units, want wants) (*plan, error) {
-	breakdowns := append([][]string{nil}, s.Domains...)
-	var reqs []statsRequest
-	for _, cols := range breakdowns {
-		reqs = append(reqs, statsRequest{cols: cols, median: want["median"]})
-	}
-	for i := range s.Lines {
-		l := &s.Lines[i]
-		r := lineRequest(l)
-		r.median = l.Basis == "median"
-		reqs = append(reqs, r)
-	}
-	p := &plan{groupings: map[string]*grouping{}, stats: map[string]*groupStats{}}
+	reqs, finest := statsRequests(s, want)
+	p := &plan{groupings: map[string]*grouping{}, stats: map[string]*groupStats{}, finestCols: finest}
 	var colSets [][]string
-	extra := [][]string{}
-	if s.Region != "" {
-		extra = append(extra, []string{s.Region})
-		reqs = append(reqs, statsRequest{cols: []string{s.Region}})
-	}
-	for _, r := range s.Ratios {
-		extra = append(extra, []string{r.Column})
-	}
-	p.finestCols = finestColumns(append(slices.Clone(breakdowns), extra...))
 	reqs = append(reqs, statsRequest{cols: p.finestCols})
 	for _, r := range reqs {
 		if _, ok := p.groupings[colsKey(r.cols)]; !ok {

@@ -257,26 +257,8 @@ func newStreamRun(s *Study, splits []datasets.Split, progress ProgressFunc) *str
 	for _, name := range s.Indicators {
 		want[name] = true
 	}
-	breakdowns := append([][]string{nil}, s.Domains...)
-	var reqs []statsRequest
-	for _, cols := range breakdowns {
-		reqs = append(reqs, statsRequest{cols: cols, median: want["median"]})
-	}
-	for i := range s.Lines {
-		l := &s.Lines[i]
-		q := lineRequest(l)
-		q.median = l.Basis == "median"
-		reqs = append(reqs, q)
-	}
-	extra := [][]string{}
-	if s.Region != "" {
-		extra = append(extra, []string{s.Region})
-		reqs = append(reqs, statsRequest{cols: []string{s.Region}})
-	}
-	for _, q := range s.Ratios {
-		extra = append(extra, []string{q.Column})
-	}
-	r.finest = finestColumns(append(slices.Clone(breakdowns), extra...))
+	reqs, finest := statsRequests(s, want)
+	r.finest = finest
 	index := map[string]*streamStats{}
 	for _, q := range reqs {
 		if st, ok := index[q.key()]; ok {
