@@ -2,6 +2,7 @@ package indices
 
 import (
 	"math"
+	"slices"
 	"sort"
 )
 
@@ -448,7 +449,12 @@ func QuantileInfluence(dst, x, weights []float64, p float64) []float64 {
 // Research Methods Section; R convey's svyqsr.
 func QSRInfluence(dst, x, weights []float64) []float64 {
 	var q [2]float64
-	Quantiles(q[:], []float64{0.2, 0.8}, x, weights)
+	sorted := slices.IsSorted(x)
+	if sorted { // a scan instead of selections, and windows for the kernels
+		q[0], q[1] = QuantileSorted(0.2, x, weights), QuantileSorted(0.8, x, weights)
+	} else {
+		Quantiles(q[:], []float64{0.2, 0.8}, x, weights)
+	}
 	qsr := QSRAt(x, weights, q[0], q[1])
 	dst = linDst(dst, len(x))
 	if math.IsNaN(qsr) {
@@ -458,7 +464,9 @@ func QSRInfluence(dst, x, weights []float64) []float64 {
 	h := Bandwidth(x, weights)
 	var f0, f1 [2]float64
 	for k, qa := range q {
-		for i, v := range x {
+		lo, hi := linWindow(x, sorted, qa, h)
+		for i := lo; i < hi; i++ {
+			v := x[i]
 			w := weightAt(weights, i)
 			if w == 0 {
 				continue
@@ -494,6 +502,157 @@ func QSRInfluence(dst, x, weights []float64) []float64 {
 			zi[k] = v*ind + f1[k]*(-(ind-alphas[k])/(n*f0[k]))
 		}
 		dst[i] = (v - zi[1] - qsr*zi[0]) / bottom
+	}
+	return dst
+}
+
+// incomeBelowInfluence returns I(q_a) = sum_j {w_j x_j [x_j <= q_a]}, the
+// income at or below the quantile q_a = Quantile(a, x, weights), and fills
+// zI with its influence function, as QSRInfluence does:
+//
+//	zI_i = x_i [x_i <= q_a] + S'(q_a) zq_i,   S'(q) = sum_j {w_j x_j K((q - x_j)/h)} / h
+//	zq_i = -([x_i <= q_a] - a) / (N f(q_a))
+//
+// with f the kernel density (bandwidth h) and N the total weight; zI_i is
+// 0 where w_i = 0. ok is false when q_a is NaN or f(q_a) is not positive.
+func incomeBelowInfluence(zI, x, weights []float64, a, n, h float64) (I float64, ok bool) {
+	sorted := slices.IsSorted(x)
+	var q float64
+	if sorted {
+		q = QuantileSorted(a, x, weights)
+	} else {
+		q = Quantile(a, x, weights)
+	}
+	if math.IsNaN(q) {
+		return math.NaN(), false
+	}
+	var f0, f1 float64
+	lo, hi := linWindow(x, sorted, q, h)
+	for i := lo; i < hi; i++ {
+		if v, w := x[i], weightAt(weights, i); w > 0 {
+			k := w * linGauss((q-v)/h)
+			f0 += k
+			f1 += k * v
+		}
+	}
+	f0 /= n * h
+	f1 /= h
+	if !(f0 > 0) || math.IsInf(f0, 0) {
+		return math.NaN(), false
+	}
+	for i, v := range x {
+		zI[i] = 0
+		if weightAt(weights, i) == 0 {
+			continue
+		}
+		ind := 0.0
+		if v <= q {
+			ind = 1
+			I += weightAt(weights, i) * v
+		}
+		zI[i] = v*ind + f1*(-(ind-a)/(n*f0))
+	}
+	return I, true
+}
+
+// ShareInfluence returns the influence function of the income share of
+// quantile group j (1-based) of k (Shares(x, weights, k)[j-1]):
+//
+//	S   = (I_hi - I_lo) / T,   I_lo = I(q_{(j-1)/k}) (0 for j = 1), I_hi = I(q_{j/k}) (T for j = k)
+//	z_i = (zI_hi(i) - zI_lo(i) - S x_i) / T
+//
+// with T = sum_i {w_i x_i}, I(q) the income at or below q and zI its
+// influence function (the kernel estimate of dI/dq of QSRInfluence; zT_i =
+// x_i). Differentiating S = (I_hi - I_lo)/T gives z: the cut points move
+// with the sample, and the income of the units they pass moves with them,
+// S'(q) dq. The values are NaN when the share is (zero total income) or a
+// density at a cut is not positive. It panics if k < 1 or j is not in
+// 1..k; see TotalInfluence for the other rules.
+//
+// Reference: Osier (2009), Survey Research Methods 3(3), 167–195 (the
+// income below a quantile, as in the S80/S20 ratio); Langel & Tillé (2011),
+// Statistical inference for the quintile share ratio, J. Stat. Plan.
+// Inference 141, 2976–2985.
+func ShareInfluence(dst, x, weights []float64, k, j int) []float64 {
+	if k < 1 || j < 1 || j > k {
+		panic("indices: quantile group out of range")
+	}
+	n := linCheck(x, weights)
+	dst = linDst(dst, len(x))
+	total := 0.0
+	for i, v := range x {
+		total += weightAt(weights, i) * v
+	}
+	if n == 0 || total == 0 {
+		return linFill(dst, math.NaN())
+	}
+	h := Bandwidth(x, weights)
+	hi, lo := make([]float64, len(x)), make([]float64, len(x))
+	iHi, iLo := total, 0.0
+	if j < k {
+		var ok bool
+		if iHi, ok = incomeBelowInfluence(hi, x, weights, float64(j)/float64(k), n, h); !ok {
+			return linFill(dst, math.NaN())
+		}
+	} else {
+		for i, v := range x {
+			if weightAt(weights, i) > 0 {
+				hi[i] = v
+			}
+		}
+	}
+	if j > 1 {
+		var ok bool
+		if iLo, ok = incomeBelowInfluence(lo, x, weights, float64(j-1)/float64(k), n, h); !ok {
+			return linFill(dst, math.NaN())
+		}
+	}
+	share := (iHi - iLo) / total
+	for i, v := range x {
+		dst[i] = 0
+		if weightAt(weights, i) > 0 {
+			dst[i] = (hi[i] - lo[i] - share*v) / total
+		}
+	}
+	return dst
+}
+
+// PalmaInfluence returns the influence function of Palma(x, weights), the
+// income above P90 over the income at or below P40, P = (T - I_0.9) / I_0.4:
+//
+//	z_i = (x_i - zI_0.9(i) - P zI_0.4(i)) / I_0.4
+//
+// with I_a and zI_a as in ShareInfluence: QSRInfluence's form at 0.4 and
+// 0.9. The values are NaN when Palma is or a density is not positive. See
+// TotalInfluence for the other rules.
+//
+// Reference: Palma (2011), Development and Change 42(1), 87–153; Osier
+// (2009).
+func PalmaInfluence(dst, x, weights []float64) []float64 {
+	var q [2]float64
+	if slices.IsSorted(x) { // a scan instead of selections
+		q[0], q[1] = QuantileSorted(0.4, x, weights), QuantileSorted(0.9, x, weights)
+	} else {
+		Quantiles(q[:], []float64{0.4, 0.9}, x, weights)
+	}
+	palma := PalmaAt(x, weights, q[0], q[1])
+	n := linCheck(x, weights)
+	dst = linDst(dst, len(x))
+	if math.IsNaN(palma) || n == 0 {
+		return linFill(dst, math.NaN())
+	}
+	h := Bandwidth(x, weights)
+	z40, z90 := make([]float64, len(x)), make([]float64, len(x))
+	i40, ok40 := incomeBelowInfluence(z40, x, weights, 0.4, n, h)
+	_, ok90 := incomeBelowInfluence(z90, x, weights, 0.9, n, h)
+	if !ok40 || !ok90 {
+		return linFill(dst, math.NaN())
+	}
+	for i, v := range x {
+		dst[i] = 0
+		if weightAt(weights, i) > 0 {
+			dst[i] = (v - z90[i] - palma*z40[i]) / i40
+		}
 	}
 	return dst
 }
@@ -610,38 +769,79 @@ func RMPGInfluence(dst, x, weights []float64, line Line) []float64 {
 	if line.Infl != nil && len(line.Infl) != len(x) {
 		panic("indices: slice length mismatch")
 	}
-	z := line.Z
-	rmpg := RMPG(x, weights, z)
-	dst = linDst(dst, len(x))
-	if math.IsNaN(rmpg) {
-		return linFill(dst, math.NaN())
-	}
-	n := linCheck(x, weights)
-	px, pw := PoorIncomes(x, weights, z)
-	m := QuantileInPlace(0.5, px, pw)
-	h := FGT(x, weights, z, 0)
-	f := KernelDensity(x, weights, m, Bandwidth(x, weights))
-	if !(f > 0) || math.IsInf(f, 0) {
-		return linFill(dst, math.NaN())
-	}
-	zh := ARPRInfluence(nil, x, weights, line)
-	for i, v := range x {
-		fm := 0.0
-		if weightAt(weights, i) > 0 {
-			ind := 0.0
-			if v <= m {
-				ind = 1
-			}
-			fm = (ind - h/2) / n
+	dst, c := RMPGInfluenceParts(dst, x, weights, line)
+	if line.Infl != nil {
+		for i, l := range line.Infl {
+			dst[i] += c * l
 		}
-		zm := (zh[i]/2 - fm) / f
-		lz := 0.0
-		if line.Infl != nil {
-			lz = line.Infl[i]
-		}
-		dst[i] = (m/z*lz - zm) / z
 	}
 	return dst
+}
+
+// RMPGInfluenceParts returns RMPGInfluence(x, weights, line) split into its
+// two parts, z_i = local_i + c line.Infl_i: dst holds local, the influence
+// function at the line held fixed, and c is the coefficient of the line's
+// own influence function,
+//
+//	c = (m/Z - f(Z) / (2 f(m))) / Z
+//
+// with f(Z) the density at the line of ARPRInfluence (line.Bandwidth, or
+// that of the units when 0) and m, f(m) as in RMPGInfluence. line.Infl is
+// not used, so that a domain's local part can be computed over its units
+// only and the line's part, over the line's whole population, added with
+// c. c is NaN when the local part is.
+func RMPGInfluenceParts(dst, x, weights []float64, line Line) ([]float64, float64) {
+	z := line.Z
+	dst = linDst(dst, len(x))
+	n := linCheck(x, weights)
+	// m, the median income of the poor (RMPG's): with x sorted the poor
+	// are a prefix, and a scan replaces the selection.
+	sorted := slices.IsSorted(x)
+	var m float64
+	if sorted {
+		k := sort.SearchFloat64s(x, z)
+		var pw []float64
+		if weights != nil {
+			pw = weights[:k]
+		}
+		m = QuantileSorted(0.5, x[:k], pw)
+	} else {
+		px, pw := PoorIncomes(x, weights, z)
+		m = QuantileInPlace(0.5, px, pw)
+	}
+	if !(z > 0) || math.IsNaN(m) {
+		return linFill(dst, math.NaN()), math.NaN()
+	}
+	density := KernelDensity
+	if sorted {
+		density = KernelDensitySorted
+	}
+	h := FGT(x, weights, z, 0)
+	bw := Bandwidth(x, weights)
+	f := density(x, weights, m, bw)
+	if !(f > 0) || math.IsInf(f, 0) {
+		return linFill(dst, math.NaN()), math.NaN()
+	}
+	if line.Bandwidth != 0 {
+		bw = line.Bandwidth
+	}
+	fz := density(x, weights, z, bw)
+	for i, v := range x {
+		dst[i] = 0
+		if weightAt(weights, i) > 0 {
+			ind, indm := 0.0, 0.0
+			if v < z {
+				ind = 1
+			}
+			if v <= m {
+				indm = 1
+			}
+			zh := (ind - h) / n    // ARPRInfluence at the fixed line
+			fm := (indm - h/2) / n // the CDF at m
+			dst[i] = -((zh/2 - fm) / f) / z
+		}
+	}
+	return dst, (m/z - fz/(2*f)) / z
 }
 
 // Bandwidth returns the kernel bandwidth of R convey's h_fun, used by the
@@ -696,6 +896,43 @@ func KernelDensity(x, weights []float64, at, h float64) float64 {
 		}
 	}
 	return s / (n * h)
+}
+
+// KernelDensitySorted is KernelDensity for x sorted in increasing order:
+// it sums only over the units within 40 h of at, since beyond |u| > 38.6
+// the kernel K(u) underflows to exactly 0, so that the result is
+// KernelDensity's up to the order of summation, at the cost of a binary
+// search and the units near at (the bandwidths of Bandwidth are narrow:
+// sd / N^(1/5) with N a weighted population). The result is undefined
+// when x is not sorted.
+func KernelDensitySorted(x, weights []float64, at, h float64) float64 {
+	n := linCheck(x, weights)
+	if n == 0 || !(h > 0) || math.IsNaN(at) {
+		return math.NaN()
+	}
+	lo, _ := slices.BinarySearch(x, at-40*h)
+	s := 0.0
+	for i := lo; i < len(x) && x[i] <= at+40*h; i++ {
+		if w := weightAt(weights, i); w > 0 {
+			s += w * linGauss((at-x[i])/h)
+		}
+	}
+	return s / (n * h)
+}
+
+// linWindow returns the range of units whose kernel weight at `at` with
+// bandwidth h can be nonzero: all of them, or, for x sorted, those within
+// 40 h (beyond, K underflows to exactly 0).
+func linWindow(x []float64, sorted bool, at, h float64) (lo, hi int) {
+	if !sorted || !(h > 0) || math.IsNaN(at) {
+		return 0, len(x)
+	}
+	lo, _ = slices.BinarySearch(x, at-40*h)
+	hi = lo
+	for hi < len(x) && x[hi] <= at+40*h {
+		hi++
+	}
+	return lo, hi
 }
 
 func linGauss(u float64) float64 {

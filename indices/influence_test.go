@@ -190,6 +190,13 @@ var linQuantileCases = []linCase{
 	{"rmpg fixed line", func(x, w []float64) float64 { return RMPG(x, w, linZ) },
 		func(dst, x, w []float64) []float64 { return RMPGInfluence(dst, x, w, Line{Z: linZ}) }},
 	{"qsr", QSR, QSRInfluence},
+	{"palma", Palma, PalmaInfluence},
+	{"share_q1", func(x, w []float64) float64 { return Shares(x, w, 5)[0] },
+		func(dst, x, w []float64) []float64 { return ShareInfluence(dst, x, w, 5, 1) }},
+	{"share_q3", func(x, w []float64) float64 { return Shares(x, w, 5)[2] },
+		func(dst, x, w []float64) []float64 { return ShareInfluence(dst, x, w, 5, 3) }},
+	{"share_d10", func(x, w []float64) float64 { return Shares(x, w, 10)[9] },
+		func(dst, x, w []float64) []float64 { return ShareInfluence(dst, x, w, 10, 10) }},
 }
 
 // TestInfluenceDomains: an influence function computed with weights zero
@@ -551,4 +558,120 @@ func ExampleARPRInfluence() {
 	fmt.Printf("line %.2f, rate %.2f, SE %.3f with the line fixed, %.3f estimated\n",
 		line.Z, FGT(x, nil, line.Z, 0), fixed.SE, estimated.SE)
 	// Output: line 6.30, rate 0.10, SE 0.100 with the line fixed, 0.097 estimated
+}
+
+// TestRMPGInfluencePartsDomain: the domain's local part computed over its
+// units only, plus c times a national line's influence over every unit,
+// equals RMPGInfluence over the full sample with weights zero outside the
+// domain (convey's svyrmpg on a subset); the local part alone is the
+// influence at the fixed line.
+func TestRMPGInfluencePartsDomain(t *testing.T) {
+	x, w := linSample(31, 400)
+	line := RelativeLine(nil, x, w, 0.5, 0.6)
+	wd := make([]float64, len(x))
+	var xs, ws []float64
+	var in []int
+	for i := range x {
+		if i%3 != 0 {
+			wd[i] = w[i]
+			xs, ws, in = append(xs, x[i]), append(ws, w[i]), append(in, i)
+		}
+	}
+	want := RMPGInfluence(nil, x, wd, line)
+	local, c := RMPGInfluenceParts(nil, xs, ws, Line{Z: line.Z, Bandwidth: line.Bandwidth})
+	got := make([]float64, len(x))
+	for k, i := range in {
+		got[i] = local[k]
+	}
+	for i := range got {
+		got[i] += c * line.Infl[i]
+		if !close(got[i], want[i], 1e-9) && math.Abs(got[i]-want[i]) > 1e-15 {
+			t.Fatalf("unit %d: parts %v, RMPGInfluence %v", i, got[i], want[i])
+		}
+	}
+	fixed := RMPGInfluence(nil, xs, ws, Line{Z: line.Z})
+	for k := range fixed {
+		if !close(local[k], fixed[k], 1e-12) {
+			t.Fatalf("unit %d: local %v, fixed line %v", k, local[k], fixed[k])
+		}
+	}
+	if !(c != 0) || math.IsNaN(c) {
+		t.Errorf("c = %v", c)
+	}
+}
+
+// TestShareInfluenceSumsToZero: the k shares add up to 1 in every sample,
+// so their influence functions add up to 0 for every unit; and
+// share_q5/share_q1 is the QSR, whose influence is (z5 - QSR z1)/S1.
+func TestShareInfluenceSumsToZero(t *testing.T) {
+	x, w := linSample(41, 500)
+	for _, k := range []int{5, 10} {
+		sum := make([]float64, len(x))
+		for j := 1; j <= k; j++ {
+			z := ShareInfluence(nil, x, w, k, j)
+			for i := range sum {
+				sum[i] += z[i]
+			}
+		}
+		for i, v := range sum {
+			if math.Abs(v) > 1e-12*math.Abs(x[i]/500) && math.Abs(v) > 1e-15 {
+				t.Fatalf("k %d unit %d: sum of share influences %v", k, i, v)
+			}
+		}
+	}
+	s := Shares(x, w, 5)
+	z1, z5 := ShareInfluence(nil, x, w, 5, 1), ShareInfluence(nil, x, w, 5, 5)
+	qsr := QSRInfluence(nil, x, w)
+	for i := range qsr {
+		if want := (z5[i] - s[4]/s[0]*z1[i]) / s[0]; !close(qsr[i], want, 1e-9) && math.Abs(qsr[i]-want) > 1e-12 {
+			t.Fatalf("unit %d: QSR influence %v, from the shares %v", i, qsr[i], want)
+		}
+	}
+}
+
+// TestInfluenceSortedPath: with incomes in increasing order the quantile
+// based influence functions take scans and kernel windows instead of
+// selections and full sums; the values are those of the same units in
+// another order (permutation invariance), to rounding.
+func TestInfluenceSortedPath(t *testing.T) {
+	x, w := linSample(51, 700)
+	order := make([]int, len(x))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmpFloat(x[a], x[b]) })
+	xs, ws := make([]float64, len(x)), make([]float64, len(x))
+	for k, i := range order {
+		xs[k], ws[k] = x[i], w[i]
+	}
+	line := RelativeLine(nil, x, w, 0.5, 0.6)
+	for _, c := range []struct {
+		name string
+		f    func(dst, x, w []float64) []float64
+	}{
+		{"qsr", QSRInfluence},
+		{"palma", PalmaInfluence},
+		{"share_q2", func(dst, x, w []float64) []float64 { return ShareInfluence(dst, x, w, 5, 2) }},
+		{"rmpg", func(dst, x, w []float64) []float64 {
+			z, _ := RMPGInfluenceParts(dst, x, w, Line{Z: line.Z, Bandwidth: line.Bandwidth})
+			return z
+		}},
+	} {
+		a, b := c.f(nil, x, w), c.f(nil, xs, ws)
+		for k, i := range order {
+			if !close(a[i], b[k], 1e-10) && math.Abs(a[i]-b[k]) > 1e-15 {
+				t.Fatalf("%s unit %d: unsorted %v, sorted %v", c.name, i, a[i], b[k])
+			}
+		}
+	}
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }

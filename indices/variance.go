@@ -178,13 +178,29 @@ type Linearizer struct {
 	d  Design
 	ix *linIndex
 	df int
+	// For Sparse: the strata with one PSU (not certainty), the sum of
+	// their 1 - f_h, and the strata that count in LonelyAverage's factor.
+	nlonely     int
+	lonelyScale float64
+	ok          int
 }
 
 // NewLinearizer prepares d for n units (the length of its non-nil slices);
 // it panics as Linearized does.
 func NewLinearizer(d Design, n int) *Linearizer {
 	ix := newLinIndex(d, n)
-	return &Linearizer{d: d, ix: ix, df: ix.df(d.Weights)}
+	l := &Linearizer{d: d, ix: ix, df: ix.df(d.Weights)}
+	for h, c := range ix.npsu {
+		if c == 1 && ix.scale[h] >= 1e-7 {
+			l.nlonely++
+			l.lonelyScale += ix.scale[h]
+			if d.Lonely == LonelyAverage {
+				continue
+			}
+		}
+		l.ok++
+	}
+	return l
 }
 
 // Linearized is Linearized(d, infl) for the prepared design d. It panics if

@@ -18,8 +18,11 @@ import (
 // diff, when not nil, gives the standard error of results[cur] minus
 // results[prev], covariance included (the same sample, e.g. a panel or the
 // same PSUs in both periods), its t quantile and its method; changes then
-// carry an SE, interval and RSE. Without it a study with SEs marks them
-// "unavailable".
+// carry an SE, interval and RSE. It comes from the replicates (bootstrap,
+// replicate weights) or, under linearization, from the difference of the
+// two rows' linearized variables over the full design (seJob.diffVariance;
+// "unavailable" for rows without one, such as the median). Without it a
+// study with SEs marks them "unavailable".
 func changeRows(results []Result, time string, diff func(cur, prev int) (se, t float64, method string)) []Result {
 	type cell struct {
 		key    string // everything but the period

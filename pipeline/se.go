@@ -1,8 +1,10 @@
 package pipeline
 
 import (
+	"context"
 	"math"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/povstat/povstat/indices"
@@ -14,29 +16,101 @@ type seJob struct {
 	u       *units
 	p       *plan
 	e       *varEngine
-	order   []int32 // units sorted by income
-	strata  []int32 // stratum of each unit
-	lonely  indices.Lonely
+	order   []int32      // units sorted by income
+	cells   [][]lineSums // per line: its sums in the cells of the finest grouping (point estimates)
 	results []Result
 
+	index       map[string]int // rows by (indicator, line, domain)
 	ratioIndex  map[string]int // ratio rows by (indicator, ratio, domain)
+	set         setFunc        // fills the SE of a row
 	lineRefs    map[*lineValues]*lineRef
-	memberCache map[string]*domainMembers
+	memberCache map[string]*domainMembers            // per breakdown, members in unit order
+	sortedCache map[string]*sortedMembers            // per breakdown, members in income order
+	sortedCodes map[string][]int32                   // per breakdown, the domain of each unit of order
+	rmpgLines   map[*lineValues]rmpgLine             // per national line: the line as RMPG's influence sees it
+	records     []*linRecord                         // per result: its linearized variable (with a time column), for differences
+	keepRecords bool                                 // keep records without a time column (for differenceRows)
+	grouped     map[*lineValues]*groupedLine         // per grouped relative line
+	lineCells   map[*lineValues][]lineSums           // per line: the cells of the point estimates
+	densities   map[*lineValues]map[string][]float64 // per estimated line and breakdown: c_d of lineDensities
+}
+
+// rmpgLine is a national line for RMPGInfluence (referenceLine) and, when
+// estimated, its influence function prepared for the variance.
+type rmpgLine struct {
+	line indices.Line
+	glob *globalPart
+}
+
+// sortedMembers are the units of each domain of a breakdown in increasing
+// order of income (ties in unit order), with their incomes and weights in
+// that order: domain d is idx, x and w [off[d]:off[d+1]].
+type sortedMembers struct {
+	*domainMembers
+	x, w []float64
+	cell []int32 // the (domain, PSU) cell of each unit (varEngine.cells)
+}
+
+// newMembersWith gathers the incomes, weights and cells of the units of m
+// in m's order (no cells when cells is nil).
+func newMembersWith(u *units, m *domainMembers, cells *psuCells) *sortedMembers {
+	sm := &sortedMembers{domainMembers: m, x: make([]float64, len(m.idx)), w: make([]float64, len(m.idx))}
+	if cells == nil {
+		for k, i := range m.idx {
+			sm.x[k], sm.w[k] = u.x[i], u.w[i]
+		}
+		return sm
+	}
+	sm.cell = make([]int32, len(m.idx))
+	for k, i := range m.idx {
+		sm.x[k], sm.w[k], sm.cell[k] = u.x[i], u.w[i], cells.of[i]
+	}
+	return sm
+}
+
+// cells returns the cells of the units of domain d.
+func (m *sortedMembers) cells(d int) []int32 {
+	return m.cell[m.off[d]:m.off[d+1]]
+}
+
+// domain returns the units of domain d and their incomes and weights.
+func (m *sortedMembers) domain(d int) (idx []int32, x, w []float64) {
+	lo, hi := m.off[d], m.off[d+1]
+	return m.idx[lo:hi], m.x[lo:hi], m.w[lo:hi]
 }
 
 // addStandardErrors fills SE, interval, RSE, design effect and method of
 // every result that has a linearized form; the others get the method
 // "unavailable". Linearized variables follow R convey; the median's interval
 // is Woodruff's, as R survey's svyquantile.
-func addStandardErrors(j *seJob, lines []*lineValues, results []Result) {
+//
+// The work is split into independent tasks (per breakdown: the base rows,
+// each line's poverty rows, each inequality indicator, the ratios; per
+// line its value), run in parallel; each fills its own rows, so the result
+// does not depend on GOMAXPROCS.
+//
+// With a time column (or j.keepRecords) it keeps every row's linearized
+// variable and returns the standard error of the difference of two rows
+// for changeRows (and differenceRows); otherwise nil.
+func addStandardErrors(ctx context.Context, j *seJob, lines []*lineValues, results []Result) (func(cur, prev int) (float64, float64, string), error) {
+	if err := j.run(ctx, lines, results); err != nil {
+		return nil, err
+	}
+	if j.records == nil {
+		return nil, nil
+	}
+	return j.diffFunc(), nil
+}
+
+// run fills the standard errors (see addStandardErrors).
+func (j *seJob) run(ctx context.Context, lines []*lineValues, results []Result) error {
 	j.results = results
+	if j.s.Time != "" || j.keepRecords {
+		j.records = make([]*linRecord, len(results))
+	}
 	j.lineRefs = map[*lineValues]*lineRef{}
 	j.memberCache = map[string]*domainMembers{}
-	j.strata = make([]int32, len(j.u.x))
-	for i, p := range j.e.psu {
-		j.strata[i] = j.e.stratumOf[p]
-	}
-	j.lonely, _ = indices.ParseLonely(j.s.Lonely) // checked by Complete
+	j.sortedCache = map[string]*sortedMembers{}
 	index := map[string]int{}
 	j.ratioIndex = map[string]int{}
 	for i, r := range results {
@@ -48,6 +122,7 @@ func addStandardErrors(j *seJob, lines []*lineValues, results []Result) {
 		results[i].SE, results[i].CILower, results[i].CIUpper = math.NaN(), math.NaN(), math.NaN()
 		results[i].RSE, results[i].Deff = math.NaN(), math.NaN()
 	}
+	j.index = index
 	set := func(ind, line string, g *grouping, d int, est, v, vsrs float64, method string) {
 		i, ok := index[resultKey(ind, line, g.domain(d))]
 		if !ok {
@@ -63,19 +138,153 @@ func addStandardErrors(j *seJob, lines []*lineValues, results []Result) {
 		}
 		r.Unreliable = j.s.RSELimit > 0 && r.RSE > j.s.RSELimit
 	}
-	for _, cols := range append([][]string{nil}, j.s.Domains...) {
+	j.set = set
+	breakdowns := append([][]string{nil}, j.s.Domains...)
+	// The caches the tasks read: members of every domain, the reference
+	// of every national relative line.
+	var tasks []func() error
+	finest := j.p.groupings[colsKey(j.p.finestCols)]
+	j.memberCache["\x00finest"] = newDomainMembers(finest.codes, finest.size())
+	for _, cols := range breakdowns {
+		g := j.p.groupings[colsKey(cols)]
+		m := newDomainMembers(g.codes, g.size())
+		j.memberCache[colsKey(cols)] = m
+		j.sortedCache[colsKey(cols)] = nil
+
+	}
+	// The units of each domain in order of income: for the median and the
+	// influence functions that sort (every breakdown), for the lines
+	// (the whole population); the domain of every unit in that order, for
+	// the densities at estimated lines.
+	sortedDomains := wantsInfluence(j.s.Indicators, "median", "gini", "theil_t", "theil_l", "sen", "qsr", "palma", "rmpg") ||
+		slices.ContainsFunc(j.s.Indicators, func(n string) bool {
+			return strings.HasPrefix(n, "ge_") || strings.HasPrefix(n, "atkinson_") || strings.HasPrefix(n, "share_")
+		})
+	estimated := slices.ContainsFunc(lines, func(lv *lineValues) bool {
+		return (lv.line.Basis == "median" || lv.line.Basis == "mean") && len(lv.line.By) == 0
+	})
+	sortedMembersOf := make([]*sortedMembers, len(breakdowns))
+	sortedCodesOf := make([][]int32, len(breakdowns))
+	for b, cols := range breakdowns {
+		g := j.p.groupings[colsKey(cols)]
+		if !sortedDomains && len(cols) > 0 && !estimated {
+			continue
+		}
+		m := j.memberCache[colsKey(cols)]
+		tasks = append(tasks, func() error {
+			switch {
+			case sortedDomains:
+				sortedMembersOf[b] = newMembersWith(j.u, newDomainMembersOrdered(g.codes, g.size(), j.order), j.e.cells(m))
+			case len(cols) == 0:
+				// The lines need the whole population's incomes and
+				// weights in order, not the cells.
+				sortedMembersOf[b] = newMembersWith(j.u, &domainMembers{off: []int{0, len(j.order)}, idx: j.order}, nil)
+			}
+			if estimated {
+				codes := make([]int32, len(j.order))
+				for k, i := range j.order {
+					codes[k] = g.codes[i]
+				}
+				sortedCodesOf[b] = codes
+			}
+			return nil
+		})
+	}
+	if err := runTasks(ctx, tasks); err != nil {
+		return err
+	}
+	j.sortedCodes = map[string][]int32{}
+	for b, cols := range breakdowns {
+		j.sortedCache[colsKey(cols)] = sortedMembersOf[b]
+		j.sortedCodes[colsKey(cols)] = sortedCodesOf[b]
+	}
+	tasks = tasks[:0]
+	refs := make([]*lineRef, len(lines))
+	rmpg := make([]rmpgLine, len(lines))
+	grouped := make([]*groupedLine, len(lines))
+	for l, lv := range lines {
+		tasks = append(tasks, func() error {
+			refs[l] = j.computeLineReference(lv)
+			if wantsInfluence(j.s.Indicators, "headcount", "line") {
+				grouped[l] = j.computeGroupedLine(lv)
+			}
+			return nil
+		})
+		if len(lv.line.By) == 0 && slices.Contains(j.s.Indicators, "rmpg") {
+			tasks = append(tasks, func() error {
+				rmpg[l].line = j.referenceLine(lv)
+				if rmpg[l].line.Infl != nil {
+					rmpg[l].glob = j.e.global(j.u.w, rmpg[l].line.Infl)
+				}
+				return nil
+			})
+		}
+	}
+	if err := runTasks(ctx, tasks); err != nil {
+		return err
+	}
+	j.rmpgLines = map[*lineValues]rmpgLine{}
+	j.grouped = map[*lineValues]*groupedLine{}
+	for l, lv := range lines {
+		j.lineRefs[lv] = refs[l]
+		j.rmpgLines[lv] = rmpg[l]
+		j.grouped[lv] = grouped[l]
+	}
+	// The densities at each estimated line, for every breakdown at once.
+	tasks = tasks[:0]
+	dens := make([]map[string][]float64, len(lines))
+	for l, lv := range lines {
+		if ref := j.estimatedRef(lv); ref != nil {
+			tasks = append(tasks, func() error {
+				dens[l] = j.lineDensities(breakdowns, lv, ref)
+				return nil
+			})
+		}
+	}
+	if err := runTasks(ctx, tasks); err != nil {
+		return err
+	}
+	j.lineCells = map[*lineValues][]lineSums{}
+	j.densities = map[*lineValues]map[string][]float64{}
+	for l, lv := range lines {
+		j.densities[lv] = dens[l]
+		if l < len(j.cells) {
+			j.lineCells[lv] = j.cells[l]
+		}
+	}
+	tasks = tasks[:0]
+	for _, cols := range breakdowns {
 		g := j.p.groupings[colsKey(cols)]
 		st := j.p.stats[statsRequest{cols: cols}.key()]
-		j.baseErrors(g, st, set, results, index)
-		for _, lv := range lines {
-			j.lineErrors(g, st, lv, set)
-		}
-		j.influenceErrors(g, lines, set, index)
-		j.ratioErrors(g, set)
+		tasks = append(tasks, func() error {
+			j.baseErrors(g, st, set, results, index)
+			j.ratioErrors(g, set)
+			return nil
+		})
+		tasks = append(tasks, j.influenceTasks(g, lines, set)...)
+		tasks = append(tasks, j.regionTasks(g)...)
 	}
 	for _, lv := range lines {
-		j.lineValueErrors(lv, results, index)
+		tasks = append(tasks, func() error {
+			j.povertyErrors(breakdowns, lv)
+			return nil
+		})
+		tasks = append(tasks, func() error {
+			j.lineValueErrors(lv, results, index)
+			return nil
+		})
 	}
+	return runTasks(ctx, tasks)
+}
+
+// wantsInfluence reports whether any of names is among the indicators.
+func wantsInfluence(indicators []string, names ...string) bool {
+	for _, n := range names {
+		if slices.Contains(indicators, n) {
+			return true
+		}
+	}
+	return false
 }
 
 func resultKey(ind, line string, dom []DomainValue) string {
@@ -94,122 +303,235 @@ type setFunc func(ind, line string, g *grouping, d int, est, v, vsrs float64, me
 func (j *seJob) baseErrors(g *grouping, st *groupStats, set setFunc, results []Result, index map[string]int) {
 	u, k := j.u, g.size()
 	method := j.e.methodName()
-	ones := make([]float64, len(u.x))
-	for i := range ones {
-		ones[i] = 1
-	}
 	members := j.members(g)
-	v, vs := j.e.domainVariances(members, u.w, linVar{a: ones})
-	for d := 0; d < k; d++ {
-		set("population", "", g, d, st.pop[d], v[d], vs[d], method)
+	has := func(ind string) bool {
+		_, ok := index[resultKey(ind, "", g.domain(0))]
+		return ok
 	}
-	a := make([]float64, len(u.x))
-	for i, d := range g.codes {
-		a[i] = (u.x[i] - st.income[d]/st.pop[d]) / st.pop[d]
+	if has("population") {
+		ones := make([]float64, len(u.x))
+		for i := range ones {
+			ones[i] = 1
+		}
+		v, vs, acc, _ := j.e.domainVariancesAcc(members, u.w, linVar{a: ones})
+		for d := 0; d < k; d++ {
+			set("population", "", g, d, st.pop[d], v[d], vs[d], method)
+			j.keep("population", "", g, d, recordAcc(acc, 0, d, 0, nil))
+		}
 	}
-	v, vs = j.e.domainVariances(members, u.w, linVar{a: a})
-	for d := 0; d < k; d++ {
-		set("mean", "", g, d, st.income[d]/st.pop[d], v[d], vs[d], method)
+	if has("mean") {
+		a := make([]float64, len(u.x))
+		for i, d := range g.codes {
+			a[i] = (u.x[i] - st.income[d]/st.pop[d]) / st.pop[d]
+		}
+		v, vs, acc, _ := j.e.domainVariancesAcc(members, u.w, linVar{a: a})
+		for d := 0; d < k; d++ {
+			set("mean", "", g, d, st.income[d]/st.pop[d], v[d], vs[d], method)
+			j.keep("mean", "", g, d, recordAcc(acc, 0, d, 0, nil))
+		}
 	}
-	if _, ok := index[resultKey("median", "", g.domain(0))]; !ok {
+	if !has("median") {
 		return
 	}
+	sorted := j.sortedCache[colsKey(g.cols)]
+	sp := j.e.sparse()
+	defer j.e.sparsePool.Put(sp)
 	for d := 0; d < k; d++ {
 		i, ok := index[resultKey("median", "", g.domain(d))]
 		if !ok {
 			continue
 		}
-		des := j.domainDesign(g, d)
-		q, lo, hi, se := indices.WoodruffInterval(des, u.x, 0.5, j.s.Level)
+		q, lo, hi, se := j.domainWoodruff(sp, j.e.cells(members), d, sorted, 0.5)
 		set("median", "", g, d, q, se*se, math.NaN(), "woodruff, "+method)
 		results[i].CILower, results[i].CIUpper = lo, hi
 	}
 }
 
-// domainDesign is the design with weights zero outside domain d of g.
-func (j *seJob) domainDesign(g *grouping, d int) indices.Design {
-	w := make([]float64, len(j.u.w))
-	for i, c := range g.codes {
-		if int(c) == d {
-			w[i] = j.u.w[i]
+// domainWoodruff is indices.WoodruffInterval over the design with weights
+// zero outside domain d (the units of sorted, in increasing order of
+// income, ties in unit order), at the cost of the domain's units: the
+// weighted CDF from their cumulative weights, the variance of the
+// proportion below the quantile from their PSU totals (indices.Sparse),
+// and the degrees of freedom of the domain (its PSUs minus its strata).
+func (j *seJob) domainWoodruff(sp *indices.Sparse, cells *psuCells, d int, sorted *sortedMembers, p float64) (q, lo, hi, se float64) {
+	idx, dx, dw := sorted.domain(d)
+	dc := sorted.cells(d)
+	units, xs, ws, cs := make([]int32, 0, len(idx)), make([]float64, 0, len(idx)), make([]float64, 0, len(idx)), make([]int32, 0, len(idx))
+	for k, i := range idx {
+		if dw[k] > 0 {
+			units, xs, ws, cs = append(units, i), append(xs, dx[k]), append(ws, dw[k]), append(cs, dc[k])
 		}
 	}
-	return indices.Design{Strata: j.strata, PSU: j.e.psu, Weights: w, FPC: j.u.fpcOrNil(), Lonely: j.lonely}
+	return woodruff(xs, ws, p, j.s.Level, func(a []float64) (float64, int) {
+		v, _, _ := j.e.compactVariance(sp, cells, d, units, cs, ws, a, 0, nil)
+		return v, sp.DF()
+	})
 }
 
-// influenceErrors: the indicators whose influence functions indices
-// provides, computed per domain over the full design with weights zero
-// outside the domain: Gini, Theil, GE, Atkinson, QSR; and, for each line,
-// Sen (line fixed) and RMPG (with a national median line's own variance,
-// as convey's svyrmpg).
-func (j *seJob) influenceErrors(g *grouping, lines []*lineValues, set setFunc, index map[string]int) {
-	u, k := j.u, g.size()
-	method := j.e.methodName()
-	var inds []indicator
-	for _, name := range j.s.Indicators {
-		if ind, ok := parseIndicator(name); ok && ind.family == familyInequality && ind.groups == 0 && name != "palma" {
-			inds = append(inds, ind)
+// woodruff is indices.WoodruffInterval for the units of positive weight
+// xs, ws in increasing order of income, with the variance (and degrees of
+// freedom) of the linearized variable a, one value per unit, from
+// variance:
+//
+//	q = min{x_k : F(x_k) >= p},  m = F(q),  a_k = ([x_k <= q] - m) / sum w
+//	lo, hi = Q(m -+ t sqrt(V(a))),  se = (hi - lo) / (2 t)
+func woodruff(xs, ws []float64, p, level float64, variance func(a []float64) (float64, int)) (q, lo, hi, se float64) {
+	nan := math.NaN()
+	cum := make([]float64, len(xs))
+	total := 0.0
+	for k, w := range ws {
+		total += w
+		cum[k] = total
+	}
+	if total == 0 {
+		return nan, nan, nan, nan
+	}
+	quantile := func(p float64) float64 {
+		k := sort.SearchFloat64s(cum, p*total)
+		if k == len(cum) {
+			k-- // rounding: p = 1 with a sum that fell short
 		}
+		return xs[k]
+	}
+	q = quantile(p)
+	below := 0.0
+	for k, x := range xs {
+		if x > q {
+			break
+		}
+		below = cum[k]
+	}
+	m := below / total
+	a := make([]float64, len(xs))
+	for k, x := range xs {
+		a[k] = (b2f(x <= q) - m) / total
+	}
+	v, df := variance(a)
+	s := math.Sqrt(v)
+	t := indices.TQuantile((1+level)/2, df)
+	lo, hi = nan, nan
+	if pl := m - t*s; pl >= 0 {
+		lo = quantile(pl)
+	}
+	if pu := m + t*s; pu <= 1 {
+		hi = quantile(pu)
+	}
+	return q, lo, hi, (hi - lo) / (2 * t)
+}
+
+// influenceTasks: the indicators whose influence functions indices
+// provides: Gini, Theil, GE, Atkinson, QSR; and, for each national line,
+// Sen (line fixed) and RMPG (with a national median line's own variance,
+// as convey's svyrmpg). One task per indicator (and line) and breakdown.
+//
+// In each domain the influence function is computed over the domain's
+// units only (in income order, so that the sorts inside are linear), which
+// equals the influence function over the full sample with weights zero
+// outside the domain; the variance is that of the full design
+// (convey's svyrecvar(lin/prob, full design)), from the PSU totals of the
+// domain's units (indices.Sparse), plus, for RMPG under an estimated
+// line, the line's part over its whole reference population (an
+// indices.Shared).
+func (j *seJob) influenceTasks(g *grouping, lines []*lineValues, set setFunc) []func() error {
+	var tasks []func() error
+	for _, name := range j.s.Indicators {
+		ind, ok := parseIndicator(name)
+		if !ok || ind.family != familyInequality {
+			continue
+		}
+		var f func(dst, x, w []float64) []float64
+		switch {
+		case ind.groups != 0:
+			f = func(dst, x, w []float64) []float64 { return indices.ShareInfluence(dst, x, w, ind.groups, ind.group) }
+		case name == "palma":
+			f = indices.PalmaInfluence
+		case name == "gini":
+			f = indices.GiniInfluence
+		case name == "theil_t":
+			f = func(dst, x, w []float64) []float64 { return indices.GEInfluence(dst, x, w, 1) }
+		case name == "theil_l":
+			f = func(dst, x, w []float64) []float64 { return indices.GEInfluence(dst, x, w, 0) }
+		case name == "qsr":
+			f = indices.QSRInfluence
+		case strings.HasPrefix(name, "ge_"):
+			f = func(dst, x, w []float64) []float64 { return indices.GEInfluence(dst, x, w, ind.param) }
+		case strings.HasPrefix(name, "atkinson_"):
+			f = func(dst, x, w []float64) []float64 { return indices.AtkinsonInfluence(dst, x, w, ind.param) }
+		default:
+			continue
+		}
+		tasks = append(tasks, func() error {
+			j.influenceRows(g, name, "", j.e.methodName(), func(dst, xs, ws []float64) ([]float64, float64) {
+				return f(dst, xs, ws), 0
+			}, nil)
+			return nil
+		})
 	}
 	wantSen, wantRMPG := slices.Contains(j.s.Indicators, "sen"), slices.Contains(j.s.Indicators, "rmpg")
-	if len(inds) == 0 && !wantSen && !wantRMPG {
-		return
-	}
-	refLines := make([]indices.Line, len(lines))
-	for l, lv := range lines {
-		refLines[l] = j.referenceLine(lv)
-	}
-	infl := make([]float64, len(u.x))
-	// The influence functions are computed with weights zero outside the
-	// domain, so their local part vanishes there, but an estimated line's
-	// part covers its whole reference population: the variance takes the
-	// full design's weights (convey's svyrecvar(lin/prob, full design)).
-	full, srs := j.e.units(u.w)
-	for d := 0; d < k; d++ {
-		des := j.domainDesign(g, d)
-		estimate := func(ind, line string, value float64, infl []float64, m string) {
-			v := full.Linearized(infl).SE
-			vs := srs.Linearized(infl).SE
-			set(ind, line, g, d, value, v*v, vs*vs, m)
+	for _, lv := range lines {
+		if len(lv.line.By) > 0 {
+			continue
 		}
-		for _, ind := range inds {
-			if _, ok := index[resultKey(ind.name, "", g.domain(d))]; !ok {
-				continue
-			}
-			switch {
-			case ind.name == "gini":
-				infl = indices.GiniInfluence(infl, u.x, des.Weights)
-			case ind.name == "theil_t":
-				infl = indices.GEInfluence(infl, u.x, des.Weights, 1)
-			case ind.name == "theil_l":
-				infl = indices.GEInfluence(infl, u.x, des.Weights, 0)
-			case ind.name == "qsr":
-				infl = indices.QSRInfluence(infl, u.x, des.Weights)
-			case strings.HasPrefix(ind.name, "ge_"):
-				infl = indices.GEInfluence(infl, u.x, des.Weights, ind.param)
-			case strings.HasPrefix(ind.name, "atkinson_"):
-				infl = indices.AtkinsonInfluence(infl, u.x, des.Weights, ind.param)
-			default:
-				continue
-			}
-			estimate(ind.name, "", j.resultValue(ind.name, "", g, d, index), infl, method)
-		}
-		for l, lv := range lines {
-			z := lv.values[0]
-			single := len(lv.line.By) == 0
-			if wantRMPG && single {
-				infl = indices.RMPGInfluence(infl, u.x, des.Weights, refLines[l])
-				m := method
-				if refLines[l].Infl == nil {
-					m += ", line fixed"
+		z := lv.values[0]
+		if wantRMPG {
+			tasks = append(tasks, func() error {
+				rl := j.rmpgLines[lv]
+				ref, glob := rl.line, rl.glob
+				method := j.e.methodName()
+				if ref.Infl == nil {
+					method += ", line fixed"
 				}
-				estimate("rmpg", lv.line.Name, j.resultValue("rmpg", lv.line.Name, g, d, index), infl, m)
-			}
-			if wantSen && single {
-				infl = indices.SenInfluence(infl, u.x, des.Weights, z)
-				estimate("sen", lv.line.Name, j.resultValue("sen", lv.line.Name, g, d, index), infl, method+", line fixed")
-			}
+				j.influenceRows(g, "rmpg", lv.line.Name, method, func(dst, xs, ws []float64) ([]float64, float64) {
+					// The domain's local part, and the coefficient of the
+					// line's influence function over its population.
+					dst, c := indices.RMPGInfluenceParts(dst, xs, ws, indices.Line{Z: z, Bandwidth: ref.Bandwidth})
+					if glob == nil {
+						c = 0
+					}
+					return dst, c
+				}, glob)
+				return nil
+			})
 		}
+		if wantSen {
+			tasks = append(tasks, func() error {
+				j.influenceRows(g, "sen", lv.line.Name, j.e.methodName()+", line fixed", func(dst, xs, ws []float64) ([]float64, float64) {
+					return indices.SenInfluence(dst, xs, ws, z), 0
+				}, nil)
+				return nil
+			})
+		}
+	}
+	return tasks
+}
+
+// influenceRows sets the SE of indicator ind (line line) in every domain of
+// g whose row exists: infl returns the influence function over the
+// domain's units xs, ws (in income order) and the coefficient c of the
+// global part glob (nil for none).
+func (j *seJob) influenceRows(g *grouping, ind, line, method string, infl func(dst, xs, ws []float64) ([]float64, float64), glob *globalPart) {
+	members := j.sortedCache[colsKey(g.cols)]
+	cells := j.e.cells(j.members(g))
+	sp := j.e.sparse()
+	defer j.e.sparsePool.Put(sp)
+	var z []float64
+	for d := 0; d < g.size(); d++ {
+		if _, ok := j.index[resultKey(ind, line, g.domain(d))]; !ok {
+			continue
+		}
+		idx, xs, ws := members.domain(d)
+		if cap(z) < len(xs) {
+			z = make([]float64, len(xs))
+		}
+		var c float64
+		z, c = infl(z[:len(xs)], xs, ws)
+		v, vs := math.NaN(), math.NaN()
+		if len(idx) > 0 {
+			var tot []float64
+			v, vs, tot = j.e.compactVariance(sp, cells, d, idx, members.cells(d), ws, z, c, glob)
+			j.keep(ind, line, g, d, &linRecord{psu: cells.psu[cells.off[d]:cells.off[d+1]], tot: tot, c: c, glob: glob})
+		}
+		j.set(ind, line, g, d, j.resultValue(ind, line, g, d, j.index), v, vs, method)
 	}
 }
 
@@ -256,13 +578,14 @@ func (j *seJob) ratioErrors(g *grouping, set setFunc) {
 				a[i] = 0
 			}
 		}
-		v, vs := j.e.domainVariances(j.members(g), u.w, linVar{a: a})
+		v, vs, acc, _ := j.e.domainVariancesAcc(j.members(g), u.w, linVar{a: a})
 		for d := 0; d < k; d++ {
 			est := (YA[d] / NA[d]) / (YB[d] / NB[d])
 			if math.IsNaN(est) || math.IsInf(est, 0) {
 				continue
 			}
 			j.setRatio(ratio.String(), g, d, est, v[d], vs[d])
+			j.keepRatio(ratio.String(), g, d, recordAcc(acc, 0, d, 0, nil))
 		}
 	}
 }
@@ -336,104 +659,64 @@ func b2f(b bool) float64 {
 	return 0
 }
 
-// lineErrors: the poverty indicators of one line. The headcount under a
-// national relative line includes the line's own sampling variance (R
-// convey's svyarpr: the density of the domain's incomes at the line times
-// the linearized line); the other indicators, and every indicator under an
-// absolute or a grouped line, hold the line fixed.
-func (j *seJob) lineErrors(g *grouping, st *groupStats, lv *lineValues, set setFunc) {
-	u, k := j.u, g.size()
-	n := len(u.x)
-	name := lv.line.Name
-	fixed := j.e.methodName() + ", line fixed"
-	var sums = make([]indices.PovertySums, k)
-	for i, d := range g.codes {
-		if z := lv.z[i]; !math.IsNaN(z) {
-			sums[d].Add(u.x[i], u.w[i], z)
-		}
+// estimatedRef is the lineRef of a national relative line whose own
+// variance enters the headcount's; nil for absolute and grouped lines.
+func (j *seJob) estimatedRef(lv *lineValues) *lineRef {
+	if lv.line.Basis == "abs" || len(lv.line.By) > 0 {
+		return nil
 	}
-	run := func(ind string, a []float64, value func(s indices.PovertySums) float64, lin *linVar, method string) {
-		lv := linVar{a: a}
-		if lin != nil {
-			lv = *lin
-		}
-		v, vs := j.e.domainVariances(j.members(g), u.w, lv)
-		for d := 0; d < k; d++ {
-			set(ind, name, g, d, value(sums[d]), v[d], vs[d], method)
-		}
-	}
-	a := make([]float64, n)
-	// Headcount.
-	for i, d := range g.codes {
-		a[i] = (b2f(u.x[i] < lv.z[i]) - sums[d].Headcount()) / sums[d].Pop
-	}
-	if lin, ok := j.estimatedLine(g, lv, a); ok {
-		run("headcount", nil, indices.PovertySums.Headcount, &lin, j.e.methodName())
-	} else {
-		run("headcount", a, indices.PovertySums.Headcount, nil, fixed)
-	}
-	for _, m := range []struct {
-		ind   string
-		alpha float64
-		value func(indices.PovertySums) float64
-	}{{"gap", 1, indices.PovertySums.Gap}, {"severity", 2, indices.PovertySums.Severity}} {
-		for i, d := range g.codes {
-			z, x := lv.z[i], u.x[i]
-			gi := 0.0
-			if x < z {
-				gi = math.Pow((z-x)/z, m.alpha)
-			}
-			a[i] = (gi - m.value(sums[d])) / sums[d].Pop
-		}
-		run(m.ind, a, m.value, nil, fixed)
-	}
-	for i, d := range g.codes {
-		z, x := lv.z[i], u.x[i]
-		a[i] = 0
-		if x > 0 {
-			l := 0.0
-			if x < z {
-				l = math.Log(z / x)
-			}
-			a[i] = (l - sums[d].Watts()) / sums[d].WattsPop
-		}
-	}
-	run("watts", a, indices.PovertySums.Watts, nil, fixed)
-	for i := range a {
-		a[i] = b2f(u.x[i] < lv.z[i])
-	}
-	run("poor_population", a, func(s indices.PovertySums) float64 { return s.Poor }, nil, fixed)
-	for i := range a {
-		a[i] = math.Max(lv.z[i]-u.x[i], 0)
-	}
-	run("gap_total", a, func(s indices.PovertySums) float64 { return s.GapMoney }, nil, fixed)
+	return j.lineReference(lv)
 }
 
-// estimatedLine returns the linearized variable of the headcount under a
-// national relative line z = f * stat(R) over the reference units R: the
-// local part a plus c_d L, with L the linearized statistic of R and c_d the
-// density of domain d's incomes at z times dz/dstat (R convey's svyarpr;
-// Osier 2009). ok is false for absolute and grouped lines.
-func (j *seJob) estimatedLine(g *grouping, lv *lineValues, a []float64) (linVar, bool) {
-	l := lv.line
-	if l.Basis == "abs" || len(l.By) > 0 {
-		return linVar{}, false
+// lineDensities returns, for each breakdown (by colsKey) and domain, the
+// coefficient c_d of the line's linearized variable in the headcount's:
+// the density of the domain's incomes at the line z (the line's reference
+// bandwidth h) times dz/dstat (R convey's svyarpr on a subset; Osier
+// 2009), as indices.KernelDensitySorted of the domain's units. The kernel
+// K((z - x_i)/h) is exactly 0 beyond |z - x_i| > 40 h, so the units near
+// the line, a range of the units sorted by income, are all that count:
+// each is added to its domain in every breakdown, one exponential per
+// unit for all breakdowns.
+func (j *seJob) lineDensities(breakdowns [][]string, lv *lineValues, ref *lineRef) map[string][]float64 {
+	z, h := lv.values[0], ref.h
+	_, xs, ws := j.sortedCache[colsKey(nil)].domain(0)
+	out := map[string][]float64{}
+	var sums, pops [][]float64
+	for _, cols := range breakdowns {
+		g := j.p.groupings[colsKey(cols)]
+		st := j.p.stats[statsRequest{cols: cols}.key()]
+		sums = append(sums, make([]float64, g.size()))
+		pops = append(pops, st.pop)
 	}
-	ref := j.lineReference(lv)
-	if ref == nil {
-		return linVar{}, false
-	}
-	members := j.members(g)
-	c := make([]float64, g.size())
-	xs, ws := make([]float64, 0), make([]float64, 0)
-	for d := range c {
-		xs, ws = xs[:0], ws[:0]
-		for _, i := range members.idx[members.off[d]:members.off[d+1]] {
-			xs, ws = append(xs, j.u.x[i]), append(ws, j.u.w[i])
+	if h > 0 && !math.IsNaN(z) {
+		lo, _ := slices.BinarySearch(xs, z-40*h)
+		hi := lo
+		for hi < len(xs) && xs[hi] <= z+40*h {
+			hi++
 		}
-		c[d] = indices.KernelDensity(xs, ws, lv.values[0], ref.h) * ref.scale
+		kw := make([]float64, hi-lo)
+		for k := range kw {
+			u := (z - xs[lo+k]) / h
+			kw[k] = ws[lo+k] * (math.Exp(-u*u/2) / math.Sqrt(2*math.Pi)) // indices' Gaussian kernel
+		}
+		for b, cols := range breakdowns {
+			codes := j.sortedCodes[colsKey(cols)][lo:hi]
+			for k, c := range codes {
+				sums[b][c] += kw[k]
+			}
+		}
 	}
-	return linVar{a: a, c: c, L: ref.L}, true
+	for b, cols := range breakdowns {
+		c := make([]float64, len(sums[b]))
+		for d := range c {
+			c[d] = sums[b][d] / (pops[b][d] * h) * ref.scale
+			if !(h > 0) || math.IsNaN(z) || pops[b][d] == 0 {
+				c[d] = math.NaN()
+			}
+		}
+		out[colsKey(cols)] = c
+	}
+	return out
 }
 
 // lineRef is what the headcount of every domain needs of a national
@@ -443,21 +726,30 @@ func (j *seJob) estimatedLine(g *grouping, lv *lineValues, a []float64) (linVar,
 // at the line, as convey's svyarpr on a subset).
 type lineRef struct {
 	L     []float64
+	glob  *globalPart // L prepared for the variance
 	scale float64
 	h     float64
+	n     float64 // the weight of the reference units
 }
 
-// lineReference computes (once per line) the lineRef of a national
-// relative line; nil when the reference population is undefined.
+// lineReference returns the lineRef of a national relative line, computed
+// before the tasks run; nil for other lines and when the reference
+// population is undefined.
 func (j *seJob) lineReference(lv *lineValues) *lineRef {
-	if r, ok := j.lineRefs[lv]; ok {
-		return r
-	}
+	return j.lineRefs[lv]
+}
+
+// computeLineReference computes the lineRef of a national relative line;
+// nil for absolute and grouped lines and when the reference population is
+// undefined.
+func (j *seJob) computeLineReference(lv *lineValues) *lineRef {
 	u, l := j.u, lv.line
+	if (l.Basis != "median" && l.Basis != "mean") || len(l.By) > 0 {
+		return nil
+	}
 	z := lv.values[0]
 	mask, err := whereMask(u, l)
 	if err != nil {
-		j.lineRefs[lv] = nil
 		return nil
 	}
 	w := u.w
@@ -478,7 +770,14 @@ func (j *seJob) lineReference(lv *lineValues) *lineRef {
 	switch l.Basis {
 	case "median":
 		m := z / l.Value
-		fm := indices.KernelDensity(u.x, w, m, r.h)
+		var xs, ws []float64 // the reference units in order of income
+		if mask == nil {
+			_, xs, ws = j.sortedCache[colsKey(nil)].domain(0)
+		} else {
+			xs, ws = maskedSorted(u, j.order, mask)
+		}
+		m = indices.QuantileSorted(0.5, xs, ws) // exactly, not z / F
+		fm := indices.KernelDensitySorted(xs, ws, m, r.h)
 		for i, wi := range w {
 			if wi > 0 {
 				r.L[i] = b2f(u.x[i] <= m) - 0.5
@@ -494,19 +793,14 @@ func (j *seJob) lineReference(lv *lineValues) *lineRef {
 		}
 		r.scale = l.Value / NR
 	}
-	j.lineRefs[lv] = r
+	r.glob = j.e.global(u.w, r.L)
+	r.n = NR
 	return r
 }
 
 // members returns (once per breakdown) the units of each domain of g.
 func (j *seJob) members(g *grouping) *domainMembers {
-	key := colsKey(g.cols)
-	if m, ok := j.memberCache[key]; ok {
-		return m
-	}
-	m := newDomainMembers(g.codes, g.size())
-	j.memberCache[key] = m
-	return m
+	return j.memberCache[colsKey(g.cols)]
 }
 
 // lineValueErrors: the SE of a national relative line, f times the SE of
@@ -523,47 +817,41 @@ func (j *seJob) lineValueErrors(lv *lineValues, results []Result, index map[stri
 		}
 		return
 	}
+	if gl := j.grouped[lv]; gl != nil {
+		j.groupedLineValues(lv, gl)
+		return
+	}
 	i, ok := index[resultKey("line", l.Name, nil)]
 	if !ok || len(l.By) > 0 {
 		return
 	}
 	u := j.u
 	ref, err := whereMask(u, l)
-	if err != nil {
+	lr := j.lineReference(lv)
+	if err != nil || lr == nil {
 		return
 	}
-	one := &grouping{codes: make([]int32, len(u.x)), keys: [][]string{{}}}
-	a := make([]float64, len(u.x))
-	var NR, incR float64
-	for i := range u.x {
-		if ref == nil || ref[i] {
-			NR += u.w[i]
-			incR += u.w[i] * u.x[i]
-		}
-	}
+	// The statistic's linearized variable is L / N_R (L of the line's
+	// reference: [x <= m] - 1/2 for a median, x - mean for a mean), whose
+	// PSU totals lr.glob holds: its variance costs the strata only.
+	sp := j.e.sparse()
+	sp.Reset()
+	v := sp.Variance(1/lr.n, lr.glob.shared)
+	j.e.sparsePool.Put(sp)
 	r := &results[i]
 	switch l.Basis {
 	case "median":
-		m := lv.values[0] / l.Value
-		for i := range a {
-			if ref == nil || ref[i] {
-				a[i] = (b2f(u.x[i] <= m) - 0.5) / NR
-			}
+		var rx, rw []float64
+		if ref == nil { // the whole population, already in order
+			_, rx, rw = j.sortedCache[colsKey(nil)].domain(0)
+		} else {
+			rx, rw = maskedSorted(u, j.order, ref)
 		}
-		v, _ := j.e.domainVariances(newDomainMembers(one.codes, 1), u.w, linVar{a: a})
-		rx, rw := maskedSorted(u, j.order, ref)
-		lo, hi, se := j.woodruff(rx, rw, 0.5, math.Sqrt(v[0]))
+		lo, hi, se := j.woodruff(rx, rw, 0.5, math.Sqrt(v))
 		r.SE, r.CILower, r.CIUpper = l.Value*se, l.Value*lo, l.Value*hi
 		r.SEMethod = "woodruff, " + j.e.methodName()
 	case "mean":
-		mu := incR / NR
-		for i := range a {
-			if ref == nil || ref[i] {
-				a[i] = (u.x[i] - mu) / NR
-			}
-		}
-		v, _ := j.e.domainVariances(newDomainMembers(one.codes, 1), u.w, linVar{a: a})
-		r.SE = l.Value * math.Sqrt(v[0])
+		r.SE = l.Value * math.Sqrt(v)
 		r.CILower, r.CIUpper = j.e.interval(r.Estimate, r.SE)
 		r.SEMethod = j.e.methodName()
 	}
@@ -581,11 +869,4 @@ func maskedSorted(u *units, order []int32, mask []bool) (xs, ws []float64) {
 		}
 	}
 	return xs, ws
-}
-
-// convDensity is R convey's kernel density estimate of the weighted
-// incomes xs at x (indices.KernelDensity with convey's bandwidth
-// indices.Bandwidth).
-func convDensity(xs, ws []float64, x float64) float64 {
-	return indices.KernelDensity(xs, ws, x, indices.Bandwidth(xs, ws))
 }

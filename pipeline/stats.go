@@ -273,7 +273,9 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 		if order == nil {
 			order = sortedOrder(u)
 		}
-		addStandardErrors(&seJob{s: s, u: u, p: p, e: e, order: order}, lines, results)
+		if diff, err = addStandardErrors(ctx, &seJob{s: s, u: u, p: p, e: e, order: order, cells: cells}, lines, results); err != nil {
+			return nil, nil, err
+		}
 	case "bootstrap":
 		e, err := newVarEngine(s, u)
 		if err != nil {
