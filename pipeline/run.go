@@ -169,7 +169,7 @@ func load(ctx context.Context, s *Study, opts loadOptions) (*loaded, error) {
 		d.original[i] = tbl.Sources[i].Path
 		tbl.Sources[i].Path = relativeTo(s.Dir, d.original[i])
 	}
-	roles := datasets.Roles{Income: s.Income, Weight: s.Weight, Size: s.sizeColumn(), Adults: s.adultsColumn(), Children: s.childrenColumn(), FPC: s.fpcColumn()}
+	roles := s.roles()
 	if d.scr, err = datasets.Screen(tbl, roles); err != nil {
 		return nil, fmt.Errorf("screen rows: %w", err)
 	}
@@ -555,4 +555,9 @@ func runTasks(ctx context.Context, tasks []func() error) error {
 		}
 	}
 	return ctx.Err()
+}
+
+// roles are the columns the screening rules check (see datasets.Screen).
+func (s *Study) roles() datasets.Roles {
+	return datasets.Roles{Income: s.Income, Weight: s.Weight, Size: s.sizeColumn(), Adults: s.adultsColumn(), Children: s.childrenColumn(), FPC: s.fpcColumn()}
 }

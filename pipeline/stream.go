@@ -242,7 +242,7 @@ func runStreamed(ctx context.Context, s *Study, cfg runConfig, mem *memoryPlan, 
 
 func newStreamRun(s *Study, splits []datasets.Split, progress ProgressFunc) *streamRun {
 	r := &streamRun{s: s, reqs: requests(s), splits: splits, progress: progress,
-		roles: datasets.Roles{Income: s.Income, Weight: s.Weight, Size: s.sizeColumn(), Adults: s.adultsColumn(), Children: s.childrenColumn(), FPC: s.fpcColumn()}}
+		roles: s.roles()}
 	for _, c := range categoricalColumns(s) {
 		if !slices.Contains(r.cols, c) {
 			r.cols = append(r.cols, c)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/gob"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 
@@ -16,29 +17,65 @@ import (
 	"github.com/povstat/povstat/pipeline"
 )
 
-// Partial is the accumulator of one split, gob-encoded: Beam ships it from
-// the worker that read the split to the one that merges.
+// Partial is the accumulator of one split (or one bucket), gob-encoded:
+// Beam ships it from the worker that made it to the one that merges.
+// Partials merge in the order of Index, then Key.
 type Partial struct {
-	Index int // the split's Index: partials merge in this order
+	Index int // the split's Index; -1 for the marker that makes a merge run over no partial
+	Key   string
 	Data  []byte
 }
 
-// The accumulators of the three passes, by key (nationalKey or a domainKey).
-type (
-	histograms map[string][]indices.Bucket
-	candidates map[string]units
-	units      struct{ X, W []float64 }
-	sumsByKey  map[string]*indices.PovertySums
-)
-
-// targets are pass 1's result, the side input of pass 2.
-type targets map[string]indices.QuantileTarget
-
-// lineValue is pass 2's result, the side input of pass 3.
-type lineValue struct {
-	Z       float64
-	Medians map[string]float64
+// groupStats are a row count, weighted count and weighted income total.
+type groupStats struct {
+	N           int
+	Pop, Income float64
 }
+
+func (g *groupStats) add(x, w float64) {
+	g.N++
+	g.Pop += w
+	g.Income += w * x
+}
+
+func (g *groupStats) merge(o groupStats) {
+	g.N += o.N
+	g.Pop += o.Pop
+	g.Income += o.Income
+}
+
+// state is what the passes know, grown stage by stage and shipped to the
+// workers as a side input. Keys are described at nationalKey.
+type state struct {
+	Base    map[string]groupStats          // domain: all its units
+	Ref     map[string]groupStats          // line group (every group met): its reference units
+	Entropy map[string]indices.EntropySums // domain
+	Targets map[string]indices.QuantileTarget
+	Starts  map[string]float64 // bucket key: the weight of the buckets below it (Gini)
+	Medians map[string]float64 // resolved targets, by the targets' keys
+	Values  map[string]float64 // line group: the line's value
+	Gini    map[string]indices.GiniSums
+	Sums    map[string]indices.PovertySums // line within domain
+	Unres   map[string]groupStats          // line within domain: units of a group without reference units
+}
+
+// part1 is pass 1's accumulator of a split.
+type part1 struct {
+	Base, Ref map[string]groupStats
+	Seen      map[string]bool // col=value of the lines' conditions met by some unit
+	Hist      map[string][]indices.Bucket
+	Entropy   map[string]indices.EntropySums
+}
+
+// part3 is pass 3's accumulator of a split.
+type part3 struct {
+	Sums  map[string]indices.PovertySums
+	Unres map[string]groupStats
+	Hist  map[string][]indices.Bucket // the poor's relative incomes, line within domain
+}
+
+// units are candidates of a quantile target.
+type units struct{ X, W []float64 }
 
 func encode(v any) []byte {
 	var b bytes.Buffer
@@ -49,154 +86,381 @@ func encode(v any) []byte {
 }
 
 func decode(data []byte, v any) error {
-	return gob.NewDecoder(bytes.NewReader(data)).Decode(v)
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(v); err != nil {
+		return fmt.Errorf("povbeam: decoding %T: %w", v, err)
+	}
+	return nil
 }
 
-// sideValue reads a singleton side input.
-func sideValue(iter func(*[]byte) bool, v any) error {
+// sideState reads the singleton side input of the state.
+func sideState(iter func(*[]byte) bool) (*state, error) {
 	var b []byte
 	if !iter(&b) {
-		return fmt.Errorf("povbeam: empty side input")
+		return nil, fmt.Errorf("povbeam: empty side input")
 	}
-	return decode(b, v)
+	st := &state{}
+	if err := decode(b, st); err != nil {
+		return nil, err
+	}
+	st.makeMaps()
+	return st, nil
 }
 
-// histFn is pass 1: the histograms of a split.
-type histFn struct{ Job *Job }
+// makeMaps makes the maps that gob left nil (it sends no empty map).
+func (st *state) makeMaps() {
+	mk := func(m any) {
+		switch m := m.(type) {
+		case *map[string]groupStats:
+			if *m == nil {
+				*m = map[string]groupStats{}
+			}
+		case *map[string]float64:
+			if *m == nil {
+				*m = map[string]float64{}
+			}
+		}
+	}
+	mk(&st.Base)
+	mk(&st.Ref)
+	mk(&st.Unres)
+	mk(&st.Starts)
+	mk(&st.Medians)
+	mk(&st.Values)
+	if st.Entropy == nil {
+		st.Entropy = map[string]indices.EntropySums{}
+	}
+	if st.Targets == nil {
+		st.Targets = map[string]indices.QuantileTarget{}
+	}
+	if st.Gini == nil {
+		st.Gini = map[string]indices.GiniSums{}
+	}
+	if st.Sums == nil {
+		st.Sums = map[string]indices.PovertySums{}
+	}
+}
 
-func (f *histFn) ProcessElement(sp Split, emit func(Partial)) error {
-	h := map[string]*indices.QuantileHistogram{}
-	add := func(k string, x, w float64) {
-		if h[k] == nil {
-			h[k] = &indices.QuantileHistogram{}
-		}
-		h[k].Add(x, w)
+// histograms collects QuantileHistograms by key.
+type histograms map[string]*indices.QuantileHistogram
+
+func (h histograms) add(k string, x, w float64) {
+	if h[k] == nil {
+		h[k] = &indices.QuantileHistogram{}
 	}
-	err := readSplit(f.Job, sp, func(u unit) {
-		add(nationalKey, u.x, u.w)
-		if len(f.Job.By) > 0 {
-			add(domainKey(u.domain), u.x, u.w)
-		}
-	})
-	if err != nil {
-		return err
-	}
-	out := histograms{}
+	h[k].Add(x, w)
+}
+
+func (h histograms) buckets() map[string][]indices.Bucket {
+	out := map[string][]indices.Bucket{}
 	for k, v := range h {
 		out[k] = v.Buckets()
 	}
-	emit(Partial{Index: sp.Index, Data: encode(out)})
-	return nil
+	return out
 }
 
-// candFn is pass 2: the units of a split in the medians' buckets.
-type candFn struct{ Job *Job }
-
-func (f *candFn) ProcessElement(sp Split, side func(*[]byte) bool, emit func(Partial)) error {
-	var ts targets
-	if err := sideValue(side, &ts); err != nil {
-		return err
-	}
-	out := candidates{}
-	keep := func(k string, x, w float64) {
-		t, ok := ts[k]
-		if !ok || t.Done || indices.HistogramBucket(x) != t.Bucket {
-			return
+func (h histograms) merge(bs map[string][]indices.Bucket) {
+	for _, k := range sortedKeys(bs) {
+		if h[k] == nil {
+			h[k] = &indices.QuantileHistogram{}
 		}
-		c := out[k]
-		c.X, c.W = append(c.X, x), append(c.W, w)
-		out[k] = c
+		for _, b := range bs[k] {
+			h[k].AddBucket(b)
+		}
 	}
-	err := readSplit(f.Job, sp, func(u unit) {
-		keep(nationalKey, u.x, u.w)
-		if len(f.Job.By) > 0 {
-			keep(domainKey(u.domain), u.x, u.w)
+}
+
+// starts records, for the Gini, each bucket of h[key]'s weight below it.
+func (h histograms) starts(st *state, key string) {
+	hk := h[key]
+	if hk == nil {
+		return
+	}
+	below := 0.0
+	for _, b := range hk.Buckets() {
+		st.Starts[bucketKey(key, b.Index)] = below
+		below += b.W
+	}
+}
+
+// histFn is pass 1: per split, the counts and income of every domain and
+// line group, the histograms of the domains' incomes (medians, Gini) and of
+// the median lines' reference incomes, and the entropy sums.
+type histFn struct{ Job *Job }
+
+func (f *histFn) ProcessElement(sp Split, emit func(Partial)) error {
+	j := f.Job
+	k := newKeyer(j)
+	alphas, epsilons, entropy := j.entropyParams()
+	needHist := j.wants("median", "gini")
+	p := part1{Base: map[string]groupStats{}, Ref: map[string]groupStats{}, Seen: map[string]bool{}, Entropy: map[string]indices.EntropySums{}}
+	h := histograms{}
+	var doms []string
+	err := readSplit(j, sp, func(u *unit) {
+		doms = k.domains(u, doms)
+		for _, d := range doms {
+			b := p.Base[d]
+			b.add(u.x, u.w)
+			p.Base[d] = b
+			if needHist {
+				h.add(d, u.x, u.w)
+			}
+			if entropy {
+				e, ok := p.Entropy[d]
+				if !ok {
+					e = indices.NewEntropySums(alphas, epsilons)
+				}
+				e.Add(u.x, u.w)
+				p.Entropy[d] = e
+			}
+		}
+		for i, lc := range k.lines {
+			for c, at := range lc.where {
+				if u.levels[at] == lc.values[c] {
+					p.Seen[lc.line.Where[c].Column+"="+lc.values[c]] = true
+				}
+			}
+			g := k.group(i, u)
+			r := p.Ref[g]
+			if k.reference(i, u) {
+				r.add(u.x, u.w)
+				if lc.line.Basis == "median" {
+					h.add(g, u.x, u.w)
+				}
+			}
+			p.Ref[g] = r
 		}
 	})
 	if err != nil {
 		return err
 	}
-	emit(Partial{Index: sp.Index, Data: encode(out)})
+	p.Hist = h.buckets()
+	emit(Partial{Index: sp.Index, Data: encode(p)})
 	return nil
 }
 
-// sumsFn is pass 3: the poverty sums of a split under the line.
-type sumsFn struct{ Job *Job }
-
-func (f *sumsFn) ProcessElement(sp Split, side func(*[]byte) bool, emit func(Partial)) error {
-	var lv lineValue
-	if err := sideValue(side, &lv); err != nil {
-		return err
-	}
-	out := sumsByKey{}
-	add := func(k string, x, w float64) {
-		if out[k] == nil {
-			out[k] = &indices.PovertySums{}
-		}
-		out[k].Add(x, w, lv.Z)
-	}
-	err := readSplit(f.Job, sp, func(u unit) {
-		add(nationalKey, u.x, u.w)
-		if len(f.Job.By) > 0 {
-			add(domainKey(u.domain), u.x, u.w)
-		}
-	})
-	if err != nil {
-		return err
-	}
-	emit(Partial{Index: sp.Index, Data: encode(out)})
-	return nil
-}
-
-// gather returns the partials of a pass (all under one key) in split order.
+// gather returns the partials of a stage in order, without the marker.
 func gather(iter func(*Partial) bool) []Partial {
 	var parts []Partial
 	var p Partial
 	for iter(&p) {
-		parts = append(parts, p)
+		if p.Index >= 0 {
+			parts = append(parts, p)
+		}
 	}
-	slices.SortFunc(parts, func(a, b Partial) int { return a.Index - b.Index })
+	slices.SortFunc(parts, func(a, b Partial) int {
+		if a.Index != b.Index {
+			return a.Index - b.Index
+		}
+		return compareStrings(a.Key, b.Key)
+	})
 	return parts
 }
 
-// locateFn merges pass 1 and emits the targets of the medians.
-type locateFn struct{}
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// locateFn merges pass 1: the state with the targets of the medians and
+// the starts of the Gini's buckets.
+type locateFn struct{ Job *Job }
 
 func (f *locateFn) ProcessElement(_ int, iter func(*Partial) bool, emit func([]byte)) error {
-	h := map[string]*indices.QuantileHistogram{nationalKey: {}}
-	for _, p := range gather(iter) {
-		var hs histograms
-		if err := decode(p.Data, &hs); err != nil {
+	j := f.Job
+	lines := j.mustLines()
+	st := &state{Base: map[string]groupStats{nationalKey: {}}, Ref: map[string]groupStats{}, Entropy: map[string]indices.EntropySums{},
+		Targets: map[string]indices.QuantileTarget{}, Starts: map[string]float64{}, Medians: map[string]float64{},
+		Values: map[string]float64{}, Gini: map[string]indices.GiniSums{}}
+	for i, l := range lines {
+		if len(l.By) == 0 {
+			st.Ref[lineKey(i, "")] = groupStats{}
+		}
+	}
+	alphas, epsilons, _ := j.entropyParams()
+	seen := map[string]bool{}
+	h := histograms{}
+	for _, part := range gather(iter) {
+		var p part1
+		if err := decode(part.Data, &p); err != nil {
 			return err
 		}
-		for _, k := range sortedKeys(hs) {
-			if h[k] == nil {
-				h[k] = &indices.QuantileHistogram{}
+		for _, k := range sortedKeys(p.Base) {
+			b := st.Base[k]
+			b.merge(p.Base[k])
+			st.Base[k] = b
+		}
+		for _, k := range sortedKeys(p.Ref) {
+			r := st.Ref[k]
+			r.merge(p.Ref[k])
+			st.Ref[k] = r
+		}
+		for _, k := range sortedKeys(p.Entropy) {
+			e, ok := st.Entropy[k]
+			if !ok {
+				e = indices.NewEntropySums(alphas, epsilons)
 			}
-			for _, b := range hs[k] {
-				h[k].AddBucket(b)
+			e.Merge(p.Entropy[k])
+			st.Entropy[k] = e
+		}
+		for k := range p.Seen {
+			seen[k] = true
+		}
+		h.merge(p.Hist)
+	}
+	for _, l := range lines {
+		for _, c := range l.Where {
+			if l.Basis != "abs" && !seen[c.Column+"="+c.Value] {
+				return fmt.Errorf("line %q: no unit has %s=%s", l.Name, c.Column, c.Value)
 			}
 		}
 	}
-	ts := targets{}
-	for k, v := range h {
-		ts[k] = v.Locate(0.5)
+	for k := range st.Base {
+		if j.wants("median") {
+			st.Targets[k] = target(h, k)
+		}
+		if j.wants("gini") {
+			h.starts(st, k)
+		}
 	}
-	emit(encode(ts))
+	for i, l := range lines {
+		if l.Basis != "median" {
+			continue
+		}
+		for _, g := range groupsOf(st.Ref, lineKey(i, "")) {
+			st.Targets[lineKey(i, g)] = target(h, lineKey(i, g))
+		}
+	}
+	emit(encode(st))
 	return nil
 }
 
-// resolveFn merges pass 2 and emits the medians and the line.
-type resolveFn struct{ Job *Job }
+// target locates the median of h[k] (NaN for no unit).
+func target(h histograms, k string) indices.QuantileTarget {
+	if h[k] == nil {
+		return (&indices.QuantileHistogram{}).Locate(0.5)
+	}
+	return h[k].Locate(0.5)
+}
 
-func (f *resolveFn) ProcessElement(_ int, iter func(*Partial) bool, side func(*[]byte) bool, emit func([]byte)) error {
-	var ts targets
-	if err := sideValue(side, &ts); err != nil {
+// item is a value of a unit under one key: its income in a domain or line
+// group, or its income relative to a line in a domain (poor units only).
+type item struct {
+	key  string
+	v    float64
+	gini bool // the value enters the Gini of key
+}
+
+// items lists the values of u that pass 2 (poor false) or pass 4 (poor
+// true) collects.
+func items(j *Job, k *keyer, st *state, u *unit, poor bool, doms []string, dst []item) []item {
+	dst = dst[:0]
+	if !poor {
+		gini := j.wants("gini")
+		for _, d := range doms {
+			dst = append(dst, item{key: d, v: u.x, gini: gini})
+		}
+		for i := range k.lines {
+			if k.reference(i, u) {
+				dst = append(dst, item{key: k.group(i, u), v: u.x})
+			}
+		}
+		return dst
+	}
+	sen := j.wants("sen")
+	for i := range k.lines {
+		z := lineValue(st, k.group(i, u))
+		if !(u.x < z && z > 0) {
+			continue
+		}
+		for _, d := range doms {
+			dst = append(dst, item{key: sumsKey(i, d), v: u.x / z, gini: sen})
+		}
+	}
+	return dst
+}
+
+// lineValue is the line of a group; NaN where the group has no reference
+// unit.
+func lineValue(st *state, group string) float64 {
+	if z, ok := st.Values[group]; ok {
+		return z
+	}
+	return math.NaN()
+}
+
+// collectFn is pass 2 (Poor false: incomes) or pass 4 (Poor true: the
+// poor's incomes relative to their line): per split, the units in the
+// buckets of the quantile targets (the main output) and, for the Gini, the
+// units of every bucket keyed by domain and bucket (the second output, one
+// batch per key and split).
+type collectFn struct {
+	Job  *Job
+	Poor bool
+}
+
+func (f *collectFn) ProcessElement(sp Split, side func(*[]byte) bool, emit func(Partial), emitBatch func(string, []byte)) error {
+	st, err := sideState(side)
+	if err != nil {
 		return err
 	}
-	all := candidates{}
+	k := newKeyer(f.Job)
+	cands := map[string]units{}
+	batches := map[string][]byte{}
+	var doms []string
+	var its []item
+	err = readSplit(f.Job, sp, func(u *unit) {
+		doms = k.domains(u, doms)
+		its = items(f.Job, k, st, u, f.Poor, doms, its)
+		for _, it := range its {
+			b := indices.HistogramBucket(it.v)
+			if t, ok := st.Targets[targetKey(it.key, f.Poor)]; ok && !t.Done && t.Bucket == b && u.w > 0 {
+				c := cands[it.key]
+				c.X, c.W = append(c.X, it.v), append(c.W, u.w)
+				cands[it.key] = c
+			}
+			if it.gini {
+				bk := bucketKey(it.key, b)
+				batches[bk] = appendRecord(batches[bk], record{x: it.v, w: u.w, split: int64(sp.Index), pos: int64(u.pos)})
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	emit(Partial{Index: sp.Index, Data: encode(cands)})
+	for _, bk := range sortedKeys(batches) {
+		emitBatch(bk, batches[bk])
+	}
+	return nil
+}
+
+// targetKey is the key of the quantile target of a collected key.
+func targetKey(key string, poor bool) string {
+	if poor {
+		return poorKey(key)
+	}
+	return key
+}
+
+// resolveFn merges pass 2 (or 4): the medians; after pass 2, the lines.
+type resolveFn struct {
+	Job  *Job
+	Poor bool
+}
+
+func (f *resolveFn) ProcessElement(_ int, iter func(*Partial) bool, side func(*[]byte) bool, emit func([]byte)) error {
+	st, err := sideState(side)
+	if err != nil {
+		return err
+	}
+	all := map[string]units{}
 	for _, p := range gather(iter) {
-		var c candidates
+		var c map[string]units
 		if err := decode(p.Data, &c); err != nil {
 			return err
 		}
@@ -206,52 +470,213 @@ func (f *resolveFn) ProcessElement(_ int, iter func(*Partial) bool, side func(*[
 			all[k] = a
 		}
 	}
-	lv := lineValue{Medians: map[string]float64{}}
-	for k, t := range ts {
-		lv.Medians[k] = t.Resolve(all[k].X, all[k].W)
+	for _, key := range sortedKeys(st.Targets) {
+		isPoor := len(key) > 0 && key[0] == 'P'
+		if isPoor != f.Poor {
+			continue
+		}
+		c := all[key]
+		if f.Poor {
+			c = all[key[1:]]
+		}
+		st.Medians[key] = st.Targets[key].Resolve(c.X, c.W)
 	}
-	lv.Z = f.Job.LineFraction * lv.Medians[nationalKey]
-	emit(encode(lv))
+	if !f.Poor {
+		f.Job.lineValues(st)
+	}
+	emit(encode(st))
 	return nil
 }
 
-// tableFn merges pass 3 and emits the results JSON.
-type tableFn struct{ Job *Job }
-
-func (f *tableFn) ProcessElement(_ int, iter func(*Partial) bool, side func(*[]byte) bool, emit func([]byte)) error {
-	var lv lineValue
-	if err := sideValue(side, &lv); err != nil {
-		return err
+// lineValues gives every group of every line its value, as pipeline's
+// evalLine: a fixed value, or the fraction of the median or mean income of
+// the group's reference units (NaN without any).
+func (j *Job) lineValues(st *state) {
+	for i, l := range j.mustLines() {
+		for _, g := range groupsOf(st.Ref, lineKey(i, "")) {
+			k := lineKey(i, g)
+			switch l.Basis {
+			case "abs":
+				st.Values[k] = l.Value
+			case "median":
+				st.Values[k] = l.Value * st.Medians[k]
+			case "mean":
+				st.Values[k] = l.Value * nanIfZero(st.Ref[k].Pop, st.Ref[k].Income)
+			}
+		}
 	}
-	sums := sumsByKey{}
-	for _, p := range gather(iter) {
-		var s sumsByKey
-		if err := decode(p.Data, &s); err != nil {
+}
+
+// bucketFn sorts the units of one bucket of one domain (from every split)
+// and returns their Gini sums, started at the weight of the buckets below.
+type bucketFn struct {
+	st *state // the side input, decoded once per instance
+}
+
+func (f *bucketFn) ProcessElement(key string, iter func(*[]byte) bool, side func(*[]byte) bool, emit func(Partial)) error {
+	if f.st == nil {
+		st, err := sideState(side)
+		if err != nil {
 			return err
 		}
-		for _, k := range sortedKeys(s) {
-			if sums[k] == nil {
-				sums[k] = &indices.PovertySums{}
-			}
-			sums[k].Merge(*s[k])
+		f.st = st
+	}
+	below, ok := f.st.Starts[key]
+	if !ok {
+		return fmt.Errorf("povbeam: no histogram bucket %q", key)
+	}
+	var recs []record
+	var b []byte
+	for iter(&b) {
+		var err error
+		if recs, err = decodeRecords(recs, b); err != nil {
+			return err
 		}
 	}
-	if !(lv.Z > 0) {
-		for _, s := range sums {
-			markBadLine(s, lv.Z)
-		}
-	}
-	emit(pipeline.EncodeJSON(f.Job.tables(lv.Z, lv.Medians, sums)))
+	g := bucketGini(below, recs)
+	emit(Partial{Key: key, Data: encode(g)})
 	return nil
 }
 
-// markBadLine gives s the flag that a unit faced a line z <= 0 (which the
-// shipped sums lose, the flag being unexported): it adds a unit of weight 0
-// at income 0 facing z and takes back its counts.
-func markBadLine(s *indices.PovertySums, z float64) {
-	s.Add(0, 0, z)
-	s.N--
-	s.NonPositiveN--
+// giniFn merges the buckets' Gini sums, in the order of the buckets, into
+// each domain's.
+type giniFn struct{}
+
+func (f *giniFn) ProcessElement(_ int, iter func(*Partial) bool, side func(*[]byte) bool, emit func([]byte)) error {
+	st, err := sideState(side)
+	if err != nil {
+		return err
+	}
+	type block struct {
+		b uint32
+		g indices.GiniSums
+	}
+	blocks := map[string][]block{}
+	for _, p := range gather(iter) {
+		key, b, err := splitBucketKey(p.Key)
+		if err != nil {
+			return err
+		}
+		var g indices.GiniSums
+		if err := decode(p.Data, &g); err != nil {
+			return err
+		}
+		blocks[key] = append(blocks[key], block{b, g})
+	}
+	for _, key := range sortedKeys(blocks) {
+		bs := blocks[key]
+		slices.SortFunc(bs, func(a, b block) int { return int(int64(a.b) - int64(b.b)) })
+		var g indices.GiniSums
+		for _, b := range bs {
+			g.Append(b.g)
+		}
+		st.Gini[key] = g
+	}
+	emit(encode(st))
+	return nil
+}
+
+// sumsFn is pass 3: per split, the poverty sums of every line in every
+// domain, and the histograms of the poor's incomes relative to their line
+// (for rmpg and the starts of sen's Gini).
+type sumsFn struct{ Job *Job }
+
+func (f *sumsFn) ProcessElement(sp Split, side func(*[]byte) bool, emit func(Partial)) error {
+	st, err := sideState(side)
+	if err != nil {
+		return err
+	}
+	j := f.Job
+	k := newKeyer(j)
+	poorHist := j.wants("sen", "rmpg")
+	p := part3{Sums: map[string]indices.PovertySums{}, Unres: map[string]groupStats{}}
+	h := histograms{}
+	var doms []string
+	err = readSplit(j, sp, func(u *unit) {
+		doms = k.domains(u, doms)
+		for i := range k.lines {
+			z := lineValue(st, k.group(i, u))
+			for _, d := range doms {
+				sk := sumsKey(i, d)
+				if math.IsNaN(z) {
+					un := p.Unres[sk]
+					un.N++
+					un.Pop += u.w
+					p.Unres[sk] = un
+					continue
+				}
+				s := p.Sums[sk]
+				s.Add(u.x, u.w, z)
+				p.Sums[sk] = s
+				if poorHist && u.x < z && z > 0 {
+					h.add(sk, u.x/z, u.w)
+				}
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	p.Hist = h.buckets()
+	emit(Partial{Index: sp.Index, Data: encode(p)})
+	return nil
+}
+
+// sumsMergeFn merges pass 3: the sums, the targets of the poor's medians
+// and the starts of their Gini's buckets.
+type sumsMergeFn struct{ Job *Job }
+
+func (f *sumsMergeFn) ProcessElement(_ int, iter func(*Partial) bool, side func(*[]byte) bool, emit func([]byte)) error {
+	st, err := sideState(side)
+	if err != nil {
+		return err
+	}
+	st.Sums, st.Unres = map[string]indices.PovertySums{}, map[string]groupStats{}
+	h := histograms{}
+	for _, part := range gather(iter) {
+		var p part3
+		if err := decode(part.Data, &p); err != nil {
+			return err
+		}
+		for _, k := range sortedKeys(p.Sums) {
+			s := st.Sums[k]
+			s.Merge(p.Sums[k])
+			st.Sums[k] = s
+		}
+		for _, k := range sortedKeys(p.Unres) {
+			u := st.Unres[k]
+			u.N += p.Unres[k].N
+			u.Pop += p.Unres[k].Pop
+			st.Unres[k] = u
+		}
+		h.merge(p.Hist)
+	}
+	for i := range f.Job.mustLines() {
+		for d := range st.Base {
+			sk := sumsKey(i, d)
+			if f.Job.wants("rmpg") {
+				st.Targets[poorKey(sk)] = target(h, sk)
+			}
+			if f.Job.wants("sen") {
+				h.starts(st, sk)
+			}
+		}
+	}
+	emit(encode(st))
+	return nil
+}
+
+// tableFn turns the final state into the results JSON.
+type tableFn struct{ Job *Job }
+
+func (f *tableFn) ProcessElement(b []byte, emit func([]byte)) error {
+	var st state
+	if err := decode(b, &st); err != nil {
+		return err
+	}
+	st.makeMaps()
+	emit(pipeline.EncodeJSON(f.Job.tables(&st)))
+	return nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -272,14 +697,18 @@ func (f *writeFn) ProcessElement(b []byte) error {
 
 func init() {
 	register.DoFn2x1[Split, func(Partial), error](&histFn{})
-	register.DoFn3x1[Split, func(*[]byte) bool, func(Partial), error](&candFn{})
-	register.DoFn3x1[Split, func(*[]byte) bool, func(Partial), error](&sumsFn{})
 	register.DoFn3x1[int, func(*Partial) bool, func([]byte), error](&locateFn{})
+	register.DoFn4x1[Split, func(*[]byte) bool, func(Partial), func(string, []byte), error](&collectFn{})
 	register.DoFn4x1[int, func(*Partial) bool, func(*[]byte) bool, func([]byte), error](&resolveFn{})
-	register.DoFn4x1[int, func(*Partial) bool, func(*[]byte) bool, func([]byte), error](&tableFn{})
+	register.DoFn4x1[string, func(*[]byte) bool, func(*[]byte) bool, func(Partial), error](&bucketFn{})
+	register.DoFn4x1[int, func(*Partial) bool, func(*[]byte) bool, func([]byte), error](&giniFn{})
+	register.DoFn3x1[Split, func(*[]byte) bool, func(Partial), error](&sumsFn{})
+	register.DoFn4x1[int, func(*Partial) bool, func(*[]byte) bool, func([]byte), error](&sumsMergeFn{})
+	register.DoFn2x1[[]byte, func([]byte), error](&tableFn{})
 	register.DoFn1x1[[]byte, error](&writeFn{})
 	register.Emitter1[Partial]()
 	register.Emitter1[[]byte]()
+	register.Emitter2[string, []byte]()
 	register.Iter1[Partial]()
 	register.Iter1[[]byte]()
 }
@@ -289,25 +718,41 @@ func Build(j *Job) (*beam.Pipeline, error) {
 	if err := j.check(); err != nil {
 		return nil, err
 	}
-	files, err := j.files()
-	if err != nil {
+	if _, err := j.study(); err != nil {
 		return nil, err
 	}
-	splits, err := listSplits(files)
+	splits, err := listSplits(context.Background(), j)
 	if err != nil {
 		return nil, err
 	}
 	p, s := beam.NewPipelineWithRoot()
 	sp := beam.Reshuffle(s, beam.CreateList(s, splits))
+	// merge groups a stage's partials on one worker; the marker makes the
+	// merge run even when the stage emitted nothing.
 	merge := func(name string, parts beam.PCollection) beam.PCollection {
-		return beam.GroupByKey(s.Scope(name), beam.AddFixedKey(s, parts))
+		s := s.Scope(name)
+		all := beam.Flatten(s, parts, beam.Create(s, Partial{Index: -1}))
+		return beam.GroupByKey(s, beam.AddFixedKey(s, all))
 	}
-	h := merge("histograms", beam.ParDo(s, &histFn{Job: j}, sp))
-	ts := beam.ParDo(s, &locateFn{}, h)
-	c := merge("candidates", beam.ParDo(s, &candFn{Job: j}, sp, beam.SideInput{Input: ts}))
-	lv := beam.ParDo(s, &resolveFn{Job: j}, c, beam.SideInput{Input: ts})
-	sums := merge("sums", beam.ParDo(s, &sumsFn{Job: j}, sp, beam.SideInput{Input: lv}))
-	out := beam.ParDo(s, &tableFn{Job: j}, sums, beam.SideInput{Input: lv})
+	side := func(st beam.PCollection) beam.SideInput { return beam.SideInput{Input: st} }
+	// gini sorts the batches of each bucket and merges the buckets' sums.
+	gini := func(name string, batches, st beam.PCollection) beam.PCollection {
+		s := s.Scope(name)
+		sums := beam.ParDo(s, &bucketFn{}, beam.GroupByKey(s, batches), side(st))
+		return beam.ParDo(s, &giniFn{}, merge(name+" merge", sums), side(st))
+	}
+
+	st := beam.ParDo(s, &locateFn{Job: j}, merge("histograms", beam.ParDo(s, &histFn{Job: j}, sp)))
+	cands, batches := beam.ParDo2(s, &collectFn{Job: j}, sp, side(st))
+	st2 := beam.ParDo(s, &resolveFn{Job: j}, merge("candidates", cands), side(st))
+	st2 = gini("gini", batches, st2)
+	st3 := beam.ParDo(s, &sumsMergeFn{Job: j}, merge("sums", beam.ParDo(s, &sumsFn{Job: j}, sp, side(st2))), side(st2))
+	if j.wants("sen", "rmpg") {
+		cands, batches := beam.ParDo2(s, &collectFn{Job: j, Poor: true}, sp, side(st3))
+		st3 = beam.ParDo(s, &resolveFn{Job: j, Poor: true}, merge("poor candidates", cands), side(st3))
+		st3 = gini("poor gini", batches, st3)
+	}
+	out := beam.ParDo(s, &tableFn{Job: j}, st3)
 	beam.ParDo0(s, &writeFn{Path: j.Out}, out)
 	return p, nil
 }

@@ -1,28 +1,42 @@
-// Package povbeam runs povstat's poverty tables on Apache Beam, so that a
-// registry too large for one machine is computed on an existing cluster
-// (Flink, Spark, Dataflow) or, for tests, in-process by Beam's local runner
-// prism. It is its own Go module: povstat's binary does not carry Beam.
+// Package povbeam runs povstat's poverty and inequality tables on Apache
+// Beam, so that a registry too large for one machine is computed on an
+// existing cluster (Flink, Spark, Dataflow) or, for tests, in-process by
+// Beam's local runner prism. It is its own Go module: povstat's binary does
+// not carry Beam.
 //
 // The job reads Parquet row groups in its own DoFn (one split per row
-// group), and does three passes over them, each a per-split accumulator
-// merged in split order (so a run's output is the same bytes every time):
+// group) and passes over them three or four times; each pass makes a
+// per-split accumulator, and the accumulators are merged on one worker in
+// split order (so a run's output is the same bytes every time) into a
+// state that the next pass receives as a side input:
 //
-//  1. weighted histograms of income per domain (indices.QuantileHistogram),
-//     merged and located: the bucket holding each median;
-//  2. the units of those buckets only (indices.QuantileCandidates): the
-//     exact weighted medians, and the national line = fraction × median;
-//  3. poverty sums under that line per domain (indices.PovertySums).
+//  1. per domain and per line group: counts and income totals, weighted
+//     histograms of income (indices.QuantileHistogram) and the entropy
+//     sums (indices.EntropySums, shipped by their MarshalBinary); merged,
+//     the histograms locate each median's bucket and give the Gini's
+//     buckets their starting weights;
+//  2. the units of the medians' buckets only: the exact weighted medians,
+//     and every line's value in every group (a fraction of the median or
+//     mean of the group's reference units, or a fixed value); and every
+//     unit keyed by domain and bucket, for the Gini (see gini.go);
+//  3. poverty sums per line and domain (indices.PovertySums), and
+//     histograms of the poor's incomes relative to their line;
+//  4. (sen, rmpg) as pass 2 for the poor: the median of their relative
+//     incomes (rmpg) and their Gini (sen).
 //
 // The result rows are those of pipeline.Run for the same study, in the same
-// order, encoded by pipeline.EncodeJSON.
+// order, encoded by pipeline.EncodeJSON. Counts, medians, quantile targets
+// and the order of ties are exact; the sums are float64 sums added per
+// split and then merged, where pipeline adds row by row per cell: both are
+// the same bits where every sum is exact (integer incomes and weights, say)
+// and otherwise differ by rounding, of the order of 1e-15 relative (1e-14
+// for measures that subtract nearly equal sums).
 package povbeam
 
 import (
 	"cmp"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,44 +47,91 @@ import (
 
 // Job is what the runner computes: the study
 //
-//	columns: {income: Income, weight: Weight, size: Size}
-//	unit: Unit, rows: households, equivalence: none
-//	lines: [LineName=median:LineFraction]
+//	columns: {income: Income, weight: Weight, size: Size, adults: Adults, children: Children}
+//	unit: Unit, rows: households (persons without Size), equivalence: Equivalence
+//	lines: Lines
 //	domains: [By]
 //	indicators: Indicators
 //
-// over the Parquet files of Inputs. Its fields are exported so that Beam can
+// over the Parquet and CSV files of Inputs (files, or directories walked as
+// datasets.Read walks them). Its fields are exported so that Beam can
 // ship it to the workers.
 type Job struct {
-	Inputs       []string // Parquet files, or directories walked for *.parquet
-	Income       string
-	Weight       string
-	Size         string // "" when rows are persons
-	Unit         string // "persons" (default) or "households"
+	Inputs []string // Parquet or CSV files, or directories
+	Income string
+	Weight string
+	Size   string // "" when rows are persons
+	Unit   string // "persons" (default) or "households"
+	// Equivalence is none (the default), per-capita, sqrt or oecd (with
+	// the Adults and Children columns), as a study's equivalence.
+	Equivalence, Adults, Children string
+	// Lines are the poverty lines, NAME=SPEC as in a study or --line:
+	// abs:VALUE, median:FRACTION or mean:FRACTION, optionally @COL[,COL]
+	// (a line per group) and ?COL=VALUE[&COL=VALUE] (the reference units).
+	Lines []string
+	// LineName and LineFraction are the older form of one national line,
+	// LineName=median:LineFraction, used when Lines is empty.
 	LineName     string
 	LineFraction float64
 	By           []string // one breakdown (crossed columns); nil for the whole population only
-	Indicators   []string // see Supported
+	Indicators   []string // see Supported; nil for Supported
 	Out          string   // the results JSON file written
 }
 
 // Supported lists the indicators the Beam runner computes, in pipeline's
-// default order. Sen and rmpg need the poor sorted, the inequality measures
-// sorted or power sums not yet shipped (see the package README).
+// default order; besides these, ge_<alpha> and atkinson_<epsilon>. The
+// quantile shares (qsr, palma, share_*), the Lorenz curves, the regional
+// measures and standard errors are not computed (see the package README).
 var Supported = []string{"population", "n", "mean", "median", "line",
-	"headcount", "gap", "severity", "watts", "poor_population", "gap_total"}
+	"headcount", "gap", "severity", "watts", "sen", "rmpg", "poor_population", "gap_total",
+	"gini", "theil_t", "theil_l"}
 
-var lineIndicators = []string{"headcount", "gap", "severity", "watts", "poor_population", "gap_total"}
+var (
+	baseIndicators = []string{"population", "n", "mean", "median"}
+	lineIndicators = []string{"headcount", "gap", "severity", "watts", "sen", "rmpg", "poor_population", "gap_total"}
+)
 
-// check validates a job.
+// inequality is a parsed inequality indicator: gini, or an entropy measure
+// with its parameter (theil_t = ge_1, theil_l = ge_0).
+type inequality struct {
+	name  string
+	param float64
+}
+
+// parseInequality recognises gini, theil_t, theil_l, ge_<alpha> (finite
+// alpha) and atkinson_<epsilon> (finite epsilon >= 0), as pipeline does.
+func parseInequality(name string) (inequality, bool) {
+	switch name {
+	case "gini", "theil_t", "theil_l":
+		return inequality{name: name}, true
+	}
+	for _, prefix := range []string{"ge_", "atkinson_"} {
+		if v, ok := strings.CutPrefix(name, prefix); ok {
+			p, err := strconv.ParseFloat(v, 64)
+			if err == nil && !math.IsInf(p, 0) && !math.IsNaN(p) && (prefix == "ge_" || p >= 0) {
+				return inequality{name: name, param: p}, true
+			}
+		}
+	}
+	return inequality{}, false
+}
+
+// check validates a job and fills in its defaults.
 func (j *Job) check() error {
 	switch {
 	case j.Income == "" || j.Weight == "":
 		return fmt.Errorf("job: income and weight columns are needed")
-	case j.LineName == "" || !(j.LineFraction > 0):
-		return fmt.Errorf("job: a line name and a positive median fraction are needed")
 	case j.Out == "":
 		return fmt.Errorf("job: no output file")
+	}
+	if len(j.Lines) == 0 {
+		if j.LineName == "" || !(j.LineFraction > 0) {
+			return fmt.Errorf("job: no line (Lines, or a line name and a positive median fraction)")
+		}
+		j.Lines = []string{j.LineName + "=median:" + strconv.FormatFloat(j.LineFraction, 'g', -1, 64)}
+	}
+	if _, err := j.lines(); err != nil {
+		return err
 	}
 	if j.Unit == "" {
 		j.Unit = "persons"
@@ -82,125 +143,224 @@ func (j *Job) check() error {
 		j.Indicators = Supported
 	}
 	for _, n := range j.Indicators {
-		if !slices.Contains(Supported, n) {
-			return fmt.Errorf("job: indicator %q is not computed by the Beam runner (supported: %s)", n, strings.Join(Supported, ", "))
+		if _, ok := parseInequality(n); !ok && !slices.Contains(Supported, n) {
+			return fmt.Errorf("job: indicator %q is not computed by the Beam runner (supported: %s, ge_<alpha>, atkinson_<epsilon>)",
+				n, strings.Join(Supported, ", "))
 		}
 	}
 	return nil
 }
 
-// files expands the job's inputs to Parquet files in sorted order, as
-// datasets.Read walks directories (names starting with . or _ skipped).
-func (j *Job) files() ([]string, error) {
-	var out []string
-	for _, in := range j.Inputs {
-		st, err := os.Stat(in)
+// lines parses the job's lines.
+func (j *Job) lines() ([]pipeline.Line, error) {
+	var out []pipeline.Line
+	for _, spec := range j.Lines {
+		l, err := pipeline.ParseLine(spec)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("job: %w", err)
 		}
-		if !st.IsDir() {
-			out = append(out, in)
-			continue
+		if slices.ContainsFunc(out, func(o pipeline.Line) bool { return o.Name == l.Name }) {
+			return nil, fmt.Errorf("job: line %q given twice", l.Name)
 		}
-		var found []string
-		err = filepath.WalkDir(in, func(p string, d os.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			name := d.Name()
-			if p != in && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if !d.IsDir() && strings.EqualFold(filepath.Ext(name), ".parquet") {
-				found = append(found, p)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		slices.Sort(found)
-		out = append(out, found...)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("job: no Parquet file in %v", j.Inputs)
+		out = append(out, l)
 	}
 	return out, nil
 }
 
-// Keys of the accumulators: the whole population, and each domain.
-const nationalKey = "N"
-
-func domainKey(values string) string { return "D" + values }
-
-// tables turns the merged accumulators into pipeline's result rows.
-func (j *Job) tables(z float64, medians map[string]float64, sums map[string]*indices.PovertySums) []pipeline.Result {
-	var out []pipeline.Result
-	nat := sums[nationalKey]
-	if nat == nil {
-		nat = &indices.PovertySums{}
+// mustLines is lines for a checked job.
+func (j *Job) mustLines() []pipeline.Line {
+	ls, err := j.lines()
+	if err != nil {
+		panic(err) // Build checked the job
 	}
-	if slices.Contains(j.Indicators, "line") {
-		r := pipeline.Result{Indicator: "line", Line: j.LineName, Estimate: z, N: nat.N, Population: nat.Pop}
-		if math.IsNaN(z) {
-			r.Note = "no reference unit in this group"
+	return ls
+}
+
+func (j *Job) wants(names ...string) bool {
+	return slices.ContainsFunc(j.Indicators, func(n string) bool { return slices.Contains(names, n) })
+}
+
+// inequalities lists the job's inequality indicators, in its order.
+func (j *Job) inequalities() []inequality {
+	var out []inequality
+	for _, n := range j.Indicators {
+		if q, ok := parseInequality(n); ok {
+			out = append(out, q)
 		}
-		out = append(out, r)
-	}
-	out = append(out, j.rows(nil, nat, medians[nationalKey])...)
-	if len(j.By) > 0 {
-		var doms []string
-		for k := range sums {
-			if k != nationalKey {
-				doms = append(doms, k[1:])
-			}
-		}
-		slices.SortFunc(doms, compareDomains)
-		var base, pov []pipeline.Result
-		for _, d := range doms {
-			dv := domainValues(j.By, d)
-			s := sums[domainKey(d)]
-			rs := j.rows(dv, s, medians[domainKey(d)])
-			nb := 0
-			for _, r := range rs {
-				if r.Line == "" {
-					nb++
-				}
-			}
-			base, pov = append(base, rs[:nb]...), append(pov, rs[nb:]...)
-		}
-		out = append(append(out, base...), pov...)
 	}
 	return out
 }
 
-// rows returns the base rows then the line's rows of one domain.
-func (j *Job) rows(dom []pipeline.DomainValue, s *indices.PovertySums, median float64) []pipeline.Result {
+// entropyParams returns the GE alphas and Atkinson epsilons other than 0
+// and 1, and whether any entropy measure is asked for.
+func (j *Job) entropyParams() (alphas, epsilons []float64, any bool) {
+	for _, q := range j.inequalities() {
+		switch {
+		case q.name == "gini":
+			continue
+		case strings.HasPrefix(q.name, "ge_"):
+			alphas = append(alphas, q.param)
+		case strings.HasPrefix(q.name, "atkinson_"):
+			epsilons = append(epsilons, q.param)
+		}
+		any = true
+	}
+	return alphas, epsilons, any
+}
+
+// catColumns lists the categorical columns the job reads: the breakdown,
+// then each line's groups and conditions, each once.
+func (j *Job) catColumns() []string {
+	var cols []string
+	add := func(c string) {
+		if !slices.Contains(cols, c) {
+			cols = append(cols, c)
+		}
+	}
+	for _, c := range j.By {
+		add(c)
+	}
+	for _, l := range j.mustLines() {
+		for _, c := range l.By {
+			add(c)
+		}
+		for _, c := range l.Where {
+			add(c.Column)
+		}
+	}
+	return cols
+}
+
+// Keys of the accumulators: the whole population and each domain of the
+// breakdown; each group of a line; a line within a domain; a bucket of the
+// histogram grid within one of these.
+const nationalKey = "N"
+
+func domainKey(values string) string { return "D" + values }
+
+func lineKey(line int, values string) string { return "L" + strconv.Itoa(line) + "\x01" + values }
+
+func sumsKey(line int, domain string) string { return "S" + strconv.Itoa(line) + "\x01" + domain }
+
+func bucketKey(key string, b uint32) string { return fmt.Sprintf("%s\x02%08x", key, b) }
+
+// splitBucketKey undoes bucketKey.
+func splitBucketKey(k string) (key string, b uint32, err error) {
+	i := strings.LastIndexByte(k, 2)
+	if i < 0 {
+		return "", 0, fmt.Errorf("povbeam: bad bucket key %q", k)
+	}
+	v, err := strconv.ParseUint(k[i+1:], 16, 32)
+	return k[:i], uint32(v), err
+}
+
+// groupsOf returns the group values of the keys of m that start with
+// prefix, in pipeline's output order.
+func groupsOf[V any](m map[string]V, prefix string) []string {
+	var out []string
+	for k := range m {
+		if v, ok := strings.CutPrefix(k, prefix); ok {
+			out = append(out, v)
+		}
+	}
+	slices.SortFunc(out, compareDomains)
+	return out
+}
+
+// tables turns the merged accumulators into pipeline's result rows, in
+// pipeline's order: the lines' rows, then for the whole population and then
+// the breakdown, the base rows of every domain, each line's rows of every
+// domain, and the inequality rows of every domain.
+func (j *Job) tables(st *state) []pipeline.Result {
+	lines := j.mustLines()
+	var out []pipeline.Result
+	if j.wants("line") {
+		for i, l := range lines {
+			for _, g := range groupsOf(st.Ref, lineKey(i, "")) {
+				k := lineKey(i, g)
+				r := pipeline.Result{Indicator: "line", Line: l.Name, Domain: domainValues(l.By, g),
+					Estimate: st.Values[k], N: st.Ref[k].N, Population: st.Ref[k].Pop}
+				if math.IsNaN(r.Estimate) {
+					r.Note = "no reference unit in this group"
+				}
+				out = append(out, r)
+			}
+		}
+	}
+	breakdowns := [][]string{{nationalKey}}
+	if len(j.By) > 0 {
+		var keys []string
+		for _, d := range groupsOf(st.Base, "D") {
+			keys = append(keys, domainKey(d))
+		}
+		breakdowns = append(breakdowns, keys)
+	}
+	for _, keys := range breakdowns {
+		for _, k := range keys {
+			out = append(out, j.baseRows(st, k)...)
+		}
+		for i, l := range lines {
+			for _, k := range keys {
+				out = append(out, j.povertyRows(st, l.Name, sumsKey(i, k), k)...)
+			}
+		}
+		for _, k := range keys {
+			out = append(out, j.inequalityRows(st, k)...)
+		}
+	}
+	return out
+}
+
+// domainOf returns the domain values of a domain key.
+func (j *Job) domainOf(key string) []pipeline.DomainValue {
+	if key == nationalKey {
+		return nil
+	}
+	return domainValues(j.By, key[1:])
+}
+
+// baseRows returns population, n, mean and median of one domain.
+func (j *Job) baseRows(st *state, key string) []pipeline.Result {
+	b := st.Base[key]
 	var out []pipeline.Result
 	for _, name := range j.Indicators {
-		r := pipeline.Result{Indicator: name, Domain: dom, N: s.N, Population: s.Pop}
+		r := pipeline.Result{Indicator: name, Domain: j.domainOf(key), N: b.N, Population: b.Pop}
 		switch name {
 		case "population":
-			r.Estimate = s.Pop
+			r.Estimate = b.Pop
 		case "n":
-			r.Estimate = float64(s.N)
+			r.Estimate = float64(b.N)
 		case "mean":
-			r.Estimate = s.Mean()
+			r.Estimate = nanIfZero(b.Pop, b.Income)
 		case "median":
-			r.Estimate = median
+			r.Estimate = st.Medians[key]
 		default:
 			continue
 		}
 		out = append(out, r)
 	}
+	return out
+}
+
+func nanIfZero(den, num float64) float64 {
+	if den == 0 {
+		return math.NaN()
+	}
+	return num / den
+}
+
+// povertyRows returns one line's rows of one domain (sums key sk, domain
+// key dk), as pipeline's povertyRows: units whose line group has no
+// reference unit count in n and population and are left out of the
+// estimates.
+func (j *Job) povertyRows(st *state, line, sk, dk string) []pipeline.Result {
+	s, un := st.Sums[sk], st.Unres[sk]
+	var out []pipeline.Result
 	for _, name := range j.Indicators {
 		if !slices.Contains(lineIndicators, name) {
 			continue
 		}
-		r := pipeline.Result{Indicator: name, Line: j.LineName, Domain: dom, N: s.N, Population: s.Pop}
+		r := pipeline.Result{Indicator: name, Line: line, Domain: j.domainOf(dk), N: s.N + un.N, Population: s.Pop + un.Pop}
 		switch name {
 		case "headcount":
 			r.Estimate = s.Headcount()
@@ -211,12 +371,22 @@ func (j *Job) rows(dom []pipeline.DomainValue, s *indices.PovertySums, median fl
 		case "watts":
 			r.Estimate = s.Watts()
 			r.ExcludedN, r.ExcludedPopulation = s.NonPositiveN, s.NonPositiveWeight
+		case "sen":
+			g := st.Gini[sk]
+			r.Estimate = indices.SenIndex(s, g.Gini())
+		case "rmpg":
+			r.Estimate = 1 - st.Medians[poorKey(sk)]
 		case "poor_population":
 			r.Estimate = s.Poor
 		case "gap_total":
 			r.Estimate = s.GapMoney
 		}
-		if math.IsNaN(r.Estimate) {
+		if un.N > 0 {
+			r.ExcludedN += un.N
+			r.ExcludedPopulation += un.Pop
+			r.Note = "some units belong to a line group without reference units and are left out"
+		}
+		if math.IsNaN(r.Estimate) && r.Note == "" {
 			r.Note = undefinedReason(name, s)
 		}
 		out = append(out, r)
@@ -224,18 +394,71 @@ func (j *Job) rows(dom []pipeline.DomainValue, s *indices.PovertySums, median fl
 	return out
 }
 
+// poorKey is the key of the median of the poor's relative incomes.
+func poorKey(sk string) string { return "P" + sk }
+
 // undefinedReason is pipeline's note for a missing poverty estimate.
-func undefinedReason(name string, s *indices.PovertySums) string {
+func undefinedReason(name string, s indices.PovertySums) string {
 	switch {
 	case s.Pop == 0:
 		return "empty domain"
 	case name == "watts" && s.WattsPop == 0:
 		return "no unit with positive income"
+	case name == "rmpg" && s.Poor == 0:
+		return "nobody is poor"
 	}
 	return "line is not positive"
 }
 
+// inequalityRows returns the inequality indicators of one domain.
+func (j *Job) inequalityRows(st *state, key string) []pipeline.Result {
+	b := st.Base[key]
+	var out []pipeline.Result
+	for _, q := range j.inequalities() {
+		r := pipeline.Result{Indicator: q.name, Domain: j.domainOf(key), N: b.N, Population: b.Pop}
+		if q.name == "gini" {
+			g := st.Gini[key]
+			r.Estimate = g.Gini()
+		} else {
+			r.Estimate, r.ExcludedN, r.ExcludedPopulation = entropyMeasure(st.Entropy[key], q)
+		}
+		if math.IsNaN(r.Estimate) {
+			r.Note = "empty domain"
+			if b.Pop != 0 {
+				r.Note = "undefined for these incomes (zero mean or bottom share, or no included unit)"
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// entropyMeasure evaluates a GE, Theil or Atkinson indicator and counts the
+// units it leaves out, as pipeline: incomes <= 0 for GE(alpha <= 1) and
+// Atkinson(epsilon >= 1), incomes < 0 for the others.
+func entropyMeasure(e indices.EntropySums, q inequality) (v float64, exN int, exW float64) {
+	var strict bool // leaves out zeros too
+	switch {
+	case q.name == "theil_t":
+		v, strict = e.TheilT(), true
+	case q.name == "theil_l":
+		v, strict = e.TheilL(), true
+	case strings.HasPrefix(q.name, "ge_"):
+		v, strict = e.GE(q.param), q.param <= 1
+	default:
+		v, strict = e.Atkinson(q.param), q.param >= 1
+	}
+	exN, exW = e.NegativeN, e.NegativeWeight
+	if strict {
+		exN, exW = exN+e.ZeroN, exW+e.ZeroWeight
+	}
+	return v, exN, exW
+}
+
 func domainValues(cols []string, key string) []pipeline.DomainValue {
+	if len(cols) == 0 {
+		return nil
+	}
 	vals := strings.Split(key, "\x00")
 	out := make([]pipeline.DomainValue, len(cols))
 	for i, c := range cols {

@@ -1,209 +1,118 @@
 package povbeam
 
 import (
-	"errors"
+	"context"
+	"encoding/json"
 	"fmt"
-	"io"
-	"math"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 
-	"github.com/parquet-go/parquet-go"
+	"github.com/povstat/povstat/datasets"
+	"github.com/povstat/povstat/pipeline"
 )
 
-// Split is one row group of one Parquet file: the unit of parallel work.
-// Index numbers the splits of a job in file order, then row group order, so
-// that partial results merge in the same order on every run.
+// Split is one split of the job's input, the unit of parallel work: a
+// datasets.Split (one Parquet row group, or one CSV file), JSON-encoded in
+// Spec so that Beam ships it as bytes. Index numbers the splits in the
+// order of datasets.Splits, the order in which pipeline.Run reads the rows,
+// so that partial results merge in the same order on every run and ties
+// are taken in pipeline's order.
 type Split struct {
-	Path     string
-	RowGroup int
-	Index    int
+	Index int
+	Spec  []byte
 }
 
-// listSplits returns the row groups of the files, in order.
-func listSplits(paths []string) ([]Split, error) {
-	var out []Split
-	for _, p := range paths {
-		f, pf, err := openParquet(p)
+// listSplits returns the splits of the job's inputs, in order.
+func listSplits(ctx context.Context, j *Job) ([]Split, error) {
+	sps, err := datasets.Splits(ctx, j.Inputs)
+	if err != nil {
+		return nil, fmt.Errorf("job: %w", err)
+	}
+	out := make([]Split, len(sps))
+	for i, sp := range sps {
+		b, err := json.Marshal(sp)
 		if err != nil {
 			return nil, err
 		}
-		for k := range pf.RowGroups() {
-			out = append(out, Split{Path: p, RowGroup: k, Index: len(out)})
-		}
-		f.Close()
+		out[i] = Split{Index: i, Spec: b}
 	}
 	return out, nil
 }
 
-func openParquet(path string) (*os.File, *parquet.File, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, err
+// study returns the job as a pipeline study, for the reader: the same
+// columns, unit, equivalence and lines, so that pipeline.ReadSplitUnits
+// reads, screens and builds the units as pipeline.Run does.
+func (j *Job) study() (*pipeline.Study, error) {
+	cols := map[string]string{"income": j.Income, "weight": j.Weight}
+	rows := "persons"
+	if j.Size != "" {
+		cols["size"], rows = j.Size, "households"
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, nil, err
+	if j.Adults != "" {
+		cols["adults"] = j.Adults
 	}
-	pf, err := parquet.OpenFile(f, st.Size())
-	if err != nil {
-		f.Close()
-		return nil, nil, fmt.Errorf("%s: reading footer of parquet file: %w", path, err)
+	if j.Children != "" {
+		cols["children"] = j.Children
 	}
-	return f, pf, nil
+	equivalence := j.Equivalence
+	if equivalence == "" {
+		equivalence = "none"
+	}
+	doc := map[string]any{"inputs": j.Inputs, "columns": cols, "unit": j.Unit, "rows": rows,
+		"equivalence": equivalence, "lines": j.Lines, "indicators": j.Indicators}
+	if len(j.By) > 0 {
+		doc["domains"] = [][]string{j.By}
+	}
+	b, err := json.Marshal(doc) // JSON is YAML
+	if err != nil {
+		return nil, err
+	}
+	s, err := pipeline.ParseStudy("povbeam-job.yaml", b)
+	if err != nil {
+		return nil, fmt.Errorf("job: %w", err)
+	}
+	return s, nil
 }
 
-// unit is one unit of analysis of a row group after screening.
+// unit is one unit of analysis of a split after screening.
 type unit struct {
 	x, w   float64
-	domain string // the values of the breakdown columns, joined by \x00
+	pos    int      // its position among the split's units: the order of ties
+	levels []string // the values of the job's categorical columns (catColumns)
 }
 
-// readSplit reads the job's columns from one row group, screens the rows as
-// datasets.Screen does (a missing or non-finite income or weight, a weight
-// <= 0, a missing or non-positive size leave the row out) and calls add for
-// every unit: income x, weight w (times the size where units are persons of
-// household rows) and its domain of the job's breakdown.
-func readSplit(j *Job, sp Split, add func(unit)) error {
-	f, pf, err := openParquet(sp.Path)
+// readSplit reads one split with pipeline.ReadSplitUnits (datasets'
+// reader, datasets.Screen's rules, pipeline's units) and calls add for
+// every unit: income x, weight w, its position and its levels of the job's
+// categorical columns. The unit passed to add is reused: add must not keep
+// it.
+func readSplit(j *Job, sp Split, add func(*unit)) error {
+	var ds datasets.Split
+	if err := json.Unmarshal(sp.Spec, &ds); err != nil {
+		return fmt.Errorf("povbeam: split %d: %w", sp.Index, err)
+	}
+	s, err := j.study()
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	if sp.RowGroup >= len(pf.RowGroups()) {
-		return fmt.Errorf("%s: no row group %d", sp.Path, sp.RowGroup)
+	su, err := pipeline.ReadSplitUnits(context.Background(), s, ds)
+	if err != nil {
+		return err
 	}
-	col := func(name string) (int, error) {
-		if name == "" {
-			return -1, nil
-		}
-		leaf, ok := pf.Schema().Lookup(name)
+	cats := j.catColumns()
+	fs := make([]pipeline.SplitFactor, len(cats))
+	for c, name := range cats {
+		f, ok := su.Factors[name]
 		if !ok {
-			return -1, fmt.Errorf("%s: no column %q", sp.Path, name)
+			return fmt.Errorf("%s: column %q was not read", ds.Path, name)
 		}
-		return leaf.ColumnIndex, nil
+		fs[c] = f
 	}
-	inc, err := col(j.Income)
-	if err != nil {
-		return err
-	}
-	wt, err := col(j.Weight)
-	if err != nil {
-		return err
-	}
-	size, err := col(j.Size)
-	if err != nil {
-		return err
-	}
-	by := make([]int, len(j.By))
-	hive := hiveValues(sp.Path)
-	for i, c := range j.By {
-		if _, ok := pf.Schema().Lookup(c); !ok {
-			if _, ok := hive[c]; ok {
-				by[i] = -1
-				continue
-			}
+	u := unit{levels: make([]string, len(cats))}
+	for i := range su.X {
+		u.x, u.w, u.pos = su.X[i], su.W[i], i
+		for c, f := range fs {
+			u.levels[c] = f.Levels[f.Codes[i]]
 		}
-		if by[i], err = col(c); err != nil {
-			return err
-		}
+		add(&u)
 	}
-	rows := pf.RowGroups()[sp.RowGroup].Rows()
-	defer rows.Close()
-	buf := make([]parquet.Row, 1024)
-	persons := j.Size != "" && j.Unit == "persons"
-	for {
-		n, err := rows.ReadRows(buf)
-		for _, row := range buf[:n] {
-			x, okX := number(row[inc])
-			w, okW := number(row[wt])
-			if !okX || !okW || !(w > 0) {
-				continue
-			}
-			if size >= 0 {
-				s, ok := number(row[size])
-				if !ok || !(s > 0) {
-					continue
-				}
-				if persons {
-					w *= s
-				}
-			}
-			var key strings.Builder
-			for i, c := range by {
-				if i > 0 {
-					key.WriteByte(0)
-				}
-				if c < 0 {
-					key.WriteString(hive[j.By[i]])
-				} else {
-					key.WriteString(level(row[c]))
-				}
-			}
-			add(unit{x: x, w: w, domain: key.String()})
-		}
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("%s: row group %d: %w", sp.Path, sp.RowGroup, err)
-		}
-	}
-}
-
-// number returns a numeric value as float64; false when null or not finite.
-func number(v parquet.Value) (float64, bool) {
-	if v.IsNull() {
-		return 0, false
-	}
-	var x float64
-	switch v.Kind() {
-	case parquet.Double:
-		x = v.Double()
-	case parquet.Float:
-		x = float64(v.Float())
-	case parquet.Int32:
-		x = float64(v.Int32())
-	case parquet.Int64:
-		x = float64(v.Int64())
-	default:
-		return 0, false
-	}
-	return x, !math.IsNaN(x) && !math.IsInf(x, 0)
-}
-
-// level is a categorical value as datasets writes its levels: integers in
-// decimal, booleans as true/false, floats shortest, strings as they are,
-// null as "".
-func level(v parquet.Value) string {
-	if v.IsNull() {
-		return ""
-	}
-	switch v.Kind() {
-	case parquet.Boolean:
-		return strconv.FormatBool(v.Boolean())
-	case parquet.Int32:
-		return strconv.FormatInt(int64(v.Int32()), 10)
-	case parquet.Int64:
-		return strconv.FormatInt(v.Int64(), 10)
-	case parquet.Float:
-		return strconv.FormatFloat(float64(v.Float()), 'g', -1, 32)
-	case parquet.Double:
-		return strconv.FormatFloat(v.Double(), 'g', -1, 64)
-	}
-	return string(v.ByteArray())
-}
-
-// hiveValues returns the key=value directories of a path.
-func hiveValues(path string) map[string]string {
-	out := map[string]string{}
-	for _, part := range strings.Split(filepath.ToSlash(filepath.Dir(path)), "/") {
-		if k, v, ok := strings.Cut(part, "="); ok && k != "" {
-			out[k] = v
-		}
-	}
-	return out
+	return nil
 }

@@ -1,11 +1,11 @@
-// Command povbeam runs a povstat poverty table on Apache Beam: locally with
-// prism (the default), or on a cluster with --runner flink|spark|dataflow and
-// that runner's flags (--endpoint, --project, --region, --staging_location,
-// ...). The Parquet files must be readable at the same paths by every
-// worker (a shared file system).
+// Command povbeam runs povstat's poverty and inequality tables on Apache
+// Beam: locally with prism (the default), or on a cluster with --runner
+// flink|spark|dataflow and that runner's flags (--endpoint, --project,
+// --region, --staging_location, ...). The Parquet or CSV files must be
+// readable at the same paths by every worker (a shared file system).
 //
 //	povbeam --input /data/registry --income income --weight weight --size hh_size \
-//	        --line median60=median:0.6 --by province --out results.json
+//	        --line median60=median:0.6 --line prov=median:0.6@province --by province --out results.json
 package main
 
 import (
@@ -13,29 +13,35 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 
+	"github.com/povstat/povstat/pipeline"
 	povbeam "github.com/povstat/povstat/pipeline/beam"
 )
 
 func main() {
 	var j povbeam.Job
-	input := flag.String("input", "", "Parquet files or directories, comma-separated")
+	input := flag.String("input", "", "Parquet or CSV files or directories, comma-separated")
 	flag.StringVar(&j.Income, "income", "income", "income column")
 	flag.StringVar(&j.Weight, "weight", "weight", "weight column")
 	flag.StringVar(&j.Size, "size", "", "household size column (rows are households)")
 	flag.StringVar(&j.Unit, "unit", "persons", "persons|households")
-	line := flag.String("line", "median60=median:0.6", "the national relative line, NAME=median:FRACTION")
+	flag.StringVar(&j.Equivalence, "equivalence", "none", "none|per-capita|sqrt|oecd")
+	flag.StringVar(&j.Adults, "adults", "", "adults column (oecd)")
+	flag.StringVar(&j.Children, "children", "", "children column (oecd)")
+	flag.Func("line", "a poverty line NAME=SPEC as in povstat indices (repeatable; default median60=median:0.6)", func(v string) error {
+		j.Lines = append(j.Lines, v)
+		return nil
+	})
 	by := flag.String("by", "", "breakdown columns, comma-separated (crossed)")
 	ind := flag.String("indicators", strings.Join(povbeam.Supported, ","), "indicators")
 	flag.StringVar(&j.Out, "out", "results.json", "results JSON file")
 	flag.Parse()
 	beam.Init()
-	if err := setup(&j, *input, *line, *by, *ind); err != nil {
+	if err := setup(&j, *input, *by, *ind); err != nil {
 		fmt.Fprintln(os.Stderr, "povbeam:", err)
 		os.Exit(2)
 	}
@@ -49,18 +55,19 @@ func main() {
 	}
 }
 
-func setup(j *povbeam.Job, input, line, by, ind string) error {
+func setup(j *povbeam.Job, input, by, ind string) error {
 	if input == "" {
 		return fmt.Errorf("--input is needed")
 	}
 	j.Inputs = strings.Split(input, ",")
-	name, spec, ok := strings.Cut(line, "=")
-	frac, found := strings.CutPrefix(spec, "median:")
-	f, err := strconv.ParseFloat(frac, 64)
-	if !ok || !found || err != nil {
-		return fmt.Errorf("--line %q: want NAME=median:FRACTION", line)
+	if len(j.Lines) == 0 {
+		j.Lines = []string{"median60=median:0.6"}
 	}
-	j.LineName, j.LineFraction = name, f
+	for _, l := range j.Lines {
+		if _, err := pipeline.ParseLine(l); err != nil {
+			return fmt.Errorf("--line: %w", err)
+		}
+	}
 	if by != "" {
 		j.By = strings.Split(by, ",")
 	}

@@ -1,0 +1,54 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/povstat/povstat/datasets"
+)
+
+// SplitUnits are the units of analysis of one split of a study's input (a
+// Parquet row group or a CSV file, see datasets.Splits), read, screened
+// and built as Run reads, screens and builds the units of the whole input:
+// the same columns (datasets.ReadSplit with the study's requests), the same
+// rules (datasets.Screen) and the same incomes and weights (equivalence,
+// persons of household rows). A runner that splits a job across machines
+// (pipeline/beam) reads through it, so both paths share one reader and one
+// set of screening rules.
+type SplitUnits struct {
+	X, W []float64 // income and weight of each unit, in row order
+	// Factors are the study's categorical columns (lines, domains, region,
+	// ratios, design), a code per unit indexing the split's own levels.
+	Factors   map[string]SplitFactor
+	Screening *datasets.Screening // the split's screening; its Keep marks the rows behind the units
+}
+
+// SplitFactor is a categorical column over the units of a split: Levels[Codes[i]]
+// is unit i's value, as text ("" for null).
+type SplitFactor struct {
+	Codes  []int32
+	Levels []string
+}
+
+// ReadSplitUnits reads, screens and builds the units of one split of the
+// study's inputs. Errors name the file, column and row as Run's do.
+func ReadSplitUnits(ctx context.Context, s *Study, sp datasets.Split) (*SplitUnits, error) {
+	tbl, err := datasets.ReadSplit(ctx, sp, requests(s))
+	if err != nil {
+		return nil, fmt.Errorf("read inputs: %w", err)
+	}
+	roles := s.roles()
+	scr, err := datasets.Screen(tbl, roles)
+	if err != nil {
+		return nil, fmt.Errorf("screen rows: %w", err)
+	}
+	u, err := buildUnits(s, tbl, scr.Keep)
+	if err != nil {
+		return nil, err
+	}
+	out := &SplitUnits{X: u.x, W: u.w, Factors: make(map[string]SplitFactor, len(u.factors)), Screening: scr}
+	for name, f := range u.factors {
+		out.Factors[name] = SplitFactor{Codes: f.codes, Levels: f.levels}
+	}
+	return out, nil
+}
