@@ -48,7 +48,7 @@ func addSuppliedReplicateErrors(ctx context.Context, s *Study, u *units, results
 func addReplicateErrors(ctx context.Context, s *Study, u *units, rp indices.Replicates, method string, t float64, results []Result) (func(i, j int) (float64, float64, string), error) {
 	R := rp.Len()
 	rs := *s
-	rs.SEMethod, rs.Time, rs.Nonpositive = "none", "", "exclude"
+	rs.SEMethod, rs.Time, rs.Nonpositive, rs.Differences = "none", "", "exclude", nil
 	reps := make([][]float64, len(results))
 	for i := range reps {
 		reps[i] = make([]float64, R)
@@ -101,7 +101,7 @@ func addReplicateErrors(ctx context.Context, s *Study, u *units, rp indices.Repl
 		for r := range d {
 			d[r] = reps[i][r] - reps[j][r]
 		}
-		return rp.SE(results[i].Estimate-results[j].Estimate, d), t, method
+		return rp.SE(results[i].Estimate-results[j].Estimate, d), t, diffMethod(method)
 	}
 	return diff, nil
 }

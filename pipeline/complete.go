@@ -50,6 +50,9 @@ func (s *Study) Complete() error {
 	check("equivalence", s.Equivalence, studyEquivalences)
 	check("nonpositive", s.Nonpositive, studyNonpositives)
 	check("language", s.Lang, []string{"en", "zh"})
+	for _, d := range s.Differences {
+		check("difference", d, studyDifferences)
+	}
 	for _, f := range s.Formats {
 		check("format", f, studyFormats)
 	}

@@ -273,7 +273,8 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 		if order == nil {
 			order = sortedOrder(u)
 		}
-		if diff, err = addStandardErrors(ctx, &seJob{s: s, u: u, p: p, e: e, order: order, cells: cells}, lines, results); err != nil {
+		job := &seJob{s: s, u: u, p: p, e: e, order: order, cells: cells, keepRecords: len(s.Differences) > 0}
+		if diff, err = addStandardErrors(ctx, job, lines, results); err != nil {
 			return nil, nil, err
 		}
 	case "bootstrap":
@@ -289,8 +290,12 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 			return nil, nil, err
 		}
 	}
+	core := results[:len(results)-len(lorenz)] // curve rows have no changes or differences
 	if s.Time != "" {
-		results = append(results, changeRows(results[:len(results)-len(lorenz)], s.Time, diff)...)
+		results = append(results, changeRows(core, s.Time, diff)...)
+	}
+	if len(s.Differences) > 0 {
+		results = append(results, differenceRows(s.Lines, core, diff, s.Differences...)...)
 	}
 	warnings, err := exclusionWarnings(s, results)
 	return results, warnings, err

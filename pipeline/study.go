@@ -110,6 +110,12 @@ type Study struct {
 	Replicates               int
 	Level, RSELimit          float64
 	rseLimitSet              bool
+	// Differences asks for rows of differences between results of the
+	// same sample, with the standard error of each difference (covariance
+	// included): "lines" (<indicator>_diff, each pair of lines) and
+	// "domains" (<indicator>_vs_all, each domain minus the whole
+	// population); see differenceRows. Study key variance.differences.
+	Differences []string
 
 	// RepWeights names replicate weight columns shipped with the data (a
 	// prefix followed by *), RepType their kind (bootstrap, JK1, JKn, BRR,

@@ -54,6 +54,9 @@ func (p *studyParser) design(s *Study, e *ast.MappingValueNode) {
 	}
 }
 
+// studyDifferences are the kinds of difference rows (see differenceRows).
+var studyDifferences = []string{"lines", "domains"}
+
 // variance reads the variance options:
 //
 //	variance:
@@ -64,11 +67,15 @@ func (p *studyParser) design(s *Study, e *ast.MappingValueNode) {
 //	  repweights: "wr*"   # replicate weights shipped with the data (method replicates): a prefix with *
 //	  reptype: JK1        # their kind: bootstrap (default), JK1, JKn, BRR or Fay
 //	  rho: 0.5            # Fay's coefficient
+//	  differences: [lines, domains]   # rows <indicator>_diff (pairs of lines), <indicator>_vs_all (domain minus all)
 func (p *studyParser) variance(s *Study, e *ast.MappingValueNode) {
 	if p.isNull(e) {
 		return
 	}
-	f := p.fields(e.Value, "variance", []string{"method", "replicates", "level", "rse_limit", "repweights", "reptype", "rho"})
+	f := p.fields(e.Value, "variance", []string{"method", "replicates", "level", "rse_limit", "repweights", "reptype", "rho", "differences"})
+	if de := f["differences"]; !p.isNull(de) {
+		s.Differences = p.choices(de.Value, "variance.differences", "difference", studyDifferences)
+	}
 	if re := f["repweights"]; re != nil {
 		if v, ok := p.name(re.Value, "variance.repweights", "column pattern"); ok {
 			s.RepWeights = v

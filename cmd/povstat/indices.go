@@ -46,6 +46,7 @@ type studyFlags struct {
 	rho                          float64
 	replicates                   int
 	level, rseLimit              float64
+	differences                  string
 	seed                         uint64
 	ratios                       listFlag
 }
@@ -115,6 +116,7 @@ func (f *studyFlags) registerDesign(fs *flag.FlagSet) {
 	fs.IntVar(&f.replicates, "replicates", 500, "bootstrap replicates")
 	fs.Float64Var(&f.level, "level", 0.95, "confidence level of ci_lower and ci_upper")
 	fs.Float64Var(&f.rseLimit, "rse-limit", 0.3, "mark estimates whose relative standard error exceeds this as unreliable (0: never)")
+	fs.StringVar(&f.differences, "differences", "", "difference rows with their standard errors: `lines,domains` (pairs of lines; each domain minus the whole population)")
 	fs.Uint64Var(&f.seed, "seed", 1, "random seed (bootstrap)")
 }
 
@@ -203,6 +205,7 @@ func (f *studyFlags) study() (*pipeline.Study, error) {
 		Replicates:  f.replicates,
 		Level:       f.level,
 		RSELimit:    f.rseLimit,
+		Differences: splitList(f.differences),
 		Ratios:      ratios,
 		Seed:        f.seed,
 	}
