@@ -26,6 +26,7 @@ bench: bench-go build
 
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./indices/ ./datasets/...
+	$(GO) test -run '^$$' -bench 'Linearized|Point|Sweep' -benchtime 3x ./pipeline/
 
 # bench-duckdb: DuckDB and povstat on the same generated Parquet files with the
 # same threads (cmd/duckbench, its own module; needs cgo, the first build
