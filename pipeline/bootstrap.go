@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"strconv"
 
 	"github.com/povstat/povstat/indices"
@@ -14,8 +15,8 @@ import (
 // estimated again with each replicate's weights, lines included, so every
 // indicator gets a standard error, with the variation of estimated lines
 // taken into account. Replicates come from the study's seed and are the same
-// whatever GOMAXPROCS is; replicates run one after another, each one
-// computed in parallel as the full sample is. Intervals are estimate ± t se
+// whatever GOMAXPROCS is; replicates run in parallel (GOMAXPROCS at a
+// time), each one computed as the full sample is. Intervals are estimate ± t se
 // with PSUs − strata degrees of freedom.
 //
 // It returns the standard error of the difference of two results, from
@@ -53,23 +54,36 @@ func addReplicateErrors(ctx context.Context, s *Study, u *units, rp indices.Repl
 	for i := range reps {
 		reps[i] = make([]float64, R)
 	}
-	w := make([]float64, len(u.x))
-	for r := 0; r < R; r++ {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	// Replicates run in parallel, each with its own weights; each writes
+	// only its own column of reps, so the result does not depend on the
+	// order in which they finish.
+	workers := max(1, min(runtime.GOMAXPROCS(0), R))
+	tasks := make([]func() error, workers)
+	for k := range tasks {
+		tasks[k] = func() error {
+			w := make([]float64, len(u.x))
+			for r := k; r < R; r += workers {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				rp.Weights(w, r)
+				ru := &units{x: u.x, w: w, factors: u.factors}
+				out, _, err := tabulate(ctx, &rs, ru)
+				if err != nil {
+					return fmt.Errorf("bootstrap replicate %d: %w", r, err)
+				}
+				if len(out) != len(results) {
+					return fmt.Errorf("bootstrap replicate %d: %d results, the full sample has %d", r, len(out), len(results))
+				}
+				for i := range out {
+					reps[i][r] = out[i].Estimate
+				}
+			}
+			return nil
 		}
-		rp.Weights(w, r)
-		ru := &units{x: u.x, w: w, factors: u.factors}
-		out, _, err := tabulate(ctx, &rs, ru)
-		if err != nil {
-			return nil, fmt.Errorf("bootstrap replicate %d: %w", r, err)
-		}
-		if len(out) != len(results) {
-			return nil, fmt.Errorf("bootstrap replicate %d: %d results, the full sample has %d", r, len(out), len(results))
-		}
-		for i := range out {
-			reps[i][r] = out[i].Estimate
-		}
+	}
+	if err := runTasks(ctx, tasks); err != nil {
+		return nil, err
 	}
 	fixed := map[string]bool{}
 	for _, l := range s.Lines {

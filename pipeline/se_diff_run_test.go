@@ -1,10 +1,12 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -90,5 +92,48 @@ outputs: {report: false}
 		if diffs != 2*3*3 || vsAll != (1+2*3)*2 {
 			t.Errorf("%s: %d _diff rows, %d _vs_all rows", method, diffs, vsAll)
 		}
+	}
+}
+
+// TestBootstrapSameBytesWhateverGOMAXPROCS: replicates run in parallel,
+// and the results are the same bytes with one worker or several.
+func TestBootstrapSameBytesWhateverGOMAXPROCS(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := synth.Write(context.Background(), filepath.Join(dir, "data"), synth.Config{Households: 2000, Seed: 9}); err != nil {
+		t.Fatal(err)
+	}
+	text := `inputs: [data]
+columns: {income: income, weight: weight, size: hh_size}
+lines: [a=median:0.6, r=mean:0.5@province]
+domains: [[urban]]
+indicators: [mean, median, headcount, gap, gini]
+design: {strata: stratum, psu: psu}
+variance: {method: bootstrap, replicates: 30, differences: [lines]}
+outputs: {report: false}
+`
+	path := filepath.Join(dir, "study.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var got [][]byte
+	for _, procs := range []int{1, 3} {
+		old := runtime.GOMAXPROCS(procs)
+		s, err := LoadStudy(path)
+		if err == nil {
+			var out *Output
+			if out, err = Run(context.Background(), s, SkipHashes()); err == nil {
+				got = append(got, EncodeJSON(out.Results))
+			}
+		}
+		runtime.GOMAXPROCS(old)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(got[0], got[1]) {
+		t.Error("bootstrap results differ between GOMAXPROCS 1 and 3")
+	}
+	if !bytes.Contains(got[0], []byte(`"se_method":"bootstrap (Rao-Wu, 30 replicates`)) {
+		t.Error("no bootstrap standard errors")
 	}
 }
