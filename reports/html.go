@@ -242,8 +242,9 @@ func plural(n int, noun string) string {
 // headlines picks the whole-population population, mean and median.
 func headlines(s *pipeline.Study, m *pipeline.Manifest, results []pipeline.Result) []headline {
 	var hs []headline
+	dom, where := headlineDomain(s, results)
 	for _, ind := range []string{"population", "mean", "median"} {
-		r, ok := find(results, ind, "", nil)
+		r, ok := find(results, ind, "", dom)
 		if !ok {
 			continue
 		}
@@ -256,10 +257,29 @@ func headlines(s *pipeline.Study, m *pipeline.Manifest, results []pipeline.Resul
 			}
 		} else {
 			h.Detail = T(s.Lang, "per unit, whole population")
+			if dom != nil {
+				h.Detail = Tf(s.Lang, "per unit, %s", where)
+			}
 		}
 		hs = append(hs, h)
 	}
 	return hs
+}
+
+// headlineDomain is the domain of the headline figures: with a time column
+// whose periods are a breakdown, the latest period (a population pooled
+// over the years would count everyone once a year); else the whole
+// population (nil). where names it, e.g. "year 2022".
+func headlineDomain(s *pipeline.Study, results []pipeline.Result) (dom []pipeline.DomainValue, where string) {
+	if s.Time == "" {
+		return nil, ""
+	}
+	ps := periods(s, results, "population")
+	if len(ps) == 0 {
+		return nil, ""
+	}
+	latest := ps[len(ps)-1]
+	return []pipeline.DomainValue{{Column: s.Time, Value: latest}}, s.Time + " " + latest
 }
 
 // keyTable has one row per line: its definition, its value, the headcount

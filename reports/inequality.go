@@ -487,10 +487,15 @@ func ratioSection(s *pipeline.Study, results []pipeline.Result) section {
 func spreadHeadlines(s *pipeline.Study, results []pipeline.Result) []headline {
 	lang := s.Lang
 	var hs []headline
-	if r, ok := find(results, "gini", "", nil); ok && slices.Contains(s.Indicators, "gini") {
-		hs = append(hs, headline{Label: T(lang, "Gini coefficient"), Value: valueCell(r).Text, Detail: T(lang, "income inequality, whole population"), CI: cardInterval(s, r)})
+	dom, where := headlineDomain(s, results)
+	if r, ok := find(results, "gini", "", dom); ok && slices.Contains(s.Indicators, "gini") {
+		d := T(lang, "income inequality, whole population")
+		if dom != nil {
+			d = Tf(lang, "income inequality, %s", where)
+		}
+		hs = append(hs, headline{Label: T(lang, "Gini coefficient"), Value: valueCell(r).Text, Detail: d, CI: cardInterval(s, r)})
 	}
-	if r, ok := find(results, "williamson", "", nil); ok && s.Region != "" && slices.Contains(s.Indicators, "williamson") {
+	if r, ok := find(results, "williamson", "", dom); ok && s.Region != "" && slices.Contains(s.Indicators, "williamson") {
 		n := 0
 		for _, m := range results {
 			if m.Indicator == "region_mean" && len(m.Domain) == 1 && m.Domain[0].Column == s.Region {
@@ -511,9 +516,12 @@ func spreadHeadlines(s *pipeline.Study, results []pipeline.Result) []headline {
 			break
 		}
 		for _, r := range results {
-			if r.Indicator == "ratio" && r.Ratio == q.String() && len(r.Domain) == 0 {
-				hs = append(hs, headline{Label: T(lang, "Mean income ratio"), Value: valueCell(r).Text, CI: cardInterval(s, r),
-					Detail: Tf(lang, "%s = %s over %s = %s, whole population", q.Column, q.Numerator, q.Column, q.Denominator)})
+			if r.Indicator == "ratio" && r.Ratio == q.String() && slices.Equal(r.Domain, dom) {
+				d := Tf(lang, "%s = %s over %s = %s, whole population", q.Column, q.Numerator, q.Column, q.Denominator)
+				if dom != nil {
+					d = Tf(lang, "%s = %s over %s = %s, %s", q.Column, q.Numerator, q.Column, q.Denominator, where)
+				}
+				hs = append(hs, headline{Label: T(lang, "Mean income ratio"), Value: valueCell(r).Text, CI: cardInterval(s, r), Detail: d})
 				break
 			}
 		}

@@ -86,3 +86,33 @@ func TestTrendCharts(t *testing.T) {
 		t.Errorf("svg not deterministic or without its title")
 	}
 }
+
+// With a time column, the headline figures are the latest period's, not
+// the pooled population's (which counts everyone once a year).
+func TestHeadlinesLatestPeriod(t *testing.T) {
+	s := trendStudy()
+	s.Indicators = []string{"population", "mean", "gini"}
+	y := func(v string) []pipeline.DomainValue { return []pipeline.DomainValue{{Column: "year", Value: v}} }
+	rs := []pipeline.Result{
+		{Indicator: "population", Estimate: 3000, N: 30},
+		{Indicator: "population", Domain: y("2021"), Estimate: 1000, N: 10},
+		{Indicator: "population", Domain: y("2010"), Estimate: 2000, N: 20},
+		{Indicator: "mean", Estimate: 5},
+		{Indicator: "mean", Domain: y("2021"), Estimate: 7},
+		{Indicator: "gini", Estimate: 0.5},
+		{Indicator: "gini", Domain: y("2021"), Estimate: 0.25},
+	}
+	hs := append(headlines(s, &pipeline.Manifest{}, rs), spreadHeadlines(s, rs)...)
+	var got []string
+	for _, h := range hs {
+		got = append(got, h.Value+" / "+h.Detail)
+	}
+	want := []string{"1,000 / 10 rows", "7.00 / per unit, year 2021", "0.250 / income inequality, year 2021"}
+	if !slices.Equal(got, want) {
+		t.Errorf("headlines %q, want %q", got, want)
+	}
+	s.Time = ""
+	if h := headlines(s, &pipeline.Manifest{}, rs); h[0].Value != "3,000" {
+		t.Errorf("without time: %q", h[0].Value)
+	}
+}
