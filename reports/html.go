@@ -255,6 +255,9 @@ func headlines(s *pipeline.Study, m *pipeline.Manifest, results []pipeline.Resul
 			if m.Rows.Read > r.N {
 				h.Detail = Tf(s.Lang, "%s of %s read", h.Detail, thousands(float64(m.Rows.Read)))
 			}
+			if dom != nil {
+				h.Detail = Tf(s.Lang, "%s; %s", where, h.Detail)
+			}
 		} else {
 			h.Detail = T(s.Lang, "per unit, whole population")
 			if dom != nil {

@@ -107,7 +107,7 @@ func TestHeadlinesLatestPeriod(t *testing.T) {
 	for _, h := range hs {
 		got = append(got, h.Value+" / "+h.Detail)
 	}
-	want := []string{"1,000 / 10 rows", "7.00 / per unit, year 2021", "0.250 / income inequality, year 2021"}
+	want := []string{"1,000 / year 2021; 10 rows", "7.00 / per unit, year 2021", "0.250 / income inequality, year 2021"}
 	if !slices.Equal(got, want) {
 		t.Errorf("headlines %q, want %q", got, want)
 	}
