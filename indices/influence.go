@@ -225,14 +225,14 @@ func GiniInfluence(dst, x, weights []float64) []float64 {
 	if pop == 0 || inc == 0 {
 		return linFill(dst, math.NaN())
 	}
-	sort.Slice(idx, func(a, b int) bool { return x[idx[a]] < x[idx[b]] })
+	if !slices.IsSorted(x) { // sorted x: idx is in order (and sort.Slice would leave it)
+		sort.Slice(idx, func(a, b int) bool { return x[idx[a]] < x[idx[b]] })
+	}
 	// Blocks of tied incomes: laeken's numerator is
 	// sum_b x_b (C_b^2 - C_{b-1}^2) = sum_b x_b B_b (C_b + C_{b-1}).
-	type block struct {
-		lo, hi     int
-		cum, above float64
-	}
-	var blocks []block
+	// A first pass over the blocks in increasing order keeps each block's
+	// cumulative weight C_b in dst (of its units), a second in decreasing
+	// order the income above it, and sets dst.
 	cum, num := 0.0, 0.0
 	for lo := 0; lo < len(idx); {
 		v := x[idx[lo]]
@@ -243,25 +243,29 @@ func GiniInfluence(dst, x, weights []float64) []float64 {
 		}
 		num += v * b * (2*cum + b)
 		cum += b
-		blocks = append(blocks, block{lo: lo, hi: hi, cum: cum})
-		lo = hi
-	}
-	above := 0.0
-	for k := len(blocks) - 1; k >= 0; k-- {
-		blocks[k].above = above
-		bl := blocks[k]
-		for _, i := range idx[bl.lo:bl.hi] {
-			above += weightAt(weights, i) * x[i]
+		for _, i := range idx[lo:hi] {
+			dst[i] = cum
 		}
+		lo = hi
 	}
 	g := num/(pop*inc) - 1
 	mu := inc / pop
-	for _, bl := range blocks {
-		c, s := bl.cum/pop, bl.above/inc
-		for _, i := range idx[bl.lo:bl.hi] {
+	above := 0.0
+	for hi := len(idx); hi > 0; {
+		v := x[idx[hi-1]]
+		lo := hi - 1
+		for lo > 0 && x[idx[lo-1]] == v {
+			lo--
+		}
+		c, s := dst[idx[lo]]/pop, above/inc
+		for _, i := range idx[lo:hi] {
 			r := x[i] / mu
 			dst[i] = (2*r*c + 2*s - (g+1)*(r+1)) / pop
 		}
+		for _, i := range idx[lo:hi] {
+			above += weightAt(weights, i) * x[i]
+		}
+		hi = lo
 	}
 	return dst
 }
@@ -307,6 +311,50 @@ func GEInfluence(dst, x, weights []float64, alpha float64) []float64 {
 		}
 	}
 	return dst
+}
+
+// TheilInfluences returns GEInfluence(x, weights, 1) (Theil T) in dstT and
+// GEInfluence(x, weights, 0) (Theil L, the mean log deviation) in dstL,
+// value for value, at about the cost of one: both indices come from the
+// same sums, and each unit's ln r_i serves both. See GEInfluence for the
+// formulas and TotalInfluence for dst, nil weights, zero weights and
+// panics.
+func TheilInfluences(dstT, dstL, x, weights []float64) ([]float64, []float64) {
+	s := NewEntropySums(nil, nil) // GE's sums for alpha 0 and 1
+	s.AddAll(x, weights)
+	geT, geL := s.GE(1), s.GE(0)
+	dstT, dstL = linDst(dstT, len(x)), linDst(dstL, len(x))
+	nanT, nanL := math.IsNaN(geT), math.IsNaN(geL)
+	if nanT {
+		linFill(dstT, math.NaN())
+	}
+	if nanL {
+		linFill(dstL, math.NaN())
+	}
+	if nanT && nanL {
+		return dstT, dstL
+	}
+	pop, mu := linIncluded(x, weights, func(v float64) bool { return v > 0 })
+	for i, v := range x {
+		if weightAt(weights, i) == 0 || !(v > 0) {
+			if !nanT {
+				dstT[i] = 0
+			}
+			if !nanL {
+				dstL[i] = 0
+			}
+			continue
+		}
+		r := v / mu
+		lr := math.Log(r)
+		if !nanL {
+			dstL[i] = (r - 1 - lr - geL) / pop
+		}
+		if !nanT {
+			dstT[i] = (r*(lr-geT-1) + 1) / pop
+		}
+	}
+	return dstT, dstL
 }
 
 // AtkinsonInfluence returns the influence function of Atkinson(x, weights,
@@ -366,13 +414,26 @@ func AtkinsonInfluence(dst, x, weights []float64, epsilon float64) []float64 {
 //
 // Reference: Sen (1976), Econometrica 44(2), 219–231; R convey's svysen.
 func SenInfluence(dst, x, weights []float64, z float64) []float64 {
-	var s PovertySums
-	s.AddAll(x, weights, z)
+	// H and P_1 from PovertySums's sums (the same, in the same order),
+	// without its other sums.
+	linCheck(x, weights)
+	pop, poor, gap := 0.0, 0.0, 0.0
+	for i, v := range x {
+		w := weightAt(weights, i)
+		pop += w
+		if v < z {
+			poor += w
+			gap += w * ((z - v) / z)
+		}
+	}
 	dst = linDst(dst, len(x))
-	if s.Pop == 0 || !(z > 0) {
+	if pop == 0 || !(z > 0) {
 		return linFill(dst, math.NaN())
 	}
-	h, p1 := s.Headcount(), s.Gap()
+	h, p1 := poor/pop, gap/pop
+	if slices.IsSorted(x) {
+		return senInfluenceSorted(dst, x, weights, z, h, p1)
+	}
 	wp := make([]float64, len(x))
 	for i, v := range x {
 		if v < z {
@@ -397,6 +458,49 @@ func SenInfluence(dst, x, weights []float64, z float64) []float64 {
 	return dst
 }
 
+// senInfluenceSorted is SenInfluence for x sorted in increasing order,
+// with h and p1 the headcount and gap, at the cost of one pass and the
+// poor: they are a prefix of x, so that the Gini of the poor and its
+// influence function come from that prefix (the other units, of weight 0
+// for them, add nothing to either, and a sorted slice is its own sort),
+// and the two FGT influence functions (whose FGT values are h and p1, from
+// the same sums) from one pass. The result is SenInfluence's, value for
+// value.
+func senInfluenceSorted(dst, x, weights []float64, z, h, p1 float64) []float64 {
+	n := linCheck(x, weights)
+	k := sort.SearchFloat64s(x, z) // the poor: x[:k] < z
+	var pw []float64
+	if weights != nil {
+		pw = weights[:k]
+	}
+	var gs GiniSums
+	for i, v := range x[:k] {
+		gs.AddSorted(v, weightAt(pw, i))
+	}
+	gp := gs.Gini()
+	var zg []float64 // over the poor
+	if !math.IsNaN(gp) {
+		zg = GiniInfluence(nil, x[:k], pw)
+	} else {
+		gp = 0
+	}
+	for i, v := range x {
+		if weightAt(weights, i) == 0 {
+			dst[i] = 0
+			continue
+		}
+		g0, g1 := 0.0, 0.0
+		if v < z {
+			g0, g1 = 1, (z-v)/z
+		}
+		dst[i] = gp*((g0-h)/n) + (1-gp)*((g1-p1)/n)
+		if zg != nil && i < k {
+			dst[i] += (h - p1) * zg[i]
+		}
+	}
+	return dst
+}
+
 // QuantileInfluence returns the influence function of the weighted
 // quantile q = Quantile(p, x, weights):
 //
@@ -411,9 +515,15 @@ func SenInfluence(dst, x, weights []float64, z float64) []float64 {
 // (1999), Survey Methodology 25(2), 193–203.
 func QuantileInfluence(dst, x, weights []float64, p float64) []float64 {
 	q := Quantile(p, x, weights)
+	return quantileInfluenceAt(dst, x, weights, p, q, Bandwidth(x, weights))
+}
+
+// quantileInfluenceAt is QuantileInfluence with the quantile q and the
+// bandwidth h computed.
+func quantileInfluenceAt(dst, x, weights []float64, p, q, h float64) []float64 {
 	dst = linDst(dst, len(x))
 	n := linCheck(x, weights)
-	f := KernelDensity(x, weights, q, Bandwidth(x, weights))
+	f := kernelDensityN(x, weights, q, h, n)
 	if math.IsNaN(q) || !(f > 0) || math.IsInf(f, 0) {
 		return linFill(dst, math.NaN())
 	}
@@ -523,6 +633,12 @@ func incomeBelowInfluence(zI, x, weights []float64, a, n, h float64) (I float64,
 	} else {
 		q = Quantile(a, x, weights)
 	}
+	return incomeBelowAt(zI, x, weights, a, q, n, h, sorted)
+}
+
+// incomeBelowAt is incomeBelowInfluence with the quantile q at a computed
+// (QuantileSorted for x sorted, Quantile otherwise).
+func incomeBelowAt(zI, x, weights []float64, a, q, n, h float64, sorted bool) (I float64, ok bool) {
 	if math.IsNaN(q) {
 		return math.NaN(), false
 	}
@@ -630,7 +746,8 @@ func ShareInfluence(dst, x, weights []float64, k, j int) []float64 {
 // (2009).
 func PalmaInfluence(dst, x, weights []float64) []float64 {
 	var q [2]float64
-	if slices.IsSorted(x) { // a scan instead of selections
+	sorted := slices.IsSorted(x)
+	if sorted { // a scan instead of selections
 		q[0], q[1] = QuantileSorted(0.4, x, weights), QuantileSorted(0.9, x, weights)
 	} else {
 		Quantiles(q[:], []float64{0.4, 0.9}, x, weights)
@@ -643,8 +760,15 @@ func PalmaInfluence(dst, x, weights []float64) []float64 {
 	}
 	h := Bandwidth(x, weights)
 	z40, z90 := make([]float64, len(x)), make([]float64, len(x))
-	i40, ok40 := incomeBelowInfluence(z40, x, weights, 0.4, n, h)
-	_, ok90 := incomeBelowInfluence(z90, x, weights, 0.9, n, h)
+	var i40 float64
+	var ok40, ok90 bool
+	if sorted { // the same quantiles as incomeBelowInfluence's
+		i40, ok40 = incomeBelowAt(z40, x, weights, 0.4, q[0], n, h, true)
+		_, ok90 = incomeBelowAt(z90, x, weights, 0.9, q[1], n, h, true)
+	} else {
+		i40, ok40 = incomeBelowInfluence(z40, x, weights, 0.4, n, h)
+		_, ok90 = incomeBelowInfluence(z90, x, weights, 0.9, n, h)
+	}
 	if !ok40 || !ok90 {
 		return linFill(dst, math.NaN())
 	}
@@ -692,7 +816,7 @@ type Line struct {
 func RelativeLine(dst, x, weights []float64, order, percent float64) Line {
 	q := Quantile(order, x, weights)
 	h := Bandwidth(x, weights)
-	return Line{Z: percent * q, Infl: linScale(QuantileInfluence(dst, x, weights, order), percent), Bandwidth: h}
+	return Line{Z: percent * q, Infl: linScale(quantileInfluenceAt(dst, x, weights, order, q, h), percent), Bandwidth: h}
 }
 
 // ARPRInfluence returns the influence function of the headcount ratio
@@ -812,20 +936,20 @@ func RMPGInfluenceParts(dst, x, weights []float64, line Line) ([]float64, float6
 	if !(z > 0) || math.IsNaN(m) {
 		return linFill(dst, math.NaN()), math.NaN()
 	}
-	density := KernelDensity
+	density := kernelDensityN // n, the total weight, computed once
 	if sorted {
-		density = KernelDensitySorted
+		density = kernelDensitySortedN
 	}
-	h := FGT(x, weights, z, 0)
-	bw := Bandwidth(x, weights)
-	f := density(x, weights, m, bw)
+	h := headcountN(x, weights, z, n) // FGT(x, weights, z, 0)
+	bw := bandwidthN(x, weights, n)
+	f := density(x, weights, m, bw, n)
 	if !(f > 0) || math.IsInf(f, 0) {
 		return linFill(dst, math.NaN()), math.NaN()
 	}
 	if line.Bandwidth != 0 {
 		bw = line.Bandwidth
 	}
-	fz := density(x, weights, z, bw)
+	fz := density(x, weights, z, bw, n)
 	for i, v := range x {
 		dst[i] = 0
 		if weightAt(weights, i) > 0 {
@@ -858,7 +982,11 @@ func RMPGInfluenceParts(dst, x, weights []float64, line Line) ([]float64, float6
 // Reference: R convey's h_fun; Silverman (1986), Density Estimation for
 // Statistics and Data Analysis, 3.4.
 func Bandwidth(x, weights []float64) float64 {
-	n := linCheck(x, weights)
+	return bandwidthN(x, weights, linCheck(x, weights))
+}
+
+// bandwidthN is Bandwidth with n = linCheck(x, weights) computed.
+func bandwidthN(x, weights []float64, n float64) float64 {
 	if n == 0 {
 		return math.NaN()
 	}
@@ -885,14 +1013,22 @@ func Bandwidth(x, weights []float64) float64 {
 // is zero or h is not positive, and panics if the lengths differ or a
 // weight is negative.
 func KernelDensity(x, weights []float64, at, h float64) float64 {
-	n := linCheck(x, weights)
+	return kernelDensityN(x, weights, at, h, linCheck(x, weights))
+}
+
+// kernelDensityN is KernelDensity with n = linCheck(x, weights) computed.
+func kernelDensityN(x, weights []float64, at, h, n float64) float64 {
 	if n == 0 || !(h > 0) {
 		return math.NaN()
 	}
+	// Beyond |u| > 38.6, K(u) underflows to exactly 0: the units farther
+	// than 40 h add nothing, and are skipped (the same sum).
 	s := 0.0
 	for i, v := range x {
 		if w := weightAt(weights, i); w > 0 {
-			s += w * linGauss((at-v)/h)
+			if u := (at - v) / h; !(math.Abs(u) > 40) { // NaN kept
+				s += w * linGauss(u)
+			}
 		}
 	}
 	return s / (n * h)
@@ -906,7 +1042,12 @@ func KernelDensity(x, weights []float64, at, h float64) float64 {
 // sd / N^(1/5) with N a weighted population). The result is undefined
 // when x is not sorted.
 func KernelDensitySorted(x, weights []float64, at, h float64) float64 {
-	n := linCheck(x, weights)
+	return kernelDensitySortedN(x, weights, at, h, linCheck(x, weights))
+}
+
+// kernelDensitySortedN is KernelDensitySorted with n = linCheck(x,
+// weights) computed.
+func kernelDensitySortedN(x, weights []float64, at, h, n float64) float64 {
 	if n == 0 || !(h > 0) || math.IsNaN(at) {
 		return math.NaN()
 	}
@@ -918,6 +1059,22 @@ func KernelDensitySorted(x, weights []float64, at, h float64) float64 {
 		}
 	}
 	return s / (n * h)
+}
+
+// headcountN is FGT(x, weights, z, 0) with n = linCheck(x, weights)
+// computed: the weight of the units with x < z over n (PovertySums's sums,
+// in the same order), without the other sums of FGT.
+func headcountN(x, weights []float64, z, n float64) float64 {
+	if n == 0 {
+		return math.NaN()
+	}
+	poor := 0.0
+	for i, v := range x {
+		if v < z {
+			poor += weightAt(weights, i)
+		}
+	}
+	return poor / n
 }
 
 // linWindow returns the range of units whose kernel weight at `at` with

@@ -233,7 +233,30 @@ func (d Design) SinglePSUStrata() []int32 {
 	if n < 0 {
 		return nil
 	}
-	ix := newLinIndex(d, n)
+	return newLinIndex(d, n).singlePSUStrata()
+}
+
+// SinglePSUStrata is Design.SinglePSUStrata of l's design, without
+// indexing it again.
+func (l *Linearizer) SinglePSUStrata() []int32 {
+	return l.ix.singlePSUStrata()
+}
+
+// DFWith returns Design.DF of l's design with weights in place of its own
+// (nil: every unit has weight 1), without indexing it again: the PSUs
+// minus the strata with a unit of nonzero weight. The PSUs and strata do
+// not depend on the weights. It panics if weights is not nil and its
+// length differs from the design's number of units.
+func (l *Linearizer) DFWith(weights []float64) int {
+	if weights != nil && len(weights) != l.ix.nunits {
+		panic("indices: slice length mismatch")
+	}
+	return l.ix.df(weights)
+}
+
+// singlePSUStrata returns the codes of the strata with a single PSU, in
+// increasing order.
+func (ix *linIndex) singlePSUStrata() []int32 {
 	var out []int32
 	for h, c := range ix.npsu {
 		if c == 1 {
@@ -266,6 +289,16 @@ func linSliceLen(isNil bool, n int) int {
 		return -1
 	}
 	return n
+}
+
+// ownPSUs reports whether psu[i] is i for every unit i.
+func ownPSUs(psu []int32) bool {
+	for i, p := range psu {
+		if p != int32(i) {
+			return false
+		}
+	}
+	return true
 }
 
 // linIndex maps the units of a design to dense PSU and stratum indices.
@@ -316,6 +349,21 @@ func newLinIndex(d Design, n int) *linIndex {
 			if lastH < 0 || c != lastCode {
 				lastCode, lastH = c, stratumOf(c)
 			}
+			ix.psuStrat[i] = lastH
+			ix.npsu[lastH]++
+		}
+	} else if ownPSUs(d.PSU) {
+		// PSU i is unit i (a design of one pseudo-unit per PSU): the
+		// PSUs in order of first appearance, as below, without the map.
+		ix.unitPSU = make([]int32, n)
+		ix.psuStrat = make([]int32, n)
+		lastCode, lastH := int32(0), int32(-1)
+		for i := range n {
+			c := strat(i)
+			if lastH < 0 || c != lastCode {
+				lastCode, lastH = c, stratumOf(c)
+			}
+			ix.unitPSU[i] = int32(i)
 			ix.psuStrat[i] = lastH
 			ix.npsu[lastH]++
 		}

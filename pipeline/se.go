@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/povstat/povstat/indices"
 )
@@ -24,18 +25,18 @@ type seJob struct {
 	ratioIndex  map[string]int // ratio rows by (indicator, ratio, domain)
 	set         setFunc        // fills the SE of a row
 	lineRefs    map[*lineValues]*lineRef
-	memberCache map[string]*domainMembers            // per breakdown, members in unit order
-	sortedCache map[string]*sortedMembers            // per breakdown, members in income order
-	sortedCodes map[string][]int32                   // per breakdown, the domain of each unit of order
-	rmpgLines   map[*lineValues]rmpgLine             // per national line: the line as RMPG's influence sees it
-	records     []*linRecord                         // per result: its linearized variable (with a time column), for differences
-	keepRecords bool                                 // keep records without a time column (for differenceRows)
-	grouped     map[*lineValues]*groupedLine         // per grouped relative line
-	lineCells   map[*lineValues][]lineSums           // per line: the cells of the point estimates
-	densities   map[*lineValues]map[string][]float64 // per estimated line and breakdown: c_d of lineDensities
+	memberCache map[string]*domainMembers    // per breakdown, members in unit order
+	sortedCache map[string]*sortedMembers    // per breakdown, members in income order
+	sortedCodes map[string][]int32           // per breakdown, the domain of each unit of order
+	rmpgLines   map[*lineValues]rmpgLine     // per national line: the line as RMPG's influence sees it
+	records     []*linRecord                 // per result: its linearized variable (with a time column), for differences
+	keepRecords bool                         // keep records without a time column (for differenceRows)
+	grouped     map[*lineValues]*groupedLine // per grouped relative line
+	lineCells   map[*lineValues][]lineSums   // per line: the cells of the point estimates
+	base        *povBase                     // the line-free sums of povertyErrors
 }
 
-// rmpgLine is a national line for RMPGInfluence (referenceLine) and, when
+// rmpgLine is a national line for RMPGInfluence (rmpgLineOf) and, when
 // estimated, its influence function prepared for the variance.
 type rmpgLine struct {
 	line indices.Line
@@ -180,7 +181,7 @@ func (j *seJob) run(ctx context.Context, lines []*lineValues, results []Result) 
 				// weights in order, not the cells.
 				sortedMembersOf[b] = newMembersWith(j.u, &domainMembers{off: []int{0, len(j.order)}, idx: j.order}, nil)
 			}
-			if estimated {
+			if estimated && g.size() > 1 { // one domain: every code is 0
 				codes := make([]int32, len(j.order))
 				for k, i := range j.order {
 					codes[k] = g.codes[i]
@@ -198,24 +199,64 @@ func (j *seJob) run(ctx context.Context, lines []*lineValues, results []Result) 
 		j.sortedCache[colsKey(cols)] = sortedMembersOf[b]
 		j.sortedCodes[colsKey(cols)] = sortedCodesOf[b]
 	}
+	// The parts shared by several lines, once: the refCore of each basis
+	// and reference population of the national relative lines, the
+	// quantile influence function of the national median lines' reference
+	// populations (RMPG's), and the line-free sums of povertyErrors.
 	tasks = tasks[:0]
-	refs := make([]*lineRef, len(lines))
-	rmpg := make([]rmpgLine, len(lines))
-	grouped := make([]*groupedLine, len(lines))
-	for l, lv := range lines {
-		tasks = append(tasks, func() error {
-			refs[l] = j.computeLineReference(lv)
-			if wantsInfluence(j.s.Indicators, "headcount", "line") {
-				grouped[l] = j.computeGroupedLine(lv)
+	cores := map[string]*refCore{}
+	var coresMu sync.Mutex
+	rmpgCores := map[string]*rmpgCore{}
+	wantRMPG := slices.Contains(j.s.Indicators, "rmpg")
+	for _, lv := range lines {
+		if k := refKey(lv.line); isNationalRelative(lv) {
+			if _, ok := cores[k]; !ok {
+				cores[k] = nil
+				tasks = append(tasks, func() error {
+					c := j.computeRefCore(lv.line)
+					coresMu.Lock()
+					cores[k] = c
+					coresMu.Unlock()
+					return nil
+				})
 			}
+		}
+		if k := whereKey(lv.line); wantRMPG && len(lv.line.By) == 0 && lv.line.Basis == "median" {
+			if _, ok := rmpgCores[k]; !ok {
+				rc := &rmpgCore{}
+				rmpgCores[k] = rc
+				tasks = append(tasks, func() error {
+					j.computeRMPGCore(rc, lv.line)
+					return nil
+				})
+			}
+		}
+	}
+	if wantsInfluence(j.s.Indicators, povNames[:]...) {
+		tasks = append(tasks, func() error {
+			j.base = j.povertyBase()
 			return nil
 		})
-		if len(lv.line.By) == 0 && slices.Contains(j.s.Indicators, "rmpg") {
+	}
+	grouped := make([]*groupedLine, len(lines))
+	for l, lv := range lines {
+		if wantsInfluence(j.s.Indicators, "headcount", "line") && len(lv.line.By) > 0 {
 			tasks = append(tasks, func() error {
-				rmpg[l].line = j.referenceLine(lv)
-				if rmpg[l].line.Infl != nil {
-					rmpg[l].glob = j.e.global(j.u.w, rmpg[l].line.Infl)
-				}
+				grouped[l] = j.computeGroupedLine(lv)
+				return nil
+			})
+		}
+	}
+	if err := runTasks(ctx, tasks); err != nil {
+		return err
+	}
+	tasks = tasks[:0]
+	rmpg := make([]rmpgLine, len(lines))
+	for l, lv := range lines {
+		j.lineRefs[lv] = j.computeLineReference(lv, cores[refKey(lv.line)])
+		if len(lv.line.By) == 0 && wantRMPG {
+			tasks = append(tasks, func() error {
+				rmpg[l] = j.rmpgLineOf(lv, rmpgCores[whereKey(lv.line)])
 				return nil
 			})
 		}
@@ -226,28 +267,11 @@ func (j *seJob) run(ctx context.Context, lines []*lineValues, results []Result) 
 	j.rmpgLines = map[*lineValues]rmpgLine{}
 	j.grouped = map[*lineValues]*groupedLine{}
 	for l, lv := range lines {
-		j.lineRefs[lv] = refs[l]
 		j.rmpgLines[lv] = rmpg[l]
 		j.grouped[lv] = grouped[l]
 	}
-	// The densities at each estimated line, for every breakdown at once.
-	tasks = tasks[:0]
-	dens := make([]map[string][]float64, len(lines))
-	for l, lv := range lines {
-		if ref := j.estimatedRef(lv); ref != nil {
-			tasks = append(tasks, func() error {
-				dens[l] = j.lineDensities(breakdowns, lv, ref)
-				return nil
-			})
-		}
-	}
-	if err := runTasks(ctx, tasks); err != nil {
-		return err
-	}
 	j.lineCells = map[*lineValues][]lineSums{}
-	j.densities = map[*lineValues]map[string][]float64{}
 	for l, lv := range lines {
-		j.densities[lv] = dens[l]
 		if l < len(j.cells) {
 			j.lineCells[lv] = j.cells[l]
 		}
@@ -434,9 +458,20 @@ func woodruff(xs, ws []float64, p, level float64, variance func(a []float64) (fl
 // indices.Shared).
 func (j *seJob) influenceTasks(g *grouping, lines []*lineValues, set setFunc) []func() error {
 	var tasks []func() error
+	// Theil T and L from one pass (indices.TheilInfluences).
+	theilPair := slices.Contains(j.s.Indicators, "theil_t") && slices.Contains(j.s.Indicators, "theil_l")
+	if theilPair {
+		tasks = append(tasks, func() error {
+			j.influenceRowsPair(g, "theil_t", "theil_l", indices.TheilInfluences)
+			return nil
+		})
+	}
 	for _, name := range j.s.Indicators {
 		ind, ok := parseIndicator(name)
 		if !ok || ind.family != familyInequality {
+			continue
+		}
+		if theilPair && (name == "theil_t" || name == "theil_l") {
 			continue
 		}
 		var f func(dst, x, w []float64) []float64
@@ -511,7 +546,6 @@ func (j *seJob) influenceTasks(g *grouping, lines []*lineValues, set setFunc) []
 // global part glob (nil for none).
 func (j *seJob) influenceRows(g *grouping, ind, line, method string, infl func(dst, xs, ws []float64) ([]float64, float64), glob *globalPart) {
 	members := j.sortedCache[colsKey(g.cols)]
-	cells := j.e.cells(j.members(g))
 	sp := j.e.sparse()
 	defer j.e.sparsePool.Put(sp)
 	var z []float64
@@ -519,19 +553,57 @@ func (j *seJob) influenceRows(g *grouping, ind, line, method string, infl func(d
 		if _, ok := j.index[resultKey(ind, line, g.domain(d))]; !ok {
 			continue
 		}
-		idx, xs, ws := members.domain(d)
+		_, xs, ws := members.domain(d)
 		if cap(z) < len(xs) {
 			z = make([]float64, len(xs))
 		}
 		var c float64
 		z, c = infl(z[:len(xs)], xs, ws)
-		v, vs := math.NaN(), math.NaN()
-		if len(idx) > 0 {
-			var tot []float64
-			v, vs, tot = j.e.compactVariance(sp, cells, d, idx, members.cells(d), ws, z, c, glob)
-			j.keep(ind, line, g, d, &linRecord{psu: cells.psu[cells.off[d]:cells.off[d+1]], tot: tot, c: c, glob: glob})
+		j.influenceRow(sp, g, d, ind, line, method, z, c, glob)
+	}
+}
+
+// influenceRow sets the SE of indicator ind (line line) in domain d of g
+// from its influence function z over the domain's units (in income order)
+// plus c times the global part glob (nil for none); sp is scratch.
+func (j *seJob) influenceRow(sp *indices.Sparse, g *grouping, d int, ind, line, method string, z []float64, c float64, glob *globalPart) {
+	members := j.sortedCache[colsKey(g.cols)]
+	cells := j.e.cells(j.members(g))
+	idx, _, ws := members.domain(d)
+	v, vs := math.NaN(), math.NaN()
+	if len(idx) > 0 {
+		var tot []float64
+		v, vs, tot = j.e.compactVariance(sp, cells, d, idx, members.cells(d), ws, z, c, glob)
+		j.keep(ind, line, g, d, &linRecord{psu: cells.psu[cells.off[d]:cells.off[d+1]], tot: tot, c: c, glob: glob})
+	}
+	j.set(ind, line, g, d, j.resultValue(ind, line, g, d, j.index), v, vs, method)
+}
+
+// influenceRowsPair is influenceRows for two indicators a and b (no line,
+// no global part) whose influence functions one call of infl returns.
+func (j *seJob) influenceRowsPair(g *grouping, a, b string, infl func(dstA, dstB, xs, ws []float64) ([]float64, []float64)) {
+	members := j.sortedCache[colsKey(g.cols)]
+	sp := j.e.sparse()
+	defer j.e.sparsePool.Put(sp)
+	method := j.e.methodName()
+	var za, zb []float64
+	for d := 0; d < g.size(); d++ {
+		_, okA := j.index[resultKey(a, "", g.domain(d))]
+		_, okB := j.index[resultKey(b, "", g.domain(d))]
+		if !okA && !okB {
+			continue
 		}
-		j.set(ind, line, g, d, j.resultValue(ind, line, g, d, j.index), v, vs, method)
+		_, xs, ws := members.domain(d)
+		if cap(za) < len(xs) {
+			za, zb = make([]float64, len(xs)), make([]float64, len(xs))
+		}
+		za, zb = infl(za[:len(xs)], zb[:len(xs)], xs, ws)
+		if okA {
+			j.influenceRow(sp, g, d, a, "", method, za, 0, nil)
+		}
+		if okB {
+			j.influenceRow(sp, g, d, b, "", method, zb, 0, nil)
+		}
 	}
 }
 
@@ -608,20 +680,22 @@ func (j *seJob) setRatio(name string, g *grouping, d int, est, v, vs float64) {
 	r.Unreliable = j.s.RSELimit > 0 && r.RSE > j.s.RSELimit
 }
 
-// referenceLine is a national line as indices sees it: with the
-// influence function of a median line over its reference units, fixed
-// otherwise.
-func (j *seJob) referenceLine(lv *lineValues) indices.Line {
-	l := lv.line
-	if len(l.By) > 0 {
-		return indices.Line{}
-	}
-	if l.Basis != "median" {
-		return indices.Line{Z: lv.values[0]}
-	}
+// rmpgCore is the part of RMPG's national median lines shared by the
+// lines with the same reference units: the median's influence function
+// (indices.QuantileInfluence at 1/2) over the reference units, the median
+// and the bandwidth of the reference units; ok is false when the
+// reference units cannot be found.
+type rmpgCore struct {
+	ok   bool
+	infl []float64
+	q, h float64
+}
+
+// computeRMPGCore fills rc for the reference units of the median line l.
+func (j *seJob) computeRMPGCore(rc *rmpgCore, l Line) {
 	ref, err := whereMask(j.u, l)
 	if err != nil {
-		return indices.Line{Z: lv.values[0]}
+		return
 	}
 	w := j.u.w
 	if ref != nil {
@@ -632,7 +706,27 @@ func (j *seJob) referenceLine(lv *lineValues) indices.Line {
 			}
 		}
 	}
-	return indices.RelativeLine(nil, j.u.x, w, 0.5, l.Value)
+	// RelativeLine at percent 1: the median, the bandwidth and
+	// QuantileInfluence at 1/2 (times 1, exactly).
+	rl := indices.RelativeLine(nil, j.u.x, w, 0.5, 1)
+	rc.ok, rc.q, rc.h, rc.infl = true, rl.Z, rl.Bandwidth, rl.Infl
+}
+
+// rmpgLineOf is a national line as RMPG's influence sees it: for a median
+// line, indices.RelativeLine of its reference units (from their shared
+// rmpgCore) prepared for the variance; fixed otherwise.
+func (j *seJob) rmpgLineOf(lv *lineValues, rc *rmpgCore) rmpgLine {
+	l := lv.line
+	if l.Basis != "median" || rc == nil || !rc.ok {
+		return rmpgLine{line: indices.Line{Z: lv.values[0]}}
+	}
+	// indices.RelativeLine(nil, x, w, 0.5, l.Value), its parts shared.
+	infl := make([]float64, len(rc.infl))
+	for i, v := range rc.infl {
+		infl[i] = v * l.Value
+	}
+	line := indices.Line{Z: l.Value * rc.q, Infl: infl, Bandwidth: rc.h}
+	return rmpgLine{line: line, glob: j.e.global(j.u.w, infl)}
 }
 
 // resultValue is the estimate of a result row, NaN when absent.
@@ -695,13 +789,19 @@ func (j *seJob) lineDensities(breakdowns [][]string, lv *lineValues, ref *lineRe
 			hi++
 		}
 		kw := make([]float64, hi-lo)
+		all := 0.0 // the sum of a breakdown of one domain, in the same order
 		for k := range kw {
 			u := (z - xs[lo+k]) / h
 			kw[k] = ws[lo+k] * (math.Exp(-u*u/2) / math.Sqrt(2*math.Pi)) // indices' Gaussian kernel
+			all += kw[k]
 		}
 		for b, cols := range breakdowns {
-			codes := j.sortedCodes[colsKey(cols)][lo:hi]
-			for k, c := range codes {
+			codes := j.sortedCodes[colsKey(cols)]
+			if codes == nil { // one domain
+				sums[b][0] = all
+				continue
+			}
+			for k, c := range codes[lo:hi] {
 				sums[b][c] += kw[k]
 			}
 		}
@@ -720,16 +820,57 @@ func (j *seJob) lineDensities(breakdowns [][]string, lv *lineValues, ref *lineRe
 }
 
 // lineRef is what the headcount of every domain needs of a national
-// relative line: the linearized statistic L of its reference units, the
-// factor dz/dstat times the statistic's linearization constant, and the
-// bandwidth of the reference units (for the density of a domain's incomes
-// at the line, as convey's svyarpr on a subset).
+// relative line: the linearized statistic L of its reference units (and
+// what depends on them only, a refCore shared by the lines with the same
+// basis and reference units), and the factor dz/dstat times the
+// statistic's linearization constant.
 type lineRef struct {
-	L     []float64
-	glob  *globalPart // L prepared for the variance
+	*refCore
 	scale float64
+	// glob is the core's, as a value of the line's own: the variance of a
+	// difference of two lines (diffVariance) combines their global parts
+	// as two lines, as when each line had its own.
+	glob *globalPart
+}
+
+// refCore is the part of a lineRef that depends only on the line's basis
+// and reference units, computed once for all the lines that share them
+// (median60 and median50 of the whole population): the linearized
+// statistic L (computed on demand by l), its PSU totals, the bandwidth of
+// the reference units (for the density of a domain's incomes at the line,
+// as convey's svyarpr on a subset), their weight and the statistic.
+type refCore struct {
+	glob  *globalPart // L prepared for the variance (without L: see l)
 	h     float64
-	n     float64 // the weight of the reference units
+	n     float64   // the weight of the reference units
+	basis string    // "median" or "mean"
+	fm    float64   // median: the density of the reference incomes at the median
+	blF   []float64 // per domain of the finest grouping: sum w^2 L, in unit order (povertyErrors)
+	mask  []bool    // the reference units (nil: all)
+	stat  float64   // the median or the mean of the reference units
+	// The Woodruff interval of the median of the reference units
+	// (lineValueErrors), once.
+	wood               sync.Once
+	woodLo, woodHi, se float64
+}
+
+// l returns L_i, the linearized statistic at unit i: [x_i <= m] - 1/2
+// (median) or x_i - mean on the reference units of positive weight, 0
+// elsewhere. It is computed when needed rather than kept for every unit.
+func (r *refCore) l(u *units, i int) float64 {
+	if (r.mask != nil && !r.mask[i]) || !(u.w[i] > 0) {
+		return 0
+	}
+	if r.basis == "median" {
+		return b2f(u.x[i] <= r.stat) - 0.5
+	}
+	return u.x[i] - r.stat
+}
+
+// refKey identifies the refCore of a national relative line: its basis
+// and reference units.
+func refKey(l Line) string {
+	return l.Basis + "\x00" + whereKey(l)
 }
 
 // lineReference returns the lineRef of a national relative line, computed
@@ -739,15 +880,34 @@ func (j *seJob) lineReference(lv *lineValues) *lineRef {
 	return j.lineRefs[lv]
 }
 
-// computeLineReference computes the lineRef of a national relative line;
-// nil for absolute and grouped lines and when the reference population is
-// undefined.
-func (j *seJob) computeLineReference(lv *lineValues) *lineRef {
-	u, l := j.u, lv.line
-	if (l.Basis != "median" && l.Basis != "mean") || len(l.By) > 0 {
+// isNationalRelative reports whether lv is a national relative line (the
+// lines with a lineRef).
+func isNationalRelative(lv *lineValues) bool {
+	l := lv.line
+	return (l.Basis == "median" || l.Basis == "mean") && len(l.By) == 0
+}
+
+// computeLineReference completes the lineRef of a national relative line
+// from its core (nil when the reference population is undefined).
+func (j *seJob) computeLineReference(lv *lineValues, core *refCore) *lineRef {
+	if core == nil || !isNationalRelative(lv) {
 		return nil
 	}
-	z := lv.values[0]
+	glob := *core.glob
+	r := &lineRef{refCore: core, glob: &glob}
+	switch core.basis {
+	case "median":
+		r.scale = -lv.line.Value / (core.n * core.fm)
+	case "mean":
+		r.scale = lv.line.Value / core.n
+	}
+	return r
+}
+
+// computeRefCore computes the refCore of the national relative line l;
+// nil when the reference population is undefined.
+func (j *seJob) computeRefCore(l Line) *refCore {
+	u := j.u
 	mask, err := whereMask(u, l)
 	if err != nil {
 		return nil
@@ -766,36 +926,62 @@ func (j *seJob) computeLineReference(lv *lineValues) *lineRef {
 		NR += wi
 		incR += wi * u.x[i]
 	}
-	r := &lineRef{L: make([]float64, len(u.x)), h: indices.Bandwidth(u.x, w)}
+	r := &refCore{h: indices.Bandwidth(u.x, w), basis: l.Basis, n: NR, mask: mask}
+	var stat float64 // the median or the mean
 	switch l.Basis {
 	case "median":
-		m := z / l.Value
 		var xs, ws []float64 // the reference units in order of income
 		if mask == nil {
 			_, xs, ws = j.sortedCache[colsKey(nil)].domain(0)
 		} else {
 			xs, ws = maskedSorted(u, j.order, mask)
 		}
-		m = indices.QuantileSorted(0.5, xs, ws) // exactly, not z / F
-		fm := indices.KernelDensitySorted(xs, ws, m, r.h)
-		for i, wi := range w {
-			if wi > 0 {
-				r.L[i] = b2f(u.x[i] <= m) - 0.5
-			}
-		}
-		r.scale = -l.Value / (NR * fm)
+		stat = indices.QuantileSorted(0.5, xs, ws) // exactly, not z / F
+		r.fm = indices.KernelDensitySorted(xs, ws, stat, r.h)
 	case "mean":
-		mu := incR / NR
-		for i, wi := range w {
-			if wi > 0 {
-				r.L[i] = u.x[i] - mu
-			}
-		}
-		r.scale = l.Value / NR
+		stat = incR / NR
 	}
-	r.glob = j.e.global(u.w, r.L)
-	r.n = NR
+	r.stat = stat
+	// One pass: L ([x <= m] - 1/2 or x - mean on the reference units), its
+	// PSU totals and sums as varEngine.global, and blF.
+	F := j.p.groupings[colsKey(j.p.finestCols)]
+	r.blF = make([]float64, F.size())
+	T := make([]float64, len(j.e.stratumOf))
+	var sumL, sumLL float64
+	for i, f := range F.codes {
+		li := r.l(u, i)
+		wi := u.w[i]
+		wl := wi * li
+		T[j.e.psu[i]] += wl
+		sumL += wl
+		sumLL += wl * wl
+		r.blF[f] += wi * wi * li
+	}
+	r.glob = j.e.globalOf(nil, T, sumL, sumLL)
 	return r
+}
+
+// woodruff returns (once) the Woodruff interval of the median of the
+// reference units of a median line, lo and hi, and its SE.
+func (j *seJob) refWoodruff(lv *lineValues, lr *lineRef) (lo, hi, se float64) {
+	lr.wood.Do(func() {
+		ref, _ := whereMask(j.u, lv.line)
+		// The statistic's linearized variable is L / N_R ([x <= m] - 1/2),
+		// whose PSU totals lr.glob holds: its variance costs the strata
+		// only.
+		sp := j.e.sparse()
+		sp.Reset()
+		v := sp.Variance(1/lr.n, lr.glob.shared)
+		j.e.sparsePool.Put(sp)
+		var rx, rw []float64
+		if ref == nil { // the whole population, already in order
+			_, rx, rw = j.sortedCache[colsKey(nil)].domain(0)
+		} else {
+			rx, rw = maskedSorted(j.u, j.order, ref)
+		}
+		lr.woodLo, lr.woodHi, lr.se = j.woodruff(rx, rw, 0.5, math.Sqrt(v))
+	})
+	return lr.woodLo, lr.woodHi, lr.se
 }
 
 // members returns (once per breakdown) the units of each domain of g.
@@ -825,32 +1011,23 @@ func (j *seJob) lineValueErrors(lv *lineValues, results []Result, index map[stri
 	if !ok || len(l.By) > 0 {
 		return
 	}
-	u := j.u
-	ref, err := whereMask(u, l)
 	lr := j.lineReference(lv)
-	if err != nil || lr == nil {
+	if lr == nil {
 		return
 	}
-	// The statistic's linearized variable is L / N_R (L of the line's
-	// reference: [x <= m] - 1/2 for a median, x - mean for a mean), whose
-	// PSU totals lr.glob holds: its variance costs the strata only.
-	sp := j.e.sparse()
-	sp.Reset()
-	v := sp.Variance(1/lr.n, lr.glob.shared)
-	j.e.sparsePool.Put(sp)
 	r := &results[i]
 	switch l.Basis {
 	case "median":
-		var rx, rw []float64
-		if ref == nil { // the whole population, already in order
-			_, rx, rw = j.sortedCache[colsKey(nil)].domain(0)
-		} else {
-			rx, rw = maskedSorted(u, j.order, ref)
-		}
-		lo, hi, se := j.woodruff(rx, rw, 0.5, math.Sqrt(v))
+		lo, hi, se := j.refWoodruff(lv, lr)
 		r.SE, r.CILower, r.CIUpper = l.Value*se, l.Value*lo, l.Value*hi
 		r.SEMethod = "woodruff, " + j.e.methodName()
 	case "mean":
+		// The statistic's linearized variable is L / N_R (x - mean), whose
+		// PSU totals lr.glob holds: its variance costs the strata only.
+		sp := j.e.sparse()
+		sp.Reset()
+		v := sp.Variance(1/lr.n, lr.glob.shared)
+		j.e.sparsePool.Put(sp)
 		r.SE = l.Value * math.Sqrt(v)
 		r.CILower, r.CIUpper = j.e.interval(r.Estimate, r.SE)
 		r.SEMethod = j.e.methodName()
@@ -869,4 +1046,53 @@ func maskedSorted(u *units, order []int32, mask []bool) (xs, ws []float64) {
 		}
 	}
 	return xs, ws
+}
+
+// sePrep is the work of the linearized standard errors that needs the
+// units only, the design and (when the point estimates do not sort) the
+// units in order of income, started with the point estimates' first tasks
+// so that it runs beside them.
+type sePrep struct {
+	started bool
+	e       *varEngine
+	err     error
+	order   []int32
+}
+
+// tasks returns the tasks of the preparation of study s: none unless its
+// standard errors are linearized; the order only when !sorted (the point
+// estimates sort).
+func (p *sePrep) tasks(s *Study, u *units, sorted bool) []func() error {
+	if s.SEMethod != "linearized" {
+		return nil
+	}
+	p.started = true
+	tasks := []func() error{func() error {
+		p.e, p.err = newVarEngine(s, u) // its error is returned by engine
+		return nil
+	}}
+	if !sorted {
+		tasks = append(tasks, func() error {
+			p.order = sortedOrder(u)
+			return nil
+		})
+	}
+	return tasks
+}
+
+// engine returns the design of the units (made now when not prepared).
+func (p *sePrep) engine(s *Study, u *units) (*varEngine, error) {
+	if !p.started {
+		return newVarEngine(s, u)
+	}
+	return p.e, p.err
+}
+
+// sortedOrder returns the units in order of income (sorted now when not
+// prepared).
+func (p *sePrep) sortedOrder(u *units) []int32 {
+	if p.order == nil {
+		return sortedOrder(u)
+	}
+	return p.order
 }

@@ -39,17 +39,13 @@ func (j *seJob) computeGroupedLine(lv *lineValues) *groupedLine {
 	}
 	k := lv.groups.size()
 	codes := lv.groups.codes
-	// The reference units of each group.
-	ref := make([][]int32, k)
-	for i, c := range codes {
-		if mask == nil || mask[i] {
-			ref[c] = append(ref[c], int32(i))
-		}
-	}
+	// The reference units of each group, in unit order.
+	ref := maskedMembers(codes, k, mask, nil)
 	gl := &groupedLine{L: make([]float64, len(u.x)), h: make([]float64, k), psus: make([][]int32, k), tot: make([][]float64, k)}
 	sp := j.e.sparse()
 	defer j.e.sparsePool.Put(sp)
-	for g, idx := range ref {
+	for g := range k {
+		idx := ref.idx[ref.off[g]:ref.off[g+1]]
 		zg := lv.values[g]
 		xs, ws := make([]float64, len(idx)), make([]float64, len(idx))
 		N := 0.0
@@ -141,13 +137,7 @@ func (j *seJob) groupedLineValues(lv *lineValues, gl *groupedLine) {
 	}
 	// The reference units of each group, in order of income.
 	k := lv.groups.size()
-	byGroup := make([][]int32, k)
-	for _, i := range j.order {
-		if mask == nil || mask[i] {
-			c := lv.groups.codes[i]
-			byGroup[c] = append(byGroup[c], i)
-		}
-	}
+	byGroup := maskedMembers(lv.groups.codes, k, mask, j.order)
 	sp := j.e.sparse()
 	defer j.e.sparsePool.Put(sp)
 	for g := range k {
@@ -161,9 +151,9 @@ func (j *seJob) groupedLineValues(lv *lineValues, gl *groupedLine) {
 		method := j.e.methodName()
 		switch l.Basis {
 		case "median":
-			var xs, ws []float64
-			var units []int32
-			for _, i := range byGroup[g] {
+			members := byGroup.idx[byGroup.off[g]:byGroup.off[g+1]]
+			xs, ws, units := make([]float64, 0, len(members)), make([]float64, 0, len(members)), make([]int32, 0, len(members))
+			for _, i := range members {
 				if w := u.w[i]; w > 0 {
 					xs, ws, units = append(xs, u.x[i]), append(ws, w), append(units, i)
 				}

@@ -58,15 +58,19 @@ func (j *seJob) povertyErrors(breakdowns [][]string, lv *lineValues) {
 		return
 	}
 	ref := j.estimatedRef(lv)
-	const m = povVars + 2 // per cell: G for each variable, then B (1) and B ([x > 0])
+	var dens map[string][]float64 // the densities at an estimated line, for every breakdown at once
+	if ref != nil && want[povHeadcount] {
+		dens = j.lineDensities(breakdowns, lv, ref)
+	}
+	base := j.base
+	const m = povVars // per cell: G for each variable (B is in base)
 	cellSums := make([]float64, len(cells.psu)*m)
-	// Per F-domain: sum w g, sum w^2 g^2, sum w^2 g per variable; sum w,
-	// sum w [x>0], sum w^2, sum w^2 [x>0]; and sum w^2 g L, sum w^2 L for
-	// the headcount's line part.
+	// Per F-domain: sum w g, sum w^2 g^2, sum w^2 g per variable, and
+	// sum w^2 g L for the headcount's line part; the sums of the base B
+	// are in base.
 	type fsum struct {
-		g, gg, g1      [povVars]float64
-		b, bp, bb, bbp float64
-		gl, bl         float64
+		g, gg, g1 [povVars]float64
+		gl        float64
 	}
 	fs := make([]fsum, nf)
 	// Under a grouped relative line, the kernel sums at each group's line
@@ -77,57 +81,49 @@ func (j *seJob) povertyErrors(breakdowns [][]string, lv *lineValues) {
 	if gl != nil && want[povHeadcount] {
 		ng = lv.groups.size()
 		kernF = make([]float64, nf*ng)
+		for i, f := range F.codes {
+			z, x := lv.z[i], u.x[i]
+			lg := int(lv.groups.codes[i])
+			if h := gl.h[lg]; h > 0 && !math.IsNaN(z) {
+				if t := (z - x) / h; math.Abs(t) <= 40 { // beyond, K underflows to 0
+					kernF[int(f)*ng+lg] += u.w[i] * (math.Exp(-t*t/2) / math.Sqrt(2*math.Pi))
+				}
+			}
+		}
 	}
-	for f := range nf {
-		for _, i := range fm.idx[fm.off[f]:fm.off[f+1]] {
-			z, x, w := lv.z[i], u.x[i], u.w[i]
-			poor := x < z
-			var g [povVars]float64
-			g[povHeadcount] = b2f(poor)
-			if poor {
-				g1 := (z - x) / z
-				g[povGap], g[povSeverity] = g1, g1*g1 // math.Pow(g1, 2) exactly
+	// One pass in unit order, so that every F-domain and cell gets its
+	// units in unit order (as over fm); g is zero for the units that are
+	// not poor, which add nothing.
+	for i, fc := range F.codes {
+		z, x := lv.z[i], u.x[i]
+		if !(x < z) {
+			continue
+		}
+		f, w := int(fc), u.w[i]
+		var g [povVars]float64
+		g[povHeadcount] = 1
+		g1 := (z - x) / z
+		g[povGap], g[povSeverity] = g1, g1*g1 // math.Pow(g1, 2) exactly
+		if x > 0 && want[povWatts] {
+			g[povWatts] = math.Log(z / x)
+		}
+		g[povPoor] = 1
+		if want[povGapTotal] {
+			g[povGapTotal] = math.Max(z-x, 0)
+		}
+		c := int(cells.of[i]) * m
+		s := &fs[f]
+		for v := range povVars {
+			if want[v] {
+				wg := w * g[v]
+				cellSums[c+v] += wg
+				s.g[v] += wg
+				s.gg[v] += wg * wg
+				s.g1[v] += w * wg
 			}
-			pos := 0.0
-			if x > 0 {
-				pos = 1
-				if poor && want[povWatts] {
-					g[povWatts] = math.Log(z / x)
-				}
-			}
-			g[povPoor] = g[povHeadcount]
-			if want[povGapTotal] {
-				g[povGapTotal] = math.Max(z-x, 0)
-			}
-			c := int(cells.of[i]) * m
-			s := &fs[f]
-			for v := range povVars {
-				if want[v] {
-					wg := w * g[v]
-					cellSums[c+v] += wg
-					s.g[v] += wg
-					s.gg[v] += wg * wg
-					s.g1[v] += w * wg
-				}
-			}
-			cellSums[c+povVars] += w
-			cellSums[c+povVars+1] += w * pos
-			s.b += w
-			s.bp += w * pos
-			s.bb += w * w
-			s.bbp += w * w * pos
-			if ref != nil {
-				s.gl += w * w * g[povHeadcount] * ref.L[i]
-				s.bl += w * w * ref.L[i]
-			}
-			if kernF != nil {
-				lg := int(lv.groups.codes[i])
-				if h := gl.h[lg]; h > 0 && !math.IsNaN(z) {
-					if t := (z - x) / h; math.Abs(t) <= 40 { // beyond, K underflows to 0
-						kernF[f*ng+lg] += w * (math.Exp(-t*t/2) / math.Sqrt(2*math.Pi))
-					}
-				}
-			}
+		}
+		if ref != nil {
+			s.gl += w * w * g[povHeadcount] * ref.l(u, i)
 		}
 	}
 	sp := j.e.sparse()
@@ -148,7 +144,7 @@ func (j *seJob) povertyErrors(breakdowns [][]string, lv *lineValues) {
 		}
 		var c []float64
 		if ref != nil && want[povHeadcount] {
-			c = j.densities[lv][colsKey(cols)]
+			c = dens[colsKey(cols)]
 		}
 		for v := range povVars {
 			if !want[v] {
@@ -164,7 +160,7 @@ func (j *seJob) povertyErrors(breakdowns [][]string, lv *lineValues) {
 					}
 				}
 				j.groupedHeadcount(g, lv, gl, kern, func(sp *indices.Sparse, d int) {
-					j.addPovertyCells(sp, cellSums, m, cells, fm, of[d], v, povP(v, sums[d]), povK(v, sums[d]))
+					j.addPovertyCells(sp, cellSums, cells, of[d], v, povP(v, sums[d]), povK(v, sums[d]))
 				}, sums)
 				continue
 			}
@@ -172,17 +168,20 @@ func (j *seJob) povertyErrors(breakdowns [][]string, lv *lineValues) {
 				P, K := povP(v, sums[d]), povK(v, sums[d])
 				var sumG, sumGG, sumG1, sumB, sumBB, sumGL, sumBL float64
 				for _, f := range of[d] {
-					s := &fs[f]
+					s, b := &fs[f], &base.f[f]
 					sumG, sumGG, sumG1 = sumG+s.g[v], sumGG+s.gg[v], sumG1+s.g1[v]
 					if v == povWatts {
-						sumB, sumBB = sumB+s.bp, sumBB+s.bbp
+						sumB, sumBB = sumB+b.bp, sumBB+b.bbp
 					} else {
-						sumB, sumBB = sumB+s.b, sumBB+s.bb
+						sumB, sumBB = sumB+b.b, sumBB+b.bb
 					}
-					sumGL, sumBL = sumGL+s.gl, sumBL+s.bl
+					sumGL = sumGL + s.gl
+					if ref != nil {
+						sumBL = sumBL + ref.blF[f]
+					}
 				}
 				sp.Reset()
-				j.addPovertyCells(sp, cellSums, m, cells, fm, of[d], v, P, K)
+				j.addPovertyCells(sp, cellSums, cells, of[d], v, P, K)
 				sumA := (sumG - P*sumB) / K
 				sumAA := (sumGG - 2*P*sumG1 + P*P*sumBB) / (K * K)
 				method, cd, shared := fixed, 0.0, (*indices.Shared)(nil)
@@ -210,17 +209,54 @@ func (j *seJob) povertyErrors(breakdowns [][]string, lv *lineValues) {
 }
 
 // addPovertyCells adds to sp the PSU totals of variable v in a domain made
-// of the F-domains fs: (G - P B) / K over their cells.
-func (j *seJob) addPovertyCells(sp *indices.Sparse, cellSums []float64, m int, cells *psuCells, fm *domainMembers, fs []int, v int, P, K float64) {
-	b := povVars
+// of the F-domains fs: (G - P B) / K over their cells, G from cellSums
+// (povVars per cell) and B from j.base.
+func (j *seJob) addPovertyCells(sp *indices.Sparse, cellSums []float64, cells *psuCells, fs []int, v int, P, K float64) {
+	b := 0
 	if v == povWatts {
-		b = povVars + 1
+		b = 1
 	}
+	cb := j.base.cell
 	for _, f := range fs {
 		for c := cells.off[f]; c < cells.off[f+1]; c++ {
-			sp.Add(int(cells.psu[c]), (cellSums[c*m+v]-P*cellSums[c*m+b])/K)
+			sp.Add(int(cells.psu[c]), (cellSums[c*povVars+v]-P*cb[c*2+b])/K)
 		}
 	}
+}
+
+// povBase are the sums of povertyErrors that do not depend on the line,
+// computed once for all lines: per cell of the finest grouping F, sum w
+// and sum w [x > 0]; per F-domain, sum w, sum w [x > 0], sum w^2 and
+// sum w^2 [x > 0]. Each sum adds its units in unit order.
+type povBase struct {
+	cell []float64 // cell c: cell[2c], cell[2c+1]
+	f    []povBaseF
+}
+
+type povBaseF struct{ b, bp, bb, bbp float64 }
+
+// povertyBase computes the povBase of the units.
+func (j *seJob) povertyBase() *povBase {
+	u := j.u
+	F := j.p.groupings[colsKey(j.p.finestCols)]
+	cells := j.e.cells(j.memberCache["\x00finest"])
+	pb := &povBase{cell: make([]float64, 2*len(cells.psu)), f: make([]povBaseF, F.size())}
+	for i, f := range F.codes {
+		x, w := u.x[i], u.w[i]
+		pos := 0.0
+		if x > 0 {
+			pos = 1
+		}
+		c := 2 * int(cells.of[i])
+		pb.cell[c] += w
+		pb.cell[c+1] += w * pos
+		s := &pb.f[f]
+		s.b += w
+		s.bp += w * pos
+		s.bb += w * w
+		s.bbp += w * w * pos
+	}
+	return pb
 }
 
 // lineSumsOf returns the poverty sums of line lv in each domain of g: those

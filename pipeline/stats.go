@@ -215,6 +215,8 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 			return nil
 		})
 	}
+	var prep sePrep // the design and order of linearized SEs, beside these
+	tasks = append(tasks, prep.tasks(s, u, nd.sorted || want.any(lorenzIndicators...))...)
 	if err := runTasks(ctx, tasks); err != nil {
 		return nil, nil, err
 	}
@@ -266,12 +268,12 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 	var diff func(i, j int) (float64, float64, string) // SE of a difference of two results
 	switch s.SEMethod {
 	case "linearized":
-		e, err := newVarEngine(s, u)
+		e, err := prep.engine(s, u)
 		if err != nil {
 			return nil, nil, err
 		}
 		if order == nil {
-			order = sortedOrder(u)
+			order = prep.sortedOrder(u)
 		}
 		job := &seJob{s: s, u: u, p: p, e: e, order: order, cells: cells, keepRecords: len(s.Differences) > 0}
 		if diff, err = addStandardErrors(ctx, job, lines, results); err != nil {

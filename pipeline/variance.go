@@ -96,12 +96,11 @@ func newVarEngine(s *Study, u *units) (*varEngine, error) {
 	for i, p := range e.psu {
 		pw[p] += u.w[i]
 	}
-	pd := e.psuDesign()
-	pd.Weights = pw
+	pd := e.psuLinearizer() // indexed once, for these and the variances
 	if single := pd.SinglePSUStrata(); lonely == indices.LonelyFail && len(single) > 0 {
 		return nil, fmt.Errorf("%d strata (codes %v): %w (set design.lonely to adjust, remove, certainty or average)", len(single), single, ErrLonelyPSU)
 	}
-	e.df = max(pd.DF(), 1)
+	e.df = max(pd.DFWith(pw), 1)
 	e.t = indices.TQuantile(0.5+s.Level/2, e.df)
 	return e, nil
 }
@@ -300,12 +299,62 @@ func newDomainMembersOrdered(codes []int32, k int, order []int32) *domainMembers
 	return m
 }
 
+// maskedMembers is newDomainMembers (order nil) or newDomainMembersOrdered
+// over the units where mask is true (nil: all units).
+func maskedMembers(codes []int32, k int, mask []bool, order []int32) *domainMembers {
+	m := &domainMembers{off: make([]int, k+1)}
+	for i, c := range codes {
+		if mask == nil || mask[i] {
+			m.off[c+1]++
+		}
+	}
+	for d := 1; d <= k; d++ {
+		m.off[d] += m.off[d-1]
+	}
+	m.idx = make([]int32, m.off[k])
+	next := append([]int(nil), m.off[:k]...)
+	add := func(i int32) {
+		if mask == nil || mask[i] {
+			c := codes[i]
+			m.idx[next[c]] = i
+			next[c]++
+		}
+	}
+	switch {
+	case order == nil:
+		for i := range codes {
+			add(int32(i))
+		}
+	case mask == nil:
+		for _, i := range order {
+			add(i)
+		}
+	default:
+		// In a given order, the units are read at random: one read of
+		// their code, -1 outside the mask, instead of two.
+		mc := make([]int32, len(codes))
+		for i, c := range codes {
+			mc[i] = c
+			if !mask[i] {
+				mc[i] = -1
+			}
+		}
+		for _, i := range order {
+			if c := mc[i]; c >= 0 {
+				m.idx[next[c]] = i
+				next[c]++
+			}
+		}
+	}
+	return m
+}
+
 // globalPart is a linearized variable L over all units shared by the
 // domains of a breakdown (an estimated line's), prepared for
 // compactVariance: its PSU totals as an indices.Shared, and its sums for
 // the simple random sampling variance.
 type globalPart struct {
-	L           []float64
+	L           []float64 // nil when no domain's variance needs it (a line's, see refCore)
 	T           []float64 // per PSU: the weighted totals of L
 	shared      *indices.Shared
 	sumL, sumLL float64
@@ -324,6 +373,13 @@ func (e *varEngine) global(w, L []float64) *globalPart {
 	g.T = T
 	g.shared = e.psuLinearizer().NewShared(T)
 	return g
+}
+
+// globalOf is global(w, L) from the PSU totals T of w L and the sums of
+// w L and (w L)^2 over the units in unit order, computed by the caller (L
+// may be nil when compactVariance will not be given the part).
+func (e *varEngine) globalOf(L, T []float64, sumL, sumLL float64) *globalPart {
+	return &globalPart{L: L, T: T, shared: e.psuLinearizer().NewShared(T), sumL: sumL, sumLL: sumLL}
 }
 
 // compactVariance returns the design and SRS variances of the linearized
