@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/povstat/povstat/indices"
 )
@@ -19,6 +20,9 @@ type cellData struct {
 	pop     []float64
 	income  []float64
 	entropy []indices.EntropySums // nil unless an entropy measure is asked for
+
+	sortOnce sync.Once
+	sorted   *sortedCells // the units sorted by income (sortedUnits)
 }
 
 // ineqNeeds says what the inequality indicators of a study need.
@@ -95,16 +99,139 @@ func (cd *cellData) mergeEntropy(g *grouping, nd ineqNeeds) []indices.EntropySum
 // sorted too.
 func sortedOrder(u *units) []int32 { return radixOrder(u.x) }
 
-// sortedSegments gathers incomes and weights in sorted order by group of g:
-// group j is [off[j], off[j+1]) of xs and ws, sorted.
-func sortedSegments(u *units, g *grouping, order []int32) (off []int, xs, ws []float64) {
-	codes := make([]int32, len(order))
-	sx := make([]float64, len(order))
-	sw := make([]float64, len(order))
-	for k, i := range order {
-		codes[k], sx[k], sw[k] = g.codes[i], u.x[i], u.w[i]
+// sortedCells is every unit in increasing order of income (ties in the
+// order of sortedOrder): its income, weight and cell of a grouping. It is
+// gathered from the units once, at random, and split into the sorted
+// segments of any coarser grouping by sequential passes.
+type sortedCells struct {
+	x, w  []float64
+	cells []int32 // nil for one cell
+	ch    chunks
+}
+
+// newSortedCells gathers the units in the order of order with their cell
+// of g. Each unit's income, weight and cell are first put side by side, so
+// that the gather costs one cache miss per unit rather than three.
+func newSortedCells(u *units, g *grouping, order []int32) *sortedCells {
+	n := len(order)
+	ch := newChunks(n)
+	if g.size() == 1 {
+		return newSortedUnits(u, order, ch)
 	}
-	return partition(codes, g.size(), nil, sx, sw)
+	type unit struct {
+		x, w float64
+		cell int32
+	}
+	units := make([]unit, n)
+	ch.run(func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			units[i] = unit{u.x[i], u.w[i], g.codes[i]}
+		}
+	})
+	sc := &sortedCells{x: make([]float64, n), w: make([]float64, n), cells: make([]int32, n), ch: ch}
+	ch.run(func(_, lo, hi int) {
+		for p, i := range order[lo:hi] {
+			v := &units[i]
+			sc.x[lo+p], sc.w[lo+p], sc.cells[lo+p] = v.x, v.w, v.cell
+		}
+	})
+	return sc
+}
+
+// newSortedUnits is newSortedCells for one cell: no cells are kept.
+func newSortedUnits(u *units, order []int32, ch chunks) *sortedCells {
+	n := len(order)
+	xw := make([][2]float64, n)
+	ch.run(func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			xw[i] = [2]float64{u.x[i], u.w[i]}
+		}
+	})
+	sc := &sortedCells{x: make([]float64, n), w: make([]float64, n), ch: ch}
+	ch.run(func(_, lo, hi int) {
+		for p, i := range order[lo:hi] {
+			sc.x[lo+p], sc.w[lo+p] = xw[i][0], xw[i][1]
+		}
+	})
+	return sc
+}
+
+// segments splits the sorted units by group, where groupOf[c] is the
+// group (of k) of cell c: group j is [off[j], off[j+1]) of xs and ws,
+// sorted, ties in the order of the units. A first pass over the chunks
+// counts the units of each group in each chunk, which fixes where every
+// unit goes, and a second puts them there. One group is the sorted units
+// themselves, not a copy: xs and ws are read-only.
+func (sc *sortedCells) segments(k int, groupOf []int32) (off []int, xs, ws []float64) {
+	n := len(sc.x)
+	switch {
+	case k == 1:
+		return []int{0, n}, sc.x, sc.w
+	case sc.cells == nil: // one cell, all in its group
+		off = make([]int, k+1)
+		for j := groupOf[0] + 1; int(j) <= k; j++ {
+			off[j] = n
+		}
+		return off, sc.x, sc.w
+	}
+	next := make([][]int, sc.ch.k) // per chunk, the next position of each group
+	sc.ch.run(func(c, lo, hi int) {
+		cnt := make([]int, k)
+		for _, cell := range sc.cells[lo:hi] {
+			cnt[groupOf[cell]]++
+		}
+		next[c] = cnt
+	})
+	off = make([]int, k+1)
+	for j := range k {
+		off[j+1] = off[j]
+		for c := range next {
+			cnt := next[c][j]
+			next[c][j] = off[j+1]
+			off[j+1] += cnt
+		}
+	}
+	xs, ws = make([]float64, n), make([]float64, n)
+	sc.ch.run(func(c, lo, hi int) {
+		pos := next[c]
+		for p, cell := range sc.cells[lo:hi] {
+			j := groupOf[cell]
+			xs[pos[j]], ws[pos[j]] = sc.x[lo+p], sc.w[lo+p]
+			pos[j]++
+		}
+	})
+	return off, xs, ws
+}
+
+// groupsOfCells returns the group of g of each cell of a finer grouping,
+// given a unit of each cell (rep; -1 for an empty cell, put in group 0).
+func groupsOfCells(g *grouping, rep []int) []int32 {
+	groupOf := make([]int32, len(rep))
+	for c, i := range rep {
+		if i >= 0 {
+			groupOf[c] = g.codes[i]
+		}
+	}
+	return groupOf
+}
+
+// sortedSegments gathers incomes and weights in sorted order by group of g:
+// group j is [off[j], off[j+1]) of xs and ws, sorted (ties in the order of
+// order).
+func sortedSegments(u *units, g *grouping, order []int32) (off []int, xs, ws []float64) {
+	groupOf := make([]int32, g.size())
+	for j := range groupOf {
+		groupOf[j] = int32(j)
+	}
+	return newSortedCells(u, g, order).segments(g.size(), groupOf)
+}
+
+// sortedUnits returns the units in the order of order with their cell,
+// gathered on the first call only: every breakdown's inequality rows
+// share them.
+func (cd *cellData) sortedUnits(u *units, order []int32) *sortedCells {
+	cd.sortOnce.Do(func() { cd.sorted = newSortedCells(u, cd.g, order) })
+	return cd.sorted
 }
 
 // inequalityRows computes the person-level inequality indicators of every
@@ -117,8 +244,10 @@ func inequalityRows(u *units, g *grouping, st *groupStats, cd *cellData, order [
 	}
 	var off []int
 	var xs, ws []float64
+	var ps []float64
 	if nd.sorted {
-		off, xs, ws = sortedSegments(u, g, order)
+		off, xs, ws = cd.sortedUnits(u, order).segments(k, groupsOfCells(g, cd.rep))
+		ps = nd.quantiles()
 	}
 	var out []Result
 	for j := 0; j < k; j++ {
@@ -126,6 +255,7 @@ func inequalityRows(u *units, g *grouping, st *groupStats, cd *cellData, order [
 		var seg sortedSegment
 		if nd.sorted {
 			seg = newSortedSegment(xs[off[j]:off[j+1]], ws[off[j]:off[j+1]])
+			seg.prefetch(ps)
 		}
 		for _, ind := range nd.inds {
 			r := Result{Indicator: ind.name, Domain: dom, N: st.n[j], Population: st.pop[j]}
@@ -148,6 +278,26 @@ func inequalityRows(u *units, g *grouping, st *groupStats, cd *cellData, order [
 		}
 	}
 	return out
+}
+
+// quantiles returns the shares of the population p, in increasing order,
+// at which the qsr, palma and share indicators cut the distribution.
+func (nd ineqNeeds) quantiles() []float64 {
+	var ps []float64
+	for _, ind := range nd.inds {
+		switch {
+		case ind.name == "qsr":
+			ps = append(ps, 0.2, 0.8)
+		case ind.name == "palma":
+			ps = append(ps, 0.4, 0.9)
+		case ind.groups > 0:
+			for j := 1; j < ind.groups; j++ {
+				ps = append(ps, float64(j)/float64(ind.groups))
+			}
+		}
+	}
+	slices.Sort(ps)
+	return slices.Compact(ps)
 }
 
 // entropyMeasure evaluates a GE, Theil or Atkinson indicator and counts the
@@ -197,6 +347,73 @@ func (s sortedSegment) q(p float64) float64 {
 	}
 	v := indices.QuantileSorted(p, s.x, s.w)
 	s.cache[p] = v
+	return v
+}
+
+// prefetch puts the quantiles of the segment at ps (increasing, in (0, 1))
+// in its cache, from one scan (quantilesSorted).
+func (s sortedSegment) prefetch(ps []float64) {
+	if len(ps) == 0 {
+		return
+	}
+	qs := quantilesSorted(ps, s.x, s.w)
+	for k, p := range ps {
+		s.cache[p] = qs[k]
+	}
+}
+
+// quantilesSorted returns indices.QuantileSorted(p, x, w) for every p of
+// ps (increasing, each in (0, 1)), bit for bit, from one scan of x, w
+// (sorted by x) rather than one per p: the cumulative weight at the end of
+// each run of equal incomes is the same sum, added in the same order, and
+// each p is resolved at the first run whose cumulative share reaches it
+// (laeken's rule: the mean of that income and the next one of positive
+// weight when the share equals p exactly).
+func quantilesSorted(ps, x, w []float64) []float64 {
+	qs := make([]float64, len(ps))
+	total := 0.0
+	last := -1 // the last unit of positive weight
+	for i, wi := range w {
+		total += wi
+		if wi > 0 {
+			last = i
+		}
+	}
+	if len(x) == 0 || total == 0 {
+		for k := range qs {
+			qs[k] = math.NaN()
+		}
+		return qs
+	}
+	k := 0 // the first p not resolved yet
+	cum := 0.0
+	for i := 0; i < len(x) && k < len(ps); {
+		v := x[i]
+		for i < len(x) && x[i] == v {
+			cum += w[i]
+			i++
+		}
+		for ; k < len(ps) && cum > 0 && cum/total >= ps[k]; k++ {
+			qs[k] = v
+			if cum/total == ps[k] {
+				qs[k] = nextPositive(v, x[i:], w[i:])
+			}
+		}
+	}
+	for ; k < len(ps); k++ {
+		qs[k] = x[last]
+	}
+	return qs
+}
+
+// nextPositive returns the mean of v and the first income of x of
+// positive weight, or v when there is none.
+func nextPositive(v float64, x, w []float64) float64 {
+	for i, wi := range w {
+		if wi > 0 {
+			return (v + x[i]) / 2
+		}
+	}
 	return v
 }
 

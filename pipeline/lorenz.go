@@ -53,11 +53,14 @@ func lorenzRows(p *plan, u *units, breakdowns [][]string, order []int32, asked [
 	}
 	ps := LorenzPoints()
 	ys := make([]float64, len(ps))
+	// The units sorted once with their finest cell, split by each breakdown.
+	finest := p.groupings[colsKey(p.finestCols)]
+	sorted, rep := newSortedCells(u, finest, order), representatives(finest)
 	var out []Result
 	for _, cols := range breakdowns {
 		g := p.groupings[colsKey(cols)]
 		st := p.stats[statsRequest{cols: cols}.key()]
-		off, xs, ws := sortedSegments(u, g, order)
+		off, xs, ws := sorted.segments(g.size(), groupsOfCells(g, rep))
 		for j := 0; j < g.size(); j++ {
 			x, w := xs[off[j]:off[j+1]], ws[off[j]:off[j+1]]
 			dom := g.domain(j)
