@@ -41,7 +41,7 @@ func LorenzPoints() []float64 {
 // SEs marks them unavailable, the bootstrap gives them one as it does
 // every row. They have no _change rows (the study's time column is a
 // domain column like any other).
-func lorenzRows(p *plan, u *units, breakdowns [][]string, order []int32, asked []string) []Result {
+func lorenzRows(p *plan, u *units, breakdowns [][]string, order []int32, asked []string, cd *cellData) []Result {
 	var inds []string
 	for _, name := range asked {
 		if ind, ok := parseIndicator(name); ok && ind.family == familyLorenz {
@@ -53,9 +53,16 @@ func lorenzRows(p *plan, u *units, breakdowns [][]string, order []int32, asked [
 	}
 	ps := LorenzPoints()
 	ys := make([]float64, len(ps))
-	// The units sorted once with their finest cell, split by each breakdown.
+	// The units sorted once with their finest cell (cd's, when the inequality
+// rows gathered them already), split by each breakdown.
 	finest := p.groupings[colsKey(p.finestCols)]
-	sorted, rep := newSortedCells(u, finest, order), representatives(finest)
+	rep := representatives(finest)
+	var sorted *sortedCells
+	if cd != nil && cd.g == finest {
+		sorted = cd.sortedUnits(u, order) // shared with the inequality rows
+	} else {
+		sorted = newSortedCells(u, finest, order)
+	}
 	var out []Result
 	for _, cols := range breakdowns {
 		g := p.groupings[colsKey(cols)]

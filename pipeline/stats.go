@@ -254,7 +254,8 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 		return nil, nil, err
 	}
 
-	lorenz := lorenzRows(p, u, breakdowns, order, s.Indicators) // after every other row: no change rows
+	lorenz := lorenzRows(p, u, breakdowns, order, s.Indicators, cd) // after every other row: no change rows
+	cd.sorted = nil                                                 // the sorted units are not needed past here
 	var results []Result
 	if want["line"] {
 		for _, lv := range lines {
