@@ -52,3 +52,7 @@ func ReadSplitUnits(ctx context.Context, s *Study, sp datasets.Split) (*SplitUni
 	}
 	return out, nil
 }
+
+// CompareLevels orders two levels of a column as Run orders domains: both
+// numbers, as numbers; a number before any other string; else as strings.
+func CompareLevels(a, b string) int { return compareLevels(a, b) }

@@ -167,38 +167,58 @@ func povertyRows(u *units, g *grouping, lv *lineValues, cells []lineSums, poor *
 			if !slices.Contains(lineIndicators, name) {
 				continue
 			}
-			r := Result{Indicator: name, Line: lv.line.Name, Domain: dom, N: s.N + unresolvedN[j], Population: s.Pop + unresolvedW[j]}
-			switch name {
-			case "headcount":
-				r.Estimate = s.Headcount()
-			case "gap":
-				r.Estimate = s.Gap()
-			case "severity":
-				r.Estimate = s.Severity()
-			case "watts":
-				r.Estimate = s.Watts()
-				r.ExcludedN, r.ExcludedPopulation = s.NonPositiveN, s.NonPositiveWeight
-			case "sen":
-				r.Estimate = indices.SenIndex(s, gini[j])
-			case "rmpg":
-				r.Estimate = rmpg[j]
-			case "poor_population":
-				r.Estimate = s.Poor
-			case "gap_total":
-				r.Estimate = s.GapMoney
+			var g, m float64
+			if gini != nil {
+				g = gini[j]
 			}
-			if unresolvedN[j] > 0 {
-				r.ExcludedN += unresolvedN[j]
-				r.ExcludedPopulation += unresolvedW[j]
-				r.Note = "some units belong to a line group without reference units and are left out"
+			if rmpg != nil {
+				m = rmpg[j]
 			}
-			if math.IsNaN(r.Estimate) && r.Note == "" {
-				r.Note = undefinedReason(name, s)
-			}
+			r := PovertyResult(name, lv.line.Name, dom, s, unresolvedN[j], unresolvedW[j], g, m)
 			out = append(out, r)
 		}
 	}
 	return out
+}
+
+// PovertyResult is the row of the line indicator name (one of
+// headcount, gap, severity, watts, sen, rmpg, poor_population, gap_total)
+// of line in domain dom, from the domain's poverty sums s: units whose line
+// group has no reference unit (unresolvedN of weight unresolvedW) count in
+// n and population and are left out of the estimate, with a note;
+// poorGini is the Gini of the poor's incomes relative to their line (for
+// sen) and rmpg the relative median poverty gap. A runner that computes
+// the sums elsewhere (pipeline/beam) builds its rows with it.
+func PovertyResult(name, line string, dom []DomainValue, s indices.PovertySums, unresolvedN int, unresolvedW, poorGini, rmpg float64) Result {
+	r := Result{Indicator: name, Line: line, Domain: dom, N: s.N + unresolvedN, Population: s.Pop + unresolvedW}
+	switch name {
+	case "headcount":
+		r.Estimate = s.Headcount()
+	case "gap":
+		r.Estimate = s.Gap()
+	case "severity":
+		r.Estimate = s.Severity()
+	case "watts":
+		r.Estimate = s.Watts()
+		r.ExcludedN, r.ExcludedPopulation = s.NonPositiveN, s.NonPositiveWeight
+	case "sen":
+		r.Estimate = indices.SenIndex(s, poorGini)
+	case "rmpg":
+		r.Estimate = rmpg
+	case "poor_population":
+		r.Estimate = s.Poor
+	case "gap_total":
+		r.Estimate = s.GapMoney
+	}
+	if unresolvedN > 0 {
+		r.ExcludedN += unresolvedN
+		r.ExcludedPopulation += unresolvedW
+		r.Note = "some units belong to a line group without reference units and are left out"
+	}
+	if math.IsNaN(r.Estimate) && r.Note == "" {
+		r.Note = undefinedReason(name, s)
+	}
+	return r
 }
 
 // poorMedianGaps returns, per domain, the relative median poverty gap

@@ -34,7 +34,6 @@
 package povbeam
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -360,35 +359,15 @@ func (j *Job) povertyRows(st *state, line, sk, dk string) []pipeline.Result {
 		if !slices.Contains(lineIndicators, name) {
 			continue
 		}
-		r := pipeline.Result{Indicator: name, Line: line, Domain: j.domainOf(dk), N: s.N + un.N, Population: s.Pop + un.Pop}
+		var poorGini, rmpg float64
 		switch name {
-		case "headcount":
-			r.Estimate = s.Headcount()
-		case "gap":
-			r.Estimate = s.Gap()
-		case "severity":
-			r.Estimate = s.Severity()
-		case "watts":
-			r.Estimate = s.Watts()
-			r.ExcludedN, r.ExcludedPopulation = s.NonPositiveN, s.NonPositiveWeight
 		case "sen":
 			g := st.Gini[sk]
-			r.Estimate = indices.SenIndex(s, g.Gini())
+			poorGini = g.Gini()
 		case "rmpg":
-			r.Estimate = 1 - st.Medians[poorKey(sk)]
-		case "poor_population":
-			r.Estimate = s.Poor
-		case "gap_total":
-			r.Estimate = s.GapMoney
+			rmpg = 1 - st.Medians[poorKey(sk)]
 		}
-		if un.N > 0 {
-			r.ExcludedN += un.N
-			r.ExcludedPopulation += un.Pop
-			r.Note = "some units belong to a line group without reference units and are left out"
-		}
-		if math.IsNaN(r.Estimate) && r.Note == "" {
-			r.Note = undefinedReason(name, s)
-		}
+		r := pipeline.PovertyResult(name, line, j.domainOf(dk), s, un.N, un.Pop, poorGini, rmpg)
 		out = append(out, r)
 	}
 	return out
@@ -396,19 +375,6 @@ func (j *Job) povertyRows(st *state, line, sk, dk string) []pipeline.Result {
 
 // poorKey is the key of the median of the poor's relative incomes.
 func poorKey(sk string) string { return "P" + sk }
-
-// undefinedReason is pipeline's note for a missing poverty estimate.
-func undefinedReason(name string, s indices.PovertySums) string {
-	switch {
-	case s.Pop == 0:
-		return "empty domain"
-	case name == "watts" && s.WattsPop == 0:
-		return "no unit with positive income"
-	case name == "rmpg" && s.Poor == 0:
-		return "nobody is poor"
-	}
-	return "line is not positive"
-}
 
 // inequalityRows returns the inequality indicators of one domain.
 func (j *Job) inequalityRows(st *state, key string) []pipeline.Result {
@@ -472,23 +438,9 @@ func domainValues(cols []string, key string) []pipeline.DomainValue {
 func compareDomains(a, b string) int {
 	as, bs := strings.Split(a, "\x00"), strings.Split(b, "\x00")
 	for i := range as {
-		if c := compareLevels(as[i], bs[i]); c != 0 {
+		if c := pipeline.CompareLevels(as[i], bs[i]); c != 0 {
 			return c
 		}
 	}
 	return 0
-}
-
-func compareLevels(a, b string) int {
-	fa, errA := strconv.ParseFloat(a, 64)
-	fb, errB := strconv.ParseFloat(b, 64)
-	switch {
-	case errA == nil && errB == nil && fa != fb:
-		return cmp.Compare(fa, fb)
-	case errA == nil && errB != nil:
-		return -1
-	case errA != nil && errB == nil:
-		return 1
-	}
-	return cmp.Compare(a, b)
 }
