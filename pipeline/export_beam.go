@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/povstat/povstat/datasets"
+	"github.com/povstat/povstat/indices"
 )
 
 // SplitUnits are the units of analysis of one split of a study's input (a
@@ -56,3 +57,19 @@ func ReadSplitUnits(ctx context.Context, s *Study, sp datasets.Split) (*SplitUni
 // CompareLevels orders two levels of a column as Run orders domains: both
 // numbers, as numbers; a number before any other string; else as strings.
 func CompareLevels(a, b string) int { return compareLevels(a, b) }
+
+// EntropyMeasure evaluates the GE, Theil or Atkinson indicator name
+// (theil_t, theil_l, ge_<alpha>, atkinson_<epsilon>) from a domain's
+// entropy sums as Run does, with the units it leaves out (see
+// entropyMeasure). It panics on another name.
+func EntropyMeasure(name string, e indices.EntropySums) (v float64, exN int, exW float64) {
+	ind, ok := parseIndicator(name)
+	if !ok || ind.family != familyInequality || name == "gini" || name == "qsr" || name == "palma" || ind.groups > 0 {
+		panic("pipeline: not an entropy measure: " + name)
+	}
+	return entropyMeasure(e, ind)
+}
+
+// InequalityReason is Run's note for an inequality measure without an
+// estimate in a domain of population pop.
+func InequalityReason(pop float64) string { return inequalityReason(pop) }

@@ -54,7 +54,7 @@ func lorenzRows(p *plan, u *units, breakdowns [][]string, order []int32, asked [
 	ps := LorenzPoints()
 	ys := make([]float64, len(ps))
 	// The units sorted once with their finest cell (cd's, when the inequality
-// rows gathered them already), split by each breakdown.
+	// rows gathered them already), split by each breakdown.
 	finest := p.groupings[colsKey(p.finestCols)]
 	rep := representatives(finest)
 	var sorted *sortedCells

@@ -40,7 +40,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/povstat/povstat/indices"
 	"github.com/povstat/povstat/pipeline"
 )
 
@@ -386,39 +385,14 @@ func (j *Job) inequalityRows(st *state, key string) []pipeline.Result {
 			g := st.Gini[key]
 			r.Estimate = g.Gini()
 		} else {
-			r.Estimate, r.ExcludedN, r.ExcludedPopulation = entropyMeasure(st.Entropy[key], q)
+			r.Estimate, r.ExcludedN, r.ExcludedPopulation = pipeline.EntropyMeasure(q.name, st.Entropy[key])
 		}
 		if math.IsNaN(r.Estimate) {
-			r.Note = "empty domain"
-			if b.Pop != 0 {
-				r.Note = "undefined for these incomes (zero mean or bottom share, or no included unit)"
-			}
+			r.Note = pipeline.InequalityReason(b.Pop)
 		}
 		out = append(out, r)
 	}
 	return out
-}
-
-// entropyMeasure evaluates a GE, Theil or Atkinson indicator and counts the
-// units it leaves out, as pipeline: incomes <= 0 for GE(alpha <= 1) and
-// Atkinson(epsilon >= 1), incomes < 0 for the others.
-func entropyMeasure(e indices.EntropySums, q inequality) (v float64, exN int, exW float64) {
-	var strict bool // leaves out zeros too
-	switch {
-	case q.name == "theil_t":
-		v, strict = e.TheilT(), true
-	case q.name == "theil_l":
-		v, strict = e.TheilL(), true
-	case strings.HasPrefix(q.name, "ge_"):
-		v, strict = e.GE(q.param), q.param <= 1
-	default:
-		v, strict = e.Atkinson(q.param), q.param >= 1
-	}
-	exN, exW = e.NegativeN, e.NegativeWeight
-	if strict {
-		exN, exW = exN+e.ZeroN, exW+e.ZeroWeight
-	}
-	return v, exN, exW
 }
 
 func domainValues(cols []string, key string) []pipeline.DomainValue {
