@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"os"
 	"path/filepath"
 	"strconv"
 
@@ -141,28 +140,9 @@ func Write(ctx context.Context, dir string, cfg Config) ([]string, error) {
 }
 
 // writeFile writes year y to path through a temporary file.
-func (p *Panel) writeFile(ctx context.Context, path string, y int) (err error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+FileName+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := p.WriteYear(ctx, f, y); err != nil {
+func (p *Panel) writeFile(ctx context.Context, path string, y int) error {
+	if err := writeAtomic(path, func(w io.Writer) error { return p.WriteYear(ctx, w, y) }); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err := f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return os.Rename(f.Name(), path)
+	return nil
 }
