@@ -25,19 +25,7 @@ func TestOpenParquetFixtures(t *testing.T) {
 		t.Run(cfg.name, func(t *testing.T) {
 			data := writeFixture(t, cols, cfg)
 			for _, kind := range []Kind{Numeric, Categorical} {
-				var reqs []Request
-				var want []*Column
-				for _, c := range cols {
-					switch {
-					case kind == Categorical:
-						want = append(want, wantCategorical(c))
-					case c.num != nil:
-						want = append(want, wantNumeric(c))
-					default:
-						continue
-					}
-					reqs = append(reqs, Request{Name: c.name, Kind: kind})
-				}
+				reqs, want := fixtureRequests(cols, kind)
 				tb := openFixture(t, data, reqs, Parallelism(3))
 				if tb.Rows != fixRows || len(tb.Columns) != len(reqs) {
 					t.Fatalf("%v: got %d rows, %d columns", kind, tb.Rows, len(tb.Columns))
@@ -232,4 +220,21 @@ func lineOrRow(re *RowError) int {
 		return re.Line
 	}
 	return re.Row
+}
+
+// fixtureRequests requests every fixture column of kind (numeric ones only
+// for Numeric) and returns the columns a read must give.
+func fixtureRequests(cols []fixCol, kind Kind) (reqs []Request, want []*Column) {
+	for _, c := range cols {
+		switch {
+		case kind == Categorical:
+			want = append(want, wantCategorical(c))
+		case c.num != nil:
+			want = append(want, wantNumeric(c))
+		default:
+			continue
+		}
+		reqs = append(reqs, Request{Name: c.name, Kind: kind})
+	}
+	return reqs, want
 }

@@ -98,19 +98,7 @@ func TestReadSplitFixtures(t *testing.T) {
 			dir := t.TempDir()
 			path := writeFile(t, dir, "year=2020/f.parquet", writeFixture(t, cols, cfg))
 			for _, kind := range []Kind{Numeric, Categorical} {
-				var reqs []Request
-				var want []*Column
-				for _, c := range cols {
-					switch {
-					case kind == Categorical:
-						want = append(want, wantCategorical(c))
-					case c.num != nil:
-						want = append(want, wantNumeric(c))
-					default:
-						continue
-					}
-					reqs = append(reqs, Request{Name: c.name, Kind: kind})
-				}
+				reqs, want := fixtureRequests(cols, kind)
 				reqs = append(reqs, Request{Name: "year", Kind: kind})
 				got, sps := concatSplits(t, []string{dir}, reqs)
 				groups := 1
