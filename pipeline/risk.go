@@ -566,7 +566,7 @@ func (v riskRows) model(name string, score []float64, topK []float64, isScore bo
 			r.At = &k
 			out = append(out, r)
 		}
-		out = append(out, v.calibration(score)...)
+		out = append(out, v.calibration(name, score)...)
 	} else {
 		var fw, cw float64
 		for a, s := range score {

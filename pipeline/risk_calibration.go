@@ -91,12 +91,12 @@ const calibrationGroups = 10
 
 // calibration gives the calibration rows of a score: per decile the
 // observed rate and the mean predicted probability, then the error.
-func (v riskRows) calibration(score []float64) []Result {
+func (v riskRows) calibration(model string, score []float64) []Result {
 	bins := Calibration(score, v.ev, v.w, calibrationGroups)
 	var obs, pred []Result
 	for j, b := range bins {
 		row := func(ind string, est float64) Result {
-			r := Result{Indicator: ind, Model: "score", Line: v.line, Domain: v.dom, Cell: fmt.Sprintf("D%d", j+1),
+			r := Result{Indicator: ind, Model: model, Line: v.line, Domain: v.dom, Cell: fmt.Sprintf("D%d", j+1),
 				Estimate: est, N: b.N, Population: b.Weight}
 			if b.N == 0 {
 				r.Note = "no scored household in this decile (tied scores)"
@@ -106,7 +106,7 @@ func (v riskRows) calibration(score []float64) []Result {
 		obs = append(obs, row("calibration", b.Observed))
 		pred = append(pred, row("calibration_predicted", b.Predicted))
 	}
-	e := Result{Indicator: "calibration_error", Model: "score", Line: v.line, Domain: v.dom,
+	e := Result{Indicator: "calibration_error", Model: model, Line: v.line, Domain: v.dom,
 		Estimate: CalibrationError(bins), N: len(score), Population: sumFloat(v.w)}
 	if len(score) == 0 {
 		e.Note = "no scored household in the test year"
