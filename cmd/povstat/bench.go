@@ -35,6 +35,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	data := fs.String("data", "", "data `DIR`ectory (default $TMPDIR/povstat-bench-N; generated when absent)")
 	repeat := fs.Int("repeat", 3, "runs of each measurement (the best is reported)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole benchmark to `FILE`")
+	only := fs.String("only", "", "run only the jobs whose name holds `TEXT` (and the jobs they are compared with)")
 	if err := parseOptions(fs, args); err != nil {
 		return err
 	}
@@ -71,13 +72,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"--line", "rural33=mean:0.33@province?urban=false", "--format", "json"}
 	design := []string{"--strata", "stratum", "--psu", "psu"}
 	fgt := []string{"--indicators", "line,headcount,gap,severity"}
-	// point is the index of the job with the same point estimates, for the
-	// cost of the standard errors (-1: none).
-	jobs := []struct {
-		name  string
-		args  []string
-		point int
-	}{
+	jobs := []benchJob{
 		{"povstat indices: 3 lines, FGT0-2, by province", concat(common, fgt), -1},
 		{"povstat indices: all indicators, 3 lines, by province", common, -1},
 		{"povstat indices: gini, theil_t/l, qsr, palma, deciles, by province", concat(common,
@@ -97,6 +92,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(tw, "decode income, weight, hh_size, province, urban\t%.3f s\t1.00x\t\n", base.Seconds())
 	times := make([]time.Duration, len(jobs))
 	for k, j := range jobs {
+		if *only != "" && !strings.Contains(j.name, *only) && !neededBy(jobs, k, *only) {
+			continue
+		}
 		d, err := best(*repeat, func() error {
 			var errb bytes.Buffer
 			if code := run(ctx, j.args, io.Discard, &errb); code != 0 {
@@ -109,12 +107,32 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		times[k] = d
 		extra := ""
-		if j.point >= 0 {
+		if j.point >= 0 && times[j.point] > 0 {
 			extra = fmt.Sprintf("%.2fx the point estimates", d.Seconds()/times[j.point].Seconds())
 		}
 		fmt.Fprintf(tw, "%s\t%.3f s\t%.2fx\t%s\t\n", j.name, d.Seconds(), d.Seconds()/base.Seconds(), extra)
 	}
 	return tw.Flush()
+}
+
+// benchJob is one job of bench: a povstat command line, and the index of the
+// job with the same point estimates for the cost of its standard errors (-1:
+// none).
+type benchJob struct {
+	name  string
+	args  []string
+	point int
+}
+
+// neededBy reports whether job k is the point-estimate job of a job selected
+// by --only.
+func neededBy(jobs []benchJob, k int, only string) bool {
+	for _, j := range jobs {
+		if j.point == k && strings.Contains(j.name, only) {
+			return true
+		}
+	}
+	return false
 }
 
 // concat returns the arguments of parts one after another, in a new slice.

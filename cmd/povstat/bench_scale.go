@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -43,11 +44,12 @@ func cmdBenchScale(ctx context.Context, args []string, stdout, stderr io.Writer)
 	data := fs.String("data", os.TempDir(), "`DIR`ectory holding the generated registries")
 	child := fs.String("child", "", "internal: run one `MODE` on --input and report it")
 	input := fs.String("input", "", "internal: the registry of --child")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of each measurement to `FILE`.MODE.N")
 	if err := parseOptions(fs, args); err != nil {
 		return err
 	}
 	if *child != "" {
-		return benchScaleChild(ctx, *child, *input, stdout)
+		return benchScaleChild(ctx, *child, *input, *cpuprofile, stdout)
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -66,7 +68,11 @@ func cmdBenchScale(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}
 		var res []benchScaleJob
 		for _, mode := range []string{"decode", "in-memory", "streaming"} {
-			j, err := benchScaleRun(ctx, exe, mode, dir, stderr)
+			prof := ""
+			if *cpuprofile != "" {
+				prof = *cpuprofile + "." + mode + "." + strconv.Itoa(n)
+			}
+			j, err := benchScaleRun(ctx, exe, mode, dir, prof, stderr)
 			if err != nil {
 				return fmt.Errorf("bench-scale %s %d: %w", mode, n, err)
 			}
@@ -83,8 +89,8 @@ func cmdBenchScale(ctx context.Context, args []string, stdout, stderr io.Writer)
 
 // benchScaleRun runs one measurement in a child process and reads its wall
 // time and maximum resident set size.
-func benchScaleRun(ctx context.Context, exe, mode, dir string, stderr io.Writer) (benchScaleJob, error) {
-	cmd := exec.CommandContext(ctx, exe, "bench-scale", "--child", mode, "--input", dir)
+func benchScaleRun(ctx context.Context, exe, mode, dir, prof string, stderr io.Writer) (benchScaleJob, error) {
+	cmd := exec.CommandContext(ctx, exe, "bench-scale", "--child", mode, "--input", dir, "--cpuprofile", prof)
 	cmd.Stderr = stderr
 	t := time.Now()
 	out, err := cmd.Output()
@@ -117,7 +123,18 @@ func benchScaleStudy(dir string) (*pipeline.Study, error) {
 }
 
 // benchScaleChild runs one measurement and prints it as JSON.
-func benchScaleChild(ctx context.Context, mode, dir string, stdout io.Writer) error {
+func benchScaleChild(ctx context.Context, mode, dir, prof string, stdout io.Writer) error {
+	if prof != "" {
+		f, err := os.Create(prof)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	t := time.Now()
 	switch mode {
 	case "decode":
