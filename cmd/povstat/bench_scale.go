@@ -3,14 +3,19 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -19,17 +24,20 @@ import (
 	"github.com/povstat/povstat/pipeline"
 )
 
-const benchScaleSynopsis = `[--sizes 10000000,100000000] [--data DIR]
+const benchScaleSynopsis = `[--sizes 10000000,100000000] [--data DIR] [--modes M,...]
 
 For each size N, generates (once) a registry of N synthetic households under
-DIR/povstat-bench-N, then runs in a child process each: the bare decode of the
-columns the job reads (income, weight, hh_size, province); the job in memory;
-and the job streaming over the row groups. The job is 'povstat indices' in
+DIR/povstat-bench-N, then runs in a child process each mode of --modes:
+decode (the bare decode of the columns the job reads: income, weight, hh_size,
+province, into memory); in-memory (the job in memory); decode-stream (the same
+columns decoded row group by row group on every core and dropped); streaming
+(the job streaming over the row groups). The job is 'povstat indices' in
 persons by the 31 provinces with the line median60=median:0.6 and population,
 n, mean, median, headcount, gap, severity, watts, theil_t. Reports each one's
-wall time and peak resident memory (the child's maximum RSS) and the ratios of
-the job's time to the decode's. 1e8 households need about 10 GB of disk; 1e9
-(about 100 GB) is meant to be run by hand.`
+wall time and peak resident memory (the child's maximum RSS), and the ratios
+in-memory ÷ decode and streaming ÷ decode-stream. 1e8 households need about
+3 GB of disk and 10 GB of memory in memory; 1e9 (about 30 GB of disk) is
+meant to be run by hand with --modes decode-stream,streaming.`
 
 // benchScaleJob is one measurement of bench-scale, run in a child process.
 type benchScaleJob struct {
@@ -44,6 +52,7 @@ func cmdBenchScale(ctx context.Context, args []string, stdout, stderr io.Writer)
 	data := fs.String("data", os.TempDir(), "`DIR`ectory holding the generated registries")
 	child := fs.String("child", "", "internal: run one `MODE` on --input and report it")
 	input := fs.String("input", "", "internal: the registry of --child")
+	modes := fs.String("modes", "decode,in-memory,decode-stream,streaming", "the `MODES` to measure, comma-separated")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of each measurement to `FILE`.MODE.N")
 	if err := parseOptions(fs, args); err != nil {
 		return err
@@ -55,8 +64,15 @@ func cmdBenchScale(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
+	var want []string
+	for _, m := range splitList(*modes) {
+		if !slices.Contains(benchScaleModes, m) {
+			return usagef("--modes: unknown mode %q (want %s)", m, strings.Join(benchScaleModes, ", "))
+		}
+		want = append(want, m)
+	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "households\tdecode s\tpeak\tin-memory s\tpeak\t÷decode\tstreaming s\tpeak\t÷decode\t")
+	fmt.Fprintln(tw, "households\tdecode s\tpeak\tin-memory s\tpeak\t÷decode\tdecode-stream s\tpeak\tstreaming s\tpeak\t÷decode-stream\t")
 	for _, sz := range splitList(*sizes) {
 		n, err := strconv.Atoi(sz)
 		if err != nil || n < 1 {
@@ -66,8 +82,11 @@ func cmdBenchScale(ctx context.Context, args []string, stdout, stderr io.Writer)
 		if err := ensureBenchData(ctx, dir, n, stderr); err != nil {
 			return err
 		}
-		var res []benchScaleJob
-		for _, mode := range []string{"decode", "in-memory", "streaming"} {
+		res := map[string]benchScaleJob{}
+		for _, mode := range benchScaleModes {
+			if !slices.Contains(want, mode) {
+				continue
+			}
 			prof := ""
 			if *cpuprofile != "" {
 				prof = *cpuprofile + "." + mode + "." + strconv.Itoa(n)
@@ -76,16 +95,31 @@ func cmdBenchScale(ctx context.Context, args []string, stdout, stderr io.Writer)
 			if err != nil {
 				return fmt.Errorf("bench-scale %s %d: %w", mode, n, err)
 			}
-			res = append(res, j)
+			res[mode] = j
 		}
-		d := res[0].Seconds
-		fmt.Fprintf(tw, "%d\t%.2f\t%s\t%.2f\t%s\t%.2f\t%.2f\t%s\t%.2f\t\n", n,
-			d, pipeline.FormatBytes(res[0].PeakRSS),
-			res[1].Seconds, pipeline.FormatBytes(res[1].PeakRSS), res[1].Seconds/d,
-			res[2].Seconds, pipeline.FormatBytes(res[2].PeakRSS), res[2].Seconds/d)
+		cell := func(mode string) string {
+			j, ok := res[mode]
+			if !ok {
+				return "—\t—"
+			}
+			return fmt.Sprintf("%.2f\t%s", j.Seconds, pipeline.FormatBytes(j.PeakRSS))
+		}
+		ratio := func(job, base string) string {
+			a, okA := res[job]
+			b, okB := res[base]
+			if !okA || !okB {
+				return "—"
+			}
+			return fmt.Sprintf("%.2f", a.Seconds/b.Seconds)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", n, cell("decode"), cell("in-memory"), ratio("in-memory", "decode"),
+			cell("decode-stream"), cell("streaming"), ratio("streaming", "decode-stream"))
 	}
 	return tw.Flush()
 }
+
+// benchScaleModes are the measurements of bench-scale, in the order they run.
+var benchScaleModes = []string{"decode", "in-memory", "decode-stream", "streaming"}
 
 // benchScaleRun runs one measurement in a child process and reads its wall
 // time and maximum resident set size.
@@ -144,6 +178,10 @@ func benchScaleChild(ctx context.Context, mode, dir, prof string, stdout io.Writ
 		if err != nil {
 			return err
 		}
+	case "decode-stream":
+		if err := decodeStream(ctx, dir); err != nil {
+			return err
+		}
 	case "in-memory", "streaming":
 		s, err := benchScaleStudy(dir)
 		if err != nil {
@@ -160,6 +198,30 @@ func benchScaleChild(ctx context.Context, mode, dir, prof string, stdout io.Writ
 		return usagef("--child: unknown mode %q", mode)
 	}
 	return json.NewEncoder(stdout).Encode(benchScaleJob{Mode: mode, Seconds: time.Since(t).Seconds(), PeakRSS: vmHWM()})
+}
+
+// decodeStream decodes the job's columns of every row group of dir, one row
+// group per core at a time, and drops them: the decode a streaming run
+// cannot avoid.
+func decodeStream(ctx context.Context, dir string) error {
+	splits, err := datasets.Splits(ctx, []string{dir})
+	if err != nil {
+		return err
+	}
+	reqs := []datasets.Request{{Name: "income", Kind: datasets.Numeric}, {Name: "weight", Kind: datasets.Numeric},
+		{Name: "hh_size", Kind: datasets.Numeric}, {Name: "province", Kind: datasets.Categorical}}
+	var next atomic.Int64
+	errs := make([]error, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for w := range errs {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(splits) && errs[w] == nil; i = int(next.Add(1) - 1) {
+				_, errs[w] = datasets.ReadSplit(ctx, splits[i], reqs, datasets.Parallelism(1))
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // vmHWM returns the process's peak resident set size from /proc/self/status
