@@ -45,9 +45,15 @@ func (g *grouping) domain(k int) []DomainValue {
 const denseLimit = 1 << 22
 
 // newGrouping cross-classifies the factors named by cols over n units.
+// A grouping by one column maps the factor's codes to ranks through a table
+// of its levels, and shares the factor's codes when their order is already
+// the output order (codes are never written after they are made); several
+// columns combine their codes, k = (c_1*L_2 + c_2)*L_3 + c_3 ..., counted in
+// an array up to denseLimit combinations and in a map beyond.
 func newGrouping(n int, cols []string, factors map[string]*factor) (*grouping, error) {
-	g := &grouping{cols: cols, codes: make([]int32, n)}
+	g := &grouping{cols: cols}
 	if len(cols) == 0 {
+		g.codes = make([]int32, n)
 		g.keys = [][]string{{}}
 		return g, nil
 	}
@@ -65,15 +71,81 @@ func newGrouping(n int, cols []string, factors map[string]*factor) (*grouping, e
 		}
 		space *= l
 	}
+	if space > denseLimit {
+		sparseGrouping(g, n, fs, space)
+		return g, nil
+	}
+	seen := make([]bool, space)
+	if len(fs) == 1 {
+		for _, c := range fs[0].codes[:n] {
+			seen[c] = true
+		}
+	} else {
+		for i := range n {
+			seen[combinedKey(fs, i)] = true
+		}
+	}
+	var present []int64
+	for k, s := range seen {
+		if s {
+			present = append(present, int64(k))
+		}
+	}
+	lut := make([]int32, space)
+	identity := len(fs) == 1 && len(present) == len(fs[0].levels)
+	for rank, j := range rankKeys(g, present, fs) {
+		lut[present[j]] = int32(rank)
+		identity = identity && j == rank && present[j] == int64(rank)
+	}
+	if identity { // one column, every level present, in output order
+		g.codes = fs[0].codes[:n:n]
+		return g, nil
+	}
+	g.codes = make([]int32, n)
+	if len(fs) == 1 {
+		for i, c := range fs[0].codes[:n] {
+			g.codes[i] = lut[c]
+		}
+		return g, nil
+	}
+	for i := range g.codes {
+		g.codes[i] = lut[combinedKey(fs, i)]
+	}
+	return g, nil
+}
+
+// combinedKey is the combined code of unit i over the factors fs.
+func combinedKey(fs []*factor, i int) int64 {
+	var k int64
+	for _, f := range fs {
+		k = k*int64(len(f.levels)) + int64(f.codes[i])
+	}
+	return k
+}
+
+// sparseGrouping is newGrouping's case of more combinations than
+// denseLimit: the combined codes are held and their ranks looked up in a
+// map.
+func sparseGrouping(g *grouping, n int, fs []*factor, space int64) {
 	combined := make([]int64, n)
 	for i := range combined {
-		var k int64
-		for _, f := range fs {
-			k = k*int64(len(f.levels)) + int64(f.codes[i])
-		}
-		combined[i] = k
+		combined[i] = combinedKey(fs, i)
 	}
 	present := distinct(combined, space)
+	index := make(map[int64]int32, len(present))
+	for rank, j := range rankKeys(g, present, fs) {
+		index[present[j]] = int32(rank)
+	}
+	g.codes = make([]int32, n)
+	for i, k := range combined {
+		g.codes[i] = index[k]
+	}
+}
+
+// rankKeys sets g.keys to the level tuples of the present combined codes
+// (increasing) in output order, and returns the position in present of
+// each rank.
+func rankKeys(g *grouping, present []int64, fs []*factor) []int {
 	keys := make([][]string, len(present))
 	for j, k := range present {
 		keys[j] = decode(k, fs)
@@ -84,25 +156,10 @@ func newGrouping(n int, cols []string, factors map[string]*factor) (*grouping, e
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return compareKeys(keys[a], keys[b]) })
 	g.keys = make([][]string, len(order))
-	index := make(map[int64]int32, len(order))
 	for rank, j := range order {
 		g.keys[rank] = keys[j]
-		index[present[j]] = int32(rank)
 	}
-	if space <= denseLimit {
-		lut := make([]int32, space)
-		for k, r := range index {
-			lut[k] = r
-		}
-		for i, k := range combined {
-			g.codes[i] = lut[k]
-		}
-	} else {
-		for i, k := range combined {
-			g.codes[i] = index[k]
-		}
-	}
-	return g, nil
+	return order
 }
 
 // distinct returns the distinct values of keys, in increasing order.

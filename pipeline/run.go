@@ -66,7 +66,7 @@ func Run(ctx context.Context, s *Study, opts ...Option) (*Output, error) {
 			return nil, err
 		}
 	}
-	d, err := load(ctx, s, loadOptions{repCols: repCols, onInspect: func(infos []datasets.FileInfo) {
+	d, err := load(ctx, s, loadOptions{repCols: repCols, consume: true, onInspect: func(infos []datasets.FileInfo) {
 		t1 = time.Now()
 		if !cfg.skipHashes {
 			hashes = hashInputs(infos)
@@ -77,6 +77,10 @@ func Run(ctx context.Context, s *Study, opts ...Option) (*Output, error) {
 	}
 	t2 := time.Now()
 	tbl, scr, u, original := d.tbl, d.scr, d.u, d.original
+	// The units hold (or share) every column that tabulating needs: drop the
+	// table's, so that the garbage collector can reuse the memory of those
+	// the units do not share.
+	tbl.Columns = nil
 	out := &Output{}
 	out.Results, out.Warnings, err = tabulate(ctx, s, u)
 	if err != nil {
@@ -123,6 +127,9 @@ type loadOptions struct {
 	onInspect func([]datasets.FileInfo)
 	// repCols are replicate weight columns to read into units.rep.
 	repCols []string
+	// consume says that the job reads no column of the table after load:
+	// the units may be written over the columns they come from.
+	consume bool
 }
 
 // extraColumn is a column a job reads besides the study's own.
@@ -173,7 +180,8 @@ func load(ctx context.Context, s *Study, opts loadOptions) (*loaded, error) {
 	if d.scr, err = datasets.Screen(tbl, roles); err != nil {
 		return nil, fmt.Errorf("screen rows: %w", err)
 	}
-	if d.u, err = buildUnits(s, tbl, d.scr.Keep); err != nil {
+	// Replicate weights are read after the units: their columns stay.
+	if d.u, err = makeUnits(s, tbl, d.scr.Keep, opts.consume && len(opts.repCols) == 0); err != nil {
 		return nil, err
 	}
 	if d.u.rep, err = replicateWeights(s, tbl, d.scr.Keep, opts.repCols); err != nil {
@@ -369,8 +377,22 @@ func relativeTo(dir, path string) string {
 	return filepath.ToSlash(rel)
 }
 
-// buildUnits turns the kept rows into units of analysis.
+// buildUnits turns the kept rows into units of analysis. When every row is
+// kept, the units share the table's columns instead of copying them: the
+// incomes without an equivalence scale, the weights when units are rows,
+// the sampling fractions and the codes of factors whose levels are all
+// used. Neither the units nor the table are written after they are made.
 func buildUnits(s *Study, tbl *datasets.Table, keep []bool) (*units, error) {
+	return makeUnits(s, tbl, keep, false)
+}
+
+// makeUnits is buildUnits; with consume, the incomes and weights are
+// written over their own columns (each read for that role only) instead
+// of into new arrays, for a caller that reads them no more.
+func makeUnits(s *Study, tbl *datasets.Table, keep []bool, consume bool) (*units, error) {
+	if !slices.Contains(keep, false) {
+		keep = nil
+	}
 	n := tbl.Rows
 	if keep != nil {
 		n = 0
@@ -385,34 +407,30 @@ func buildUnits(s *Study, tbl *datasets.Table, keep []bool) (*units, error) {
 	size := floatColumn(tbl, s.sizeColumn())
 	adults := floatColumn(tbl, s.adultsColumn())
 	children := floatColumn(tbl, s.childrenColumn())
-	u := &units{x: make([]float64, 0, n), w: make([]float64, 0, n), factors: map[string]*factor{}}
-	personsFromHouseholds := s.Unit == "persons" && s.Rows == "households" && size != nil
-	for i := 0; i < tbl.Rows; i++ {
-		if keep != nil && !keep[i] {
-			continue
-		}
-		x := income[i]
-		switch s.Equivalence {
-		case "per-capita":
-			x /= size[i]
-		case "sqrt":
-			x /= math.Sqrt(size[i])
-		case "oecd":
-			x /= oecdScale(adults[i], children[i])
-		}
-		w := weight[i]
-		if personsFromHouseholds {
-			w *= size[i]
-		}
-		u.x = append(u.x, x)
-		u.w = append(u.w, w)
+	u := &units{factors: map[string]*factor{}}
+	var eq func(i int, x float64) float64 // the equivalised income of row i
+	switch s.Equivalence {
+	case "per-capita":
+		eq = func(i int, x float64) float64 { return x / size[i] }
+	case "sqrt":
+		eq = func(i int, x float64) float64 { return x / math.Sqrt(size[i]) }
+	case "oecd":
+		eq = func(i int, x float64) float64 { return x / oecdScale(adults[i], children[i]) }
 	}
-	if fpc := floatColumn(tbl, s.fpcColumn()); fpc != nil {
-		for i := 0; i < tbl.Rows; i++ {
-			if keep == nil || keep[i] {
-				u.fpc = append(u.fpc, fpc[i])
-			}
+	dst := func(name string, v []float64) []float64 { // where the units of column name go
+		if consume && roleOnly(s, name) {
+			return v
 		}
+		return nil
+	}
+	u.x = keptValues(dst(s.Income, income), income, keep, n, eq)
+	var perPerson func(i int, w float64) float64 // the weight of the persons of row i
+	if s.Unit == "persons" && s.Rows == "households" && size != nil {
+		perPerson = func(i int, w float64) float64 { return w * size[i] }
+	}
+	u.w = keptValues(dst(s.Weight, weight), weight, keep, n, perPerson)
+	if fpc := floatColumn(tbl, s.fpcColumn()); fpc != nil && n > 0 {
+		u.fpc = keptValues(nil, fpc, keep, n, nil)
 	}
 	for _, c := range tbl.Columns {
 		if c.Kind == datasets.Categorical {
@@ -431,21 +449,88 @@ func buildUnits(s *Study, tbl *datasets.Table, keep []bool) (*units, error) {
 	return u, nil
 }
 
+// unitChunk is the number of rows a goroutine of keptValues transforms.
+const unitChunk = 1 << 20
+
+// keptValues returns f(i, v[i]) for the n rows i that keep marks (nil: all),
+// in row order, in dst[:n] (nil: a new array; dst may be v). nil f is the
+// identity, and then with every row kept the result is v itself, not a
+// copy. With every row kept, rows are transformed in chunks on up to
+// GOMAXPROCS goroutines.
+func keptValues(dst, v []float64, keep []bool, n int, f func(i int, v float64) float64) []float64 {
+	if keep == nil && f == nil {
+		return v[:n:n]
+	}
+	if dst == nil {
+		dst = make([]float64, n)
+	}
+	out := dst[:n:n]
+	if keep != nil {
+		j := 0
+		for i, x := range v {
+			if !keep[i] {
+				continue
+			}
+			if f != nil {
+				x = f(i, x)
+			}
+			out[j] = x // j <= i: v is read before it is written when dst is v
+			j++
+		}
+		return out
+	}
+	var tasks []func() error
+	for lo := 0; lo < n; lo += unitChunk {
+		hi := min(lo+unitChunk, n)
+		tasks = append(tasks, func() error {
+			for i := lo; i < hi; i++ {
+				out[i] = f(i, v[i])
+			}
+			return nil
+		})
+	}
+	_ = runTasks(context.Background(), tasks) // the tasks cannot fail
+	return out
+}
+
+// roleOnly reports whether column name is read once by the study: for one
+// role, and not as a category or a design column.
+func roleOnly(s *Study, name string) bool {
+	count := 0
+	for _, c := range []string{s.Income, s.Weight, s.sizeColumn(), s.adultsColumn(), s.childrenColumn(), s.fpcColumn()} {
+		if c == name {
+			count++
+		}
+	}
+	return count == 1 && !slices.Contains(categoricalColumns(s), name)
+}
+
 // numericLevels turns a numeric column into a categorical one whose levels
 // are its distinct values written as numbers; null values get the level "".
+// Each distinct value is written once: values are told apart by their bits
+// (distinct values write distinct levels; every NaN writes "NaN").
 func numericLevels(c *datasets.Column) *datasets.Column {
 	out := &datasets.Column{Name: c.Name, Kind: datasets.Categorical, Null: c.Null, Codes: make([]int32, len(c.Float))}
-	index := map[string]int32{}
+	index := map[uint64]int32{}
+	null := int32(-1) // the code of "", once a null is met
 	for i, v := range c.Float {
-		level := strconv.FormatFloat(v, 'g', -1, 64)
 		if c.Null != nil && c.Null[i] {
-			level = ""
+			if null < 0 {
+				null = int32(len(out.Levels))
+				out.Levels = append(out.Levels, "")
+			}
+			out.Codes[i] = null
+			continue
 		}
-		code, ok := index[level]
+		bits := math.Float64bits(v)
+		if math.IsNaN(v) {
+			bits = math.Float64bits(math.NaN())
+		}
+		code, ok := index[bits]
 		if !ok {
 			code = int32(len(out.Levels))
-			index[level] = code
-			out.Levels = append(out.Levels, level)
+			index[bits] = code
+			out.Levels = append(out.Levels, strconv.FormatFloat(v, 'g', -1, 64))
 		}
 		out.Codes[i] = code
 	}
@@ -470,9 +555,18 @@ func floatColumn(tbl *datasets.Table, name string) []float64 {
 }
 
 // compactFactor keeps the codes of the kept rows and drops the levels no
-// kept row has.
+// kept row has. With every row kept (keep nil) and every level used, the
+// factor shares the column's codes.
 func compactFactor(c *datasets.Column, keep []bool, n int) *factor {
 	used := make([]int32, len(c.Levels))
+	if keep == nil {
+		for _, code := range c.Codes {
+			used[code] = 1
+		}
+		if !slices.Contains(used, 0) {
+			return &factor{codes: c.Codes[:n:n], levels: slices.Clone(c.Levels)}
+		}
+	}
 	codes := make([]int32, 0, n)
 	for i, code := range c.Codes {
 		if keep == nil || keep[i] {

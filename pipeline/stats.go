@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -19,31 +20,151 @@ type groupStats struct {
 }
 
 // computeStats makes the statistics of g over the units where mask is true
-// (nil: all units).
+// (nil: all units). The sums are added in unit order; the medians come
+// from groupMedians, beside them.
 func computeStats(u *units, g *grouping, mask []bool, withMedian bool) *groupStats {
 	k := g.size()
 	st := &groupStats{n: make([]int, k), pop: make([]float64, k), income: make([]float64, k)}
-	for i, c := range g.codes {
+	sums := func() error {
+		if k == 1 { // one group: the sums in registers, no codes read
+			st.n[0], st.pop[0], st.income[0] = oneGroupSums(mask, u.x, u.w)
+			return nil
+		}
+		for i, c := range g.codes {
+			if mask != nil && !mask[i] {
+				continue
+			}
+			st.n[c]++
+			st.pop[c] += u.w[i]
+			st.income[c] += u.w[i] * u.x[i]
+		}
+		return nil
+	}
+	if !withMedian {
+		_ = sums()
+		return st
+	}
+	_ = runTasks(context.Background(), []func() error{sums, func() error {
+		st.median = groupMedians(g.codes, k, mask, u.x, u.w)
+		return nil
+	}})
+	return st
+}
+
+// oneGroupSums is computeStats's sums of a single group, in unit order.
+func oneGroupSums(mask []bool, x, w []float64) (n int, pop, income float64) {
+	for i := range x {
 		if mask != nil && !mask[i] {
 			continue
 		}
-		st.n[c]++
-		st.pop[c] += u.w[i]
-		st.income[c] += u.w[i] * u.x[i]
+		n++
+		pop += w[i]
+		income += w[i] * x[i]
 	}
-	if withMedian {
-		st.median = make([]float64, k)
-		if k == 1 && mask == nil {
-			xs, ws := append([]float64(nil), u.x...), append([]float64(nil), u.w...)
-			st.median[0] = indices.QuantileInPlace(0.5, xs, ws)
-			return st
-		}
-		off, xs, ws := partition(g.codes, k, mask, u.x, u.w)
-		for j := range st.median {
-			st.median[j] = indices.QuantileInPlace(0.5, xs[off[j]:off[j+1]], ws[off[j]:off[j+1]])
+	return n, pop, income
+}
+
+// histogramPerGroup is the number of units per group from which
+// groupMedians finds the medians in two passes over histograms rather than
+// by selection in a copy of the units (indices.QuantileInPlace): a
+// histogram costs a fixed grid and pages of buckets (a few hundred KiB for
+// incomes spread over a dozen powers of two) per group and chunk held,
+// which pays off in time from about 2^14 units per group and in memory
+// (below the 16 bytes a unit of the copy, with medianWave+1 histograms of a
+// group held) from about 2^17 (see BenchmarkGroupMedians).
+const histogramPerGroup = 1 << 17
+
+// medianChunk is the number of units a task of histogramMedians scans: a
+// fixed number, so that the histograms are merged in the same order
+// whatever GOMAXPROCS is.
+const medianChunk = 1 << 21
+
+// medianWave bounds the chunks whose histograms are held at once.
+const medianWave = 4
+
+// groupMedians returns the weighted median of x, laeken's Q(1/2) (see
+// indices.Quantile), in each of the k groups of codes (codes[i] in [0, k)),
+// over the units where mask is true (nil: all). Empty groups, or groups of
+// zero weight, have NaN.
+func groupMedians(codes []int32, k int, mask []bool, x, w []float64) []float64 {
+	if len(codes) >= histogramPerGroup*max(k, 1) {
+		return histogramMedians(codes, k, mask, x, w, medianChunk)
+	}
+	out := make([]float64, k)
+	off, xs, ws := partition(codes, k, mask, x, w)
+	for j := range out {
+		out[j] = indices.QuantileInPlace(0.5, xs[off[j]:off[j+1]], ws[off[j]:off[j+1]])
+	}
+	return out
+}
+
+// histogramMedians is groupMedians in the two passes of the streaming
+// runner, without a copy of the units: pass 1 adds every unit to a
+// histogram of its group (indices.DomainHistograms), in chunks of chunk
+// units in parallel, the chunks' histograms merged in chunk order; pass 2
+// keeps, in the same chunks, only the units of each group's median bucket
+// (indices.QuantileCandidates), from which the median is resolved exactly.
+// The medians equal QuantileInPlace's (up to the rounding note of
+// indices.QuantileHistogram), as the streaming runner's equal Run's.
+// Chunks run in waves of up to min(GOMAXPROCS, medianWave), each wave
+// merged before the next starts, so that at most medianWave+1 histograms
+// of every group are held.
+func histogramMedians(codes []int32, k int, mask []bool, x, w []float64, chunk int) []float64 {
+	n := len(codes)
+	chunks := max((n+chunk-1)/chunk, 1)
+	wave := min(runtime.GOMAXPROCS(0), medianWave)
+	bounds := func(c int) (int, int) { return c * chunk, min((c+1)*chunk, n) }
+	// inWaves runs do(c) for every chunk c, wave by wave, and then merge(c)
+	// for the chunks of the wave in chunk order.
+	inWaves := func(do, merge func(c int)) {
+		for first := 0; first < chunks; first += wave {
+			last := min(first+wave, chunks)
+			tasks := make([]func() error, 0, last-first)
+			for c := first; c < last; c++ {
+				tasks = append(tasks, func() error { do(c); return nil })
+			}
+			_ = runTasks(context.Background(), tasks) // the tasks cannot fail
+			for c := first; c < last; c++ {
+				merge(c)
+			}
 		}
 	}
-	return st
+	hists := make([]*indices.DomainHistograms, chunks)
+	inWaves(func(c int) {
+		lo, hi := bounds(c)
+		hists[c] = indices.NewDomainHistograms(k)
+		hists[c].AddMasked(codes[lo:hi], maskPart(mask, lo, hi), x[lo:hi], w[lo:hi])
+	}, func(c int) {
+		if c > 0 {
+			hists[0].Merge(hists[c])
+			hists[c] = nil
+		}
+	})
+	targets := hists[0].Locate([]float64{0.5})
+	cands := make([]*indices.QuantileCandidates, chunks)
+	inWaves(func(c int) {
+		lo, hi := bounds(c)
+		cands[c] = indices.NewQuantileCandidates(targets)
+		cands[c].AddMasked(codes[lo:hi], maskPart(mask, lo, hi), x[lo:hi], w[lo:hi])
+	}, func(c int) {
+		if c > 0 {
+			cands[0].Merge(cands[c])
+			cands[c] = nil
+		}
+	})
+	out := make([]float64, k)
+	for j, q := range cands[0].Quantiles() {
+		out[j] = q[0]
+	}
+	return out
+}
+
+// maskPart is mask[lo:hi], or nil for a nil mask (every unit).
+func maskPart(mask []bool, lo, hi int) []bool {
+	if mask == nil {
+		return nil
+	}
+	return mask[lo:hi]
 }
 
 // plan is the work of one study: the groupings of every breakdown and line,

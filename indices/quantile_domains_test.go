@@ -1,0 +1,99 @@
+package indices
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// AddMasked builds the histograms and keeps the candidates that Add builds
+// and keeps one unit at a time over the selected units, and the quantiles
+// resolved from them equal Quantile over each domain's selected units.
+func TestAddMaskedEqualsAdd(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 7))
+	const n, k = 5000, 4
+	domain := make([]int32, n)
+	x := make([]float64, n)
+	w := make([]float64, n)
+	keep := make([]bool, n)
+	for i := range n {
+		domain[i] = int32(rng.IntN(k))
+		x[i] = math.Round(math.Exp(rng.NormFloat64()+5)) - 20 // ties, negatives
+		w[i] = float64(rng.IntN(4))                           // zero weights too
+		keep[i] = rng.IntN(4) > 0
+	}
+	ps := []float64{0.1, 0.5, 0.9}
+	for _, tc := range []struct {
+		name    string
+		keep    []bool
+		weights []float64
+	}{{"mask", keep, w}, {"no mask", nil, w}, {"nil weights", keep, nil}} {
+		got, want := NewDomainHistograms(k), NewDomainHistograms(k)
+		got.AddMasked(domain, tc.keep, x, tc.weights)
+		for i := range n {
+			if tc.keep == nil || tc.keep[i] {
+				want.H[domain[i]].Add(x[i], weightAt(tc.weights, i))
+			}
+		}
+		for j := range k {
+			if !slices.Equal(got.H[j].Buckets(), want.H[j].Buckets()) || got.H[j].N() != want.H[j].N() {
+				t.Fatalf("%s: domain %d: histograms differ", tc.name, j)
+			}
+		}
+		targets := got.Locate(ps)
+		gotC, wantC := NewQuantileCandidates(targets), NewQuantileCandidates(targets)
+		gotC.AddMasked(domain, tc.keep, x, tc.weights)
+		for i := range n {
+			if tc.keep == nil || tc.keep[i] {
+				wantC.Add(int(domain[i]), x[i], weightAt(tc.weights, i))
+			}
+		}
+		if !slices.EqualFunc(gotC.X, wantC.X, slices.Equal) || !slices.EqualFunc(gotC.W, wantC.W, slices.Equal) {
+			t.Fatalf("%s: candidates differ", tc.name)
+		}
+		for j, qs := range gotC.Quantiles() {
+			var xs, ws []float64
+			for i := range n {
+				if int(domain[i]) == j && (tc.keep == nil || tc.keep[i]) {
+					xs, ws = append(xs, x[i]), append(ws, weightAt(tc.weights, i))
+				}
+			}
+			for m, p := range ps {
+				if q := Quantile(p, xs, ws); qs[m] != q {
+					t.Errorf("%s: domain %d, p=%v: %v, want %v", tc.name, j, p, qs[m], q)
+				}
+			}
+		}
+	}
+}
+
+// Masked-out units are not checked; selected ones are, as by Add.
+func TestAddMaskedPanics(t *testing.T) {
+	d := []int32{0, 0}
+	for _, tc := range []struct {
+		name   string
+		keep   []bool
+		x, w   []float64
+		domain []int32
+		panics bool
+	}{
+		{name: "negative weight", x: []float64{1, 2}, w: []float64{1, -1}, domain: d, panics: true},
+		{name: "negative weight masked out", keep: []bool{true, false}, x: []float64{1, 2}, w: []float64{1, -1}, domain: d},
+		{name: "NaN value", x: []float64{1, math.NaN()}, w: []float64{1, 1}, domain: d, panics: true},
+		{name: "NaN value masked out", keep: []bool{true, false}, x: []float64{1, math.NaN()}, w: []float64{1, 1}, domain: d},
+		{name: "short weights", x: []float64{1, 2}, w: []float64{1}, domain: d, panics: true},
+		{name: "short mask", keep: []bool{true}, x: []float64{1, 2}, w: []float64{1, 1}, domain: d, panics: true},
+		{name: "short domains", x: []float64{1, 2}, w: []float64{1, 1}, domain: d[:1], panics: true},
+	} {
+		his := func() { NewDomainHistograms(1).AddMasked(tc.domain, tc.keep, tc.x, tc.w) }
+		if got := panics(his); got != tc.panics {
+			t.Errorf("%s: histogram panics %v, want %v", tc.name, got, tc.panics)
+		}
+		targets := [][]QuantileTarget{{{P: 0.5, Bucket: HistogramBucket(1)}}}
+		cand := func() { NewQuantileCandidates(targets).AddMasked(tc.domain, tc.keep, tc.x, tc.w) }
+		if got := panics(cand); got != tc.panics {
+			t.Errorf("%s: candidates panic %v, want %v", tc.name, got, tc.panics)
+		}
+	}
+}

@@ -1,0 +1,277 @@
+package pipeline
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/povstat/povstat/datasets"
+	"github.com/povstat/povstat/indices"
+)
+
+// Hand-worked medians (laeken's Q(1/2): the first value whose cumulative
+// weight share reaches 1/2, the mean with the next value where it equals
+// 1/2 exactly), by both the selection and the histogram path.
+func TestGroupMediansHandWorked(t *testing.T) {
+	codes := []int32{0, 0, 0, 0, 1, 1, 1, 2, 0, 1}
+	x := []float64{4, 1, 3, 2, 10, 30, 20, 7, 100, -5}
+	w := []float64{3, 1, 1, 1, 1, 1, 2, 0, 1, 1}
+	mask := []bool{true, true, true, true, true, true, true, true, false, true}
+	// group 0 over the mask: x 1,2,3,4 with w 1,1,1,3: shares 1/6, 2/6,
+	// 3/6 = 1/2 at 3 → (3+4)/2 = 3.5.
+	// group 1: x -5,10,20,30 with w 1,1,2,1: shares 1/5, 2/5, 4/5 → 20.
+	// group 2: its only unit has weight 0 → NaN.
+	want := []float64{3.5, 20, math.NaN()}
+	// Without the mask, group 0 adds 100 (w 1): shares 1/7, 2/7, 3/7, 6/7 → 4.
+	wantAll := []float64{4, 20, math.NaN()}
+	for _, chunk := range []int{1, 3, 4, 100} {
+		check(t, fmt.Sprintf("histogram chunk %d", chunk), histogramMedians(codes, 3, mask, x, w, chunk), want)
+		check(t, fmt.Sprintf("histogram chunk %d, no mask", chunk), histogramMedians(codes, 3, nil, x, w, chunk), wantAll)
+	}
+	check(t, "selection", groupMedians(codes, 3, mask, x, w), want)
+	check(t, "selection, no mask", groupMedians(codes, 3, nil, x, w), wantAll)
+}
+
+func check(t *testing.T, name string, got, want []float64) {
+	t.Helper()
+	if !slices.EqualFunc(got, want, func(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) }) {
+		t.Errorf("%s: got %v, want %v", name, got, want)
+	}
+}
+
+// The histogram path equals indices.Quantile over each group's units (an
+// independent selection), bit for bit, for weights whose sums are exact
+// (integers, halves): in any chunking, with a mask, ties, zero weights,
+// negative incomes and an empty group; and it leaves its inputs unchanged.
+// groupMedians takes either path by size and gives the same.
+func TestHistogramMediansEqualSelection(t *testing.T) {
+	const k = 6 // group 5 stays empty
+	for _, n := range []int{20000, histogramPerGroup * k} {
+		rng := rand.New(rand.NewPCG(8, uint64(n)))
+		codes := make([]int32, n)
+		x := make([]float64, n)
+		w := make([]float64, n)
+		mask := make([]bool, n)
+		for i := range n {
+			codes[i] = int32(rng.IntN(k - 1))
+			switch rng.IntN(4) {
+			case 0:
+				x[i] = float64(rng.IntN(50)) // many ties
+			case 1:
+				x[i] = -rng.Float64() * 1000
+			default:
+				x[i] = math.Exp(rng.NormFloat64() + 9)
+			}
+			w[i] = float64(rng.IntN(5)) / 2 // zero weights too
+			mask[i] = rng.IntN(3) > 0
+		}
+		x0, w0 := slices.Clone(x), slices.Clone(w)
+		for _, m := range [][]bool{nil, mask} {
+			want := make([]float64, k)
+			for j := range want {
+				var xs, ws []float64
+				for i := range n {
+					if int(codes[i]) == j && (m == nil || m[i]) {
+						xs, ws = append(xs, x[i]), append(ws, w[i])
+					}
+				}
+				want[j] = indices.Quantile(0.5, xs, ws)
+			}
+			for _, chunk := range []int{n, n/7 + 1, 4096} {
+				check(t, fmt.Sprintf("n %d, mask %v, chunk %d", n, m != nil, chunk), histogramMedians(codes, k, m, x, w, chunk), want)
+			}
+			check(t, fmt.Sprintf("groupMedians, n %d, mask %v", n, m != nil), groupMedians(codes, k, m, x, w), want)
+		}
+		if !slices.Equal(x, x0) || !slices.Equal(w, w0) {
+			t.Error("the units were changed")
+		}
+	}
+}
+
+// A one-column grouping shares the factor's codes when the levels are in
+// output order, and otherwise ranks them (numbers as numbers, then
+// strings); unused levels drop out.
+func TestNewGroupingOneColumn(t *testing.T) {
+	sorted := &factor{codes: []int32{1, 0, 2, 1}, levels: []string{"2", "10", "a"}}
+	g, err := newGrouping(4, []string{"c"}, map[string]*factor{"c": sorted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &g.codes[0] != &sorted.codes[0] {
+		t.Error("levels in output order: the codes are not shared")
+	}
+	if !slices.Equal(g.codes, []int32{1, 0, 2, 1}) {
+		t.Errorf("codes %v", g.codes)
+	}
+	unsorted := &factor{codes: []int32{0, 1, 3, 0, 1}, levels: []string{"b", "10", "unused", "9"}}
+	g, err = newGrouping(5, []string{"c"}, map[string]*factor{"c": unsorted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Output order: 9, 10 (numbers), then b.
+	if want := [][]string{{"9"}, {"10"}, {"b"}}; !slices.EqualFunc(g.keys, want, slices.Equal) {
+		t.Errorf("keys %v, want %v", g.keys, want)
+	}
+	if want := []int32{2, 1, 0, 2, 1}; !slices.Equal(g.codes, want) {
+		t.Errorf("codes %v, want %v", g.codes, want)
+	}
+	if !slices.Equal(unsorted.codes, []int32{0, 1, 3, 0, 1}) {
+		t.Error("the factor's codes were changed")
+	}
+}
+
+// Groupings of several columns, dense (an array) or sparse (a map beyond
+// denseLimit combinations), rank the present combinations as a sort of
+// their level tuples does.
+func TestNewGroupingColumns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	for _, levels := range []int{7, 3000} { // 7*7*2 combinations; 3000*3000*2 > denseLimit
+		const n = 500
+		mk := func(l int) *factor {
+			f := &factor{codes: make([]int32, n)}
+			for j := range l {
+				f.levels = append(f.levels, strconv.Itoa(l-j)) // in reverse numeric order
+			}
+			for i := range f.codes {
+				f.codes[i] = int32(rng.IntN(l))
+			}
+			return f
+		}
+		fs := map[string]*factor{"a": mk(levels), "b": mk(levels), "c": {codes: make([]int32, n), levels: []string{"y", "x"}}}
+		for i := range n {
+			fs["c"].codes[i] = int32(rng.IntN(2))
+		}
+		cols := []string{"a", "b", "c"}
+		g, err := newGrouping(n, cols, fs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tuple := func(i int) []string {
+			return []string{fs["a"].levels[fs["a"].codes[i]], fs["b"].levels[fs["b"].codes[i]], fs["c"].levels[fs["c"].codes[i]]}
+		}
+		var want [][]string
+		for i := range n {
+			if !slices.ContainsFunc(want, func(k []string) bool { return slices.Equal(k, tuple(i)) }) {
+				want = append(want, tuple(i))
+			}
+		}
+		slices.SortFunc(want, func(p, q []string) int {
+			for c := range p {
+				a, _ := strconv.Atoi(p[c])
+				b, _ := strconv.Atoi(q[c])
+				if c == 2 { // x before y
+					a, b = int(p[c][0]), int(q[c][0])
+				}
+				if a != b {
+					return a - b
+				}
+			}
+			return 0
+		})
+		if !slices.EqualFunc(g.keys, want, slices.Equal) {
+			t.Fatalf("%d levels: %d keys, want %d", levels, len(g.keys), len(want))
+		}
+		for i := range n {
+			if !slices.Equal(g.keys[g.codes[i]], tuple(i)) {
+				t.Fatalf("%d levels: unit %d in group %v, has %v", levels, i, g.keys[g.codes[i]], tuple(i))
+			}
+		}
+	}
+}
+
+func unitsTable() *datasets.Table {
+	return &datasets.Table{Rows: 4, Columns: []*datasets.Column{
+		{Name: "income", Kind: datasets.Numeric, Float: []float64{100, 90, 40, 10}},
+		{Name: "weight", Kind: datasets.Numeric, Float: []float64{1, 2, 3, 4}},
+		{Name: "size", Kind: datasets.Numeric, Float: []float64{4, 1, 2, 1}},
+		{Name: "region", Kind: datasets.Categorical, Codes: []int32{1, 0, 1, 2}, Levels: []string{"n", "s", "w"}},
+	}}
+}
+
+// With every row kept the units share the table's columns; with an
+// equivalence scale, person weights or dropped rows they are computed as
+// written (x = income/size, w = weight*size) in new arrays, or over their
+// own columns for a caller that consumes the table.
+func TestBuildUnitsSharesOrComputes(t *testing.T) {
+	s := &Study{Income: "income", Weight: "weight", Size: "size", Unit: "households", Rows: "households", Equivalence: "none"}
+	tbl := unitsTable()
+	u, err := buildUnits(s, tbl, []bool{true, true, true, true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &u.x[0] != &tbl.Columns[0].Float[0] || &u.w[0] != &tbl.Columns[1].Float[0] || &u.factors["region"].codes[0] != &tbl.Columns[3].Codes[0] {
+		t.Error("every row kept: the units do not share the columns")
+	}
+
+	s.Equivalence, s.Unit = "per-capita", "persons"
+	u, err = buildUnits(s, tbl, []bool{true, false, true, true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, "per-capita x", u.x, []float64{25, 20, 10})
+	check(t, "person weights", u.w, []float64{4, 6, 4})
+	if f := u.factors["region"]; !slices.Equal(f.codes, []int32{0, 0, 1}) || !slices.Equal(f.levels, []string{"s", "w"}) {
+		t.Errorf("region %v %v, want codes [0 0 1] of levels [s w]", f.codes, f.levels)
+	}
+	check(t, "table income unchanged", tbl.Columns[0].Float, []float64{100, 90, 40, 10})
+
+	u, err = makeUnits(s, tbl, []bool{true, false, true, true}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, "consumed x", u.x, []float64{25, 20, 10})
+	check(t, "consumed w", u.w, []float64{4, 6, 4})
+	if &u.x[0] != &tbl.Columns[0].Float[0] || &u.w[0] != &tbl.Columns[1].Float[0] {
+		t.Error("consume: the units are not written over their columns")
+	}
+	check(t, "size unchanged", tbl.Columns[2].Float, []float64{4, 1, 2, 1})
+}
+
+// The levels of a numeric column are its values written as numbers, in
+// order of first appearance; every NaN is one level, -0 and 0 are two, as
+// strconv writes them, and nulls have "".
+func TestNumericLevels(t *testing.T) {
+	otherNaN := math.Float64frombits(math.Float64bits(math.NaN()) | 1)
+	c := &datasets.Column{Name: "v", Kind: datasets.Numeric,
+		Float: []float64{2, 1.5, 2, math.NaN(), otherNaN, math.Copysign(0, -1), 0, 0, 1.5},
+		Null:  []bool{false, false, false, false, false, false, false, true, false}}
+	got := numericLevels(c)
+	if want := []string{"2", "1.5", "NaN", "-0", "0", ""}; !slices.Equal(got.Levels, want) {
+		t.Errorf("levels %q, want %q", got.Levels, want)
+	}
+	if want := []int32{0, 1, 0, 2, 2, 3, 4, 5, 1}; !slices.Equal(got.Codes, want) {
+		t.Errorf("codes %v, want %v", got.Codes, want)
+	}
+}
+
+// BenchmarkGroupMedians times the medians of 20 groups by selection and by
+// histograms, to choose selectBelow.
+func BenchmarkGroupMedians(b *testing.B) {
+	for _, n := range []int{1 << 12, 1 << 14, 1 << 16, 1 << 18, 1 << 20} {
+		rng := rand.New(rand.NewPCG(1, 2))
+		codes := make([]int32, n)
+		x := make([]float64, n)
+		w := make([]float64, n)
+		for i := range n {
+			codes[i] = int32(rng.IntN(20))
+			x[i] = math.Exp(rng.NormFloat64() + 9)
+			w[i] = 1 + rng.Float64()
+		}
+		b.Run(fmt.Sprintf("select/n=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				off, xs, ws := partition(codes, 20, nil, x, w)
+				for j := range 20 {
+					indices.QuantileInPlace(0.5, xs[off[j]:off[j+1]], ws[off[j]:off[j+1]])
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("histogram/n=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				histogramMedians(codes, 20, nil, x, w, medianChunk)
+			}
+		})
+	}
+}
