@@ -3,7 +3,10 @@ package datasets
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
+
+	"github.com/parquet-go/parquet-go"
 )
 
 // Split is one piece of the input that can be read on its own: one row group
@@ -108,6 +111,38 @@ func fileSplits(f fileSpec) ([]Split, error) {
 // when the row group does not exist. ReadSplit panics if a request has an
 // unknown Kind.
 func ReadSplit(ctx context.Context, sp Split, reqs []Request, opts ...Option) (*Table, error) {
+	return ReadSplitInto(ctx, sp, reqs, nil, opts...)
+}
+
+// ReadSplitInto is ReadSplit decoding the values of a Parquet split into the
+// buffers of buf, a table that an earlier ReadSplit or ReadSplitInto returned
+// for the same requests and that the caller no longer uses: the float values
+// and codes of a column go into the column's buffers when they are large
+// enough, and into new ones otherwise. The returned table may share memory
+// with buf (its levels and null marks are always new). A job streaming over
+// many splits saves the allocation and zeroing of its columns for every
+// split. buf may be nil; CSV splits ignore it.
+func ReadSplitInto(ctx context.Context, sp Split, reqs []Request, buf *Table, opts ...Option) (*Table, error) {
+	var r SplitReader
+	defer r.Close()
+	return r.Read(ctx, sp, reqs, buf, opts...)
+}
+
+// SplitReader reads splits one after another as ReadSplitInto does, keeping
+// the Parquet file of the last split open with its footer parsed: reading
+// the row groups of a file in turn opens it and parses its footer once, not
+// once per row group (a footer lists every row group, so parsing it for
+// each would cost the square of their number). The file's size is checked
+// against the split's at every read. The zero value is ready to use; a
+// SplitReader is not safe for concurrent use, and Close closes its file.
+type SplitReader struct {
+	path string
+	fh   *os.File
+	pf   *parquet.File
+}
+
+// Read reads one split as ReadSplitInto.
+func (r *SplitReader) Read(ctx context.Context, sp Split, reqs []Request, buf *Table, opts ...Option) (*Table, error) {
 	cfg := newConfig(opts)
 	if err := checkRequests(reqs); err != nil {
 		return nil, err
@@ -115,19 +150,18 @@ func ReadSplit(ctx context.Context, sp Split, reqs []Request, opts ...Option) (*
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	fh, size, err := openFile(sp.Path)
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	if size != sp.Size {
-		return nil, fmt.Errorf("reading %s: %w", sp.Path, ErrFileChanged)
-	}
-	f := fileSpec{path: sp.Path, format: sp.Format, partition: sp.Partition}
 	if sp.Format == FormatCSV {
-		return readCSV(ctx, fh, f, reqs)
+		fh, size, err := openFile(sp.Path)
+		if err != nil {
+			return nil, err
+		}
+		defer fh.Close()
+		if size != sp.Size {
+			return nil, fmt.Errorf("reading %s: %w", sp.Path, ErrFileChanged)
+		}
+		return readCSV(ctx, fh, fileSpec{path: sp.Path, format: sp.Format, partition: sp.Partition}, reqs)
 	}
-	pf, err := openParquet(fh, size, sp.Path)
+	pf, err := r.open(sp)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +177,7 @@ func ReadSplit(ctx context.Context, sp Split, reqs []Request, opts ...Option) (*
 	if err != nil {
 		return nil, err
 	}
-	t, err := decodeRowGroup(ctx, newParquetJob(sp.Path, pf, fh, plans), sp.RowGroup, n, cfg.parallelism)
+	t, err := decodeRowGroup(ctx, newParquetJob(sp.Path, pf, r.fh, plans), sp.RowGroup, n, cfg.parallelism, buf)
 	if err != nil {
 		return nil, err
 	}
@@ -151,12 +185,58 @@ func ReadSplit(ctx context.Context, sp Split, reqs []Request, opts ...Option) (*
 	return t, nil
 }
 
+// open returns the parsed footer of the split's file, opening the file
+// unless it is the one already open, and checks its size.
+func (r *SplitReader) open(sp Split) (*parquet.File, error) {
+	if r.fh != nil && r.path == sp.Path {
+		st, err := r.fh.Stat()
+		if err != nil {
+			r.Close()
+			return nil, fmt.Errorf("reading %s: %w", sp.Path, err)
+		}
+		if st.Size() != sp.Size {
+			r.Close()
+			return nil, fmt.Errorf("reading %s: %w", sp.Path, ErrFileChanged)
+		}
+		return r.pf, nil
+	}
+	r.Close()
+	fh, size, err := openFile(sp.Path)
+	if err != nil {
+		return nil, err
+	}
+	if size != sp.Size {
+		fh.Close()
+		return nil, fmt.Errorf("reading %s: %w", sp.Path, ErrFileChanged)
+	}
+	pf, err := openParquet(fh, size, sp.Path)
+	if err != nil {
+		fh.Close()
+		return nil, err
+	}
+	r.path, r.fh, r.pf = sp.Path, fh, pf
+	return pf, nil
+}
+
+// Close closes the file kept open, if any.
+func (r *SplitReader) Close() error {
+	if r.fh == nil {
+		return nil
+	}
+	err := r.fh.Close()
+	r.path, r.fh, r.pf = "", nil, nil
+	return err
+}
+
 // decodeRowGroup decodes row group rg (n rows) of a job into a new Table,
 // its columns in parallel on up to par goroutines. It reuses the job's
 // chunk decoder and level merger on views of the job in which row group rg
 // starts at row 0: one where rg keeps its index in the file's row groups
 // (for decodeChunk), one with rg as the only row group (for mergeChunks).
-func decodeRowGroup(ctx context.Context, job *parquetJob, rg, n, par int) (*Table, error) {
+// The values go into the buffers of buf where they fit (see ReadSplitInto):
+// the decoders write every row, null rows included, so a reused buffer holds
+// nothing of its previous split.
+func decodeRowGroup(ctx context.Context, job *parquetJob, rg, n, par int, buf *Table) (*Table, error) {
 	at := *job
 	at.starts = make([]int, rg+2)
 	at.starts[rg+1] = n
@@ -166,7 +246,7 @@ func decodeRowGroup(ctx context.Context, job *parquetJob, rg, n, par int) (*Tabl
 	cols := make([]*Column, len(job.plans))
 	outs := make([]colOut, len(job.plans))
 	for c := range job.plans {
-		cols[c] = newColumn(job.plans[c].req, n)
+		cols[c] = reuseColumn(buf, c, job.plans[c].req, n)
 		outs[c] = colOut{float: cols[c].Float, codes: cols[c].Codes, nulls: newNullBuf(n)}
 	}
 	err := forEach(ctx, len(job.plans), par, func(c int) error {
@@ -189,6 +269,28 @@ func decodeRowGroup(ctx context.Context, job *parquetJob, rg, n, par int) (*Tabl
 		col.Null = outs[c].nulls.marks()
 	}
 	return &Table{Rows: n, Columns: cols}, nil
+}
+
+// reuseColumn returns a column of n rows for req, on the buffers of column c
+// of buf when it is the same column with room for n rows, else a new one.
+func reuseColumn(buf *Table, c int, req Request, n int) *Column {
+	if buf == nil || c >= len(buf.Columns) {
+		return newColumn(req, n)
+	}
+	old := buf.Columns[c]
+	if old == nil || old.Name != req.Name || old.Kind != req.Kind {
+		return newColumn(req, n)
+	}
+	col := &Column{Name: req.Name, Kind: req.Kind}
+	switch {
+	case req.Kind == Numeric && cap(old.Float) >= n:
+		col.Float = old.Float[:n]
+	case req.Kind != Numeric && cap(old.Codes) >= n:
+		col.Codes = old.Codes[:n]
+	default:
+		return newColumn(req, n)
+	}
+	return col
 }
 
 // MergeScreening combines the screenings of consecutive splits, in row

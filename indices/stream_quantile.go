@@ -66,11 +66,15 @@ func HistogramBucket(x float64) uint32 {
 	return uint32(orderKey(x) >> (64 - HistogramBits))
 }
 
-// histPage holds pageSize consecutive buckets.
-type histPage struct {
-	w        [pageSize]float64 // sum of weights
-	n        [pageSize]int64   // units with positive weight
-	min, max [pageSize]float64 // smallest and largest value with positive weight
+// histPage holds pageSize consecutive buckets, each in one 32-byte cell so
+// that adding a unit touches one cache line.
+type histPage [pageSize]histCell
+
+// histCell is one bucket.
+type histCell struct {
+	w        float64 // sum of weights
+	n        int64   // units with positive weight
+	min, max float64 // smallest and largest value with positive weight
 }
 
 // QuantileHistogram is pass 1 of the streaming quantile: for each bucket of
@@ -96,6 +100,17 @@ func (h *QuantileHistogram) Add(x, w float64) {
 	if w == 0 {
 		return
 	}
+	if h.pages != nil { // the common case, inlined
+		if pg := h.pages[b>>pageBits]; pg != nil {
+			c := &pg[b&(pageSize-1)]
+			c.w += w
+			c.n++
+			c.min = min(c.min, x)
+			c.max = max(c.max, x)
+			h.n++
+			return
+		}
+	}
 	h.addBucket(b, w, 1, x, x)
 }
 
@@ -112,16 +127,17 @@ func (h *QuantileHistogram) addBucket(b uint32, w float64, n int64, lo, hi float
 	pg := h.pages[b>>pageBits]
 	if pg == nil {
 		pg = &histPage{}
-		for i := range pg.min {
-			pg.min[i], pg.max[i] = math.Inf(1), math.Inf(-1)
+		for i := range pg {
+			pg[i].min, pg[i].max = math.Inf(1), math.Inf(-1)
 		}
 		h.pages[b>>pageBits] = pg
 	}
 	s := b & (pageSize - 1)
-	pg.w[s] += w
-	pg.n[s] += n
-	pg.min[s] = min(pg.min[s], lo)
-	pg.max[s] = max(pg.max[s], hi)
+	c := &pg[s]
+	c.w += w
+	c.n += n
+	c.min = min(c.min, lo)
+	c.max = max(c.max, hi)
 	h.n += n
 }
 
@@ -151,8 +167,8 @@ func (h *QuantileHistogram) Buckets() []Bucket {
 			continue
 		}
 		for s := range pageSize {
-			if pg.n[s] > 0 {
-				out = append(out, Bucket{Index: uint32(p<<pageBits | s), W: pg.w[s], N: pg.n[s], Min: pg.min[s], Max: pg.max[s]})
+			if c := &pg[s]; c.n > 0 {
+				out = append(out, Bucket{Index: uint32(p<<pageBits | s), W: c.w, N: c.n, Min: c.min, Max: c.max})
 			}
 		}
 	}

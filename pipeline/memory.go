@@ -61,7 +61,7 @@ func InMemory() Option { return func(c *runConfig) { c.forceMemory = true } }
 // Memory estimate, in bytes, from the row count R of the footers:
 //
 //	in-memory  = base + R·(Σ_c b_c + 1 + 16 + 4·F + 12·G + 16·M + 8·L + 24·S + 16·V)
-//	streaming  = base + 4·R_split·(Σ_c b_c + 1 + 16 + 8 + 4·F) + cells
+//	streaming  = base + 2·R_split·(2·(Σ_c b_c + 1) + 3·20) + cells
 //
 // where b_c is 8 bytes for a numeric column and 4 for a categorical one
 // (codes), 1 the keep mark of screening, 16 a unit's income and weight,
@@ -71,14 +71,15 @@ func InMemory() Option { return func(c *runConfig) { c.forceMemory = true } }
 // group), L the lines (an 8-byte line per unit), S 1 when an indicator sorts
 // the units (Gini, shares, Lorenz, Sen, rmpg: order and sorted copies) and
 // V 1 with standard errors (influence values); R_split is the largest
-// split's rows (two are held, one decoded while the other is summed, each
-// unit with its 8-byte cell; the factor 4 is those two times the garbage
-// collector's headroom, GOGC=100: a split's columns become garbage once its
-// units are built), cells 4 KiB per breakdown and line for the histograms
-// and sums, and base 64 MiB for the program and the runtime. CSV files
-// count one row per 16 bytes. Measured on 1e7 generated households (one
-// breakdown, one median line): in memory 913 MiB peak for an estimate of
-// 1.5 GiB; streaming over row groups of 2^20 rows 323 MiB for 292 MiB.
+// split's rows: the streaming runner holds its columns and keep marks twice
+// (two loaders) and the units of three splits (20 bytes: income, weight,
+// 4-byte cell), in buffers reused from split to split, and the factor 2 is
+// the garbage collector's headroom (GOGC=100) for the rest; cells 4 KiB per
+// breakdown and line for the histograms and sums, and base 64 MiB for the
+// program and the runtime. CSV files count one row per 16 bytes. Measured
+// on 1e7 generated households (one breakdown, one median line): in memory
+// 913 MiB peak for an estimate of 1.5 GiB; streaming over row groups of
+// 10^6 rows 184 MiB (1e8 households: 280 MiB) for an estimate of 289 MiB.
 const (
 	memoryBase = 64 << 20
 	csvRowSize = 16
@@ -182,7 +183,7 @@ func estimateMemory(s *Study, splits []datasets.Split) (rows, inMemory, streamin
 	}
 	unit := perCol + 1 + 16 + 4*factors + 12*groupings + 16*medians + 8*int64(len(s.Lines)) + 24*sorted + 16*se
 	inMemory = memoryBase + rows*unit
-	streaming = memoryBase + 4*largest*(perCol+1+16+8+4*factors) + 4096*int64(len(s.Domains)+len(s.Lines)+1)
+	streaming = memoryBase + 2*largest*(2*(perCol+1)+3*20) + 4096*int64(len(s.Domains)+len(s.Lines)+1)
 	return rows, inMemory, streaming
 }
 

@@ -3,9 +3,11 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/povstat/povstat/datasets"
@@ -13,8 +15,8 @@ import (
 )
 
 // The streaming runner computes a study in passes over the splits of its
-// input (datasets.Splits: Parquet row groups, whole CSV files), holding one
-// or two splits at a time instead of every row:
+// input (datasets.Splits: Parquet row groups, whole CSV files), holding a
+// few splits at a time instead of every row:
 //
 //	pass 1: screening, the n, population and income of every group of every
 //	        breakdown and line (over its reference units), a weighted
@@ -25,20 +27,33 @@ import (
 //	        (indices.QuantileCandidates) → exact medians, then the lines;
 //	pass 3: the poverty sums of every line in every cell.
 //
-// Each split is screened (datasets.Screen) and turned into units
-// (buildUnits) exactly as Run does with the whole table. The units of every
-// split are taken in file and row order, and every sum is added in that
-// order, group by group and cell by cell, as Run adds them: the sums,
-// counts, medians and lines equal Run's (medians up to the rounding note of
-// indices.QuantileHistogram: a cumulative weight share within about 1e-16
-// of one half; sums to the last bit in practice, and within 1e-13 relative
-// in the tests).
+// Pass 1 screens each split (datasets.Screen) and keeps the rows it
+// excluded; passes 2 and 3 read only the columns of the units and drop
+// those rows again. Units are built as Run builds them (buildUnits) with
+// the whole table. Pass 2 keeps only the units whose income lies in the
+// bucket of some median (a bit set over the grid), before their cell is
+// looked up. The units of every split are taken in file and row order,
+// and every sum is added in that order, group by group and cell by cell,
+// as Run adds them: the sums, counts, medians and lines equal Run's
+// (medians up to the rounding note of indices.QuantileHistogram: a
+// cumulative weight share within about 1e-16 of one half; sums to the last
+// bit in practice, and within 1e-13 relative in the tests).
 //
-// Memory is the largest split's columns and units (twice: the next split is
-// decoded while one is summed), the histograms (about 8 KiB per 256 buckets
-// in use per median group), the candidates of the median buckets (a few
-// thousandths of the units of a group at most, as a bucket spans 0.39 % of
-// the values in it) and the sums of the cells.
+// Work is spread over the cores without changing any order of summation:
+// two loaders read, screen and build the units of alternate splits (their
+// column buffers reused from split to split and pass to pass, see
+// datasets.ReadSplitInto) while the units of the previous split are
+// summed; in pass 1 each statistics request and the finest cells are
+// summed by their own goroutine, in pass 3 the finest cells are dealt out
+// to one goroutine per core. Each group's or cell's sums are added by one
+// goroutine in row order, so the results are the same bits whatever
+// GOMAXPROCS is.
+//
+// Memory is the largest split's columns twice (a table per loader), its
+// units (income, weight and cell) three times, the histograms (about 8 KiB
+// per 256 buckets in use per median group), the candidates of the median
+// buckets (a few thousandths of the units of a group at most, as a bucket
+// spans 0.39 % of the values in it) and the sums of the cells.
 
 // streamIndicators are the indicators the streaming runner computes.
 func streamSupported(name string) bool {
@@ -118,8 +133,19 @@ type streamRun struct {
 	cdIncome []float64
 	entropy  []indices.EntropySums
 	nd       ineqNeeds
+	// cdShare is the request whose groups are the finest cells, over all
+	// units, when there is one: its sums are the cells' (the same units in
+	// the same order), kept once, and cdN, cdPop, cdIncome stay zero.
+	cdShare *streamStats
+
+	decodeOpts []datasets.Option // of every split read
+	// The buffers of the splits, reused from pass to pass: a table per
+	// loader and the units of streamLoaders()+1 splits.
+	tables []*datasets.Table
+	free   chan *splitUnits
 
 	scr   *datasets.Screening
+	excl  [][]int32 // per split, the rows screening excluded (pass 1), for the later passes
 	read  int
 	used  int
 	files []datasets.Source // one per file (its path as read), for the manifest
@@ -201,12 +227,13 @@ func runStreamed(ctx context.Context, s *Study, cfg runConfig, mem *memoryPlan, 
 		return nil, fmt.Errorf("read inputs: %w", err)
 	}
 	r := newStreamRun(s, splits, cfg.progress)
-	if err := r.pass(ctx, "pass 1/3: histograms and sums", r.addPass1); err != nil {
+	if err := r.pass(ctx, "pass 1/3: histograms and sums", func() *splitLoader { return r.newLoader(true, nil) }, r.all(), r.addPass1); err != nil {
 		return nil, err
 	}
 	if r.needsMedians() {
-		r.locate()
-		if err := r.pass(ctx, "pass 2/3: median candidates", r.addPass2); err != nil {
+		want := r.locate()
+		mk := func() *splitLoader { return r.newLoader(false, want) }
+		if err := r.pass(ctx, "pass 2/3: median candidates", mk, r.all(), r.addPass2); err != nil {
 			return nil, err
 		}
 	}
@@ -277,84 +304,417 @@ func newStreamRun(s *Study, splits []datasets.Split, progress ProgressFunc) *str
 			st.hist = indices.NewDomainHistograms(0)
 		}
 	}
+	for _, st := range r.requests {
+		if st.req.line == nil && slices.Equal(st.req.cols, r.finest) {
+			r.cdShare = st
+		}
+	}
 	r.nd = inequalityNeeds(s)
 	r.scr = &datasets.Screening{}
+	r.excl = make([][]int32, len(splits))
+	if nl := streamLoaders(); nl > 1 {
+		// The loaders share the cores: each decodes its columns one by one.
+		r.decodeOpts = []datasets.Option{datasets.Parallelism(max(1, runtime.GOMAXPROCS(0)/nl))}
+	}
 	return r
 }
 
-// splitUnits is one split read, screened and turned into units, with the
-// stream cell of each unit.
+// splitUnits is one split read, screened and turned into units: the
+// income x and weight w of every kept row and its stream cell. Its buffers
+// go back to the pass's pool once the split is added.
 type splitUnits struct {
+	index int // in streamRun.splits
 	sp    datasets.Split
 	rows  int
-	scr   *datasets.Screening
-	u     *units
-	cell  []int32
-	table *datasets.Table
+	scr   *datasets.Screening // pass 1 only
+	excl  []int32             // pass 1: the rows screening excluded
+	x, w  []float64
+	// cell is the split's own numbering of the combinations of the stream
+	// columns (combos, len(cols) level codes apiece, in order of first
+	// appearance) until mapCells turns it into the stream cell.
+	cell   []int32
+	combos []int32
+	levels [][]string // per stream column, the split's levels
 }
 
-// load reads one split and builds its units as Run builds the units of the
-// whole table.
-func (r *streamRun) load(ctx context.Context, sp datasets.Split) (*splitUnits, error) {
-	tbl, err := datasets.ReadSplit(ctx, sp, r.reqs)
-	if err != nil {
-		return nil, fmt.Errorf("read inputs: %w", err)
-	}
-	tbl.Sources[0].Path = relativeTo(r.s.Dir, sp.Path)
-	scr, err := datasets.Screen(tbl, r.roles)
-	if err != nil {
-		return nil, fmt.Errorf("screen rows: %w", err)
-	}
-	u, err := buildUnits(r.s, tbl, scr.Keep)
-	if err != nil {
-		return nil, err
-	}
-	return &splitUnits{sp: sp, rows: tbl.Rows, scr: scr, u: u, table: tbl}, nil
+// splitLoader reads the splits of one pass, one at a time, into buffers
+// reused from split to split.
+type splitLoader struct {
+	r      *streamRun
+	reqs   []datasets.Request
+	screen bool            // pass 1: screen each split, else reuse pass 1's exclusions
+	want   []uint64        // pass 2: the histogram buckets of the units to keep (a bit set), nil: all
+	sel    []bool          // pass 2: the rows kept and in a wanted bucket
+	tbl    *datasets.Table // the last split's columns, whose buffers the next one reuses
+	rd     datasets.SplitReader
+	keep   []bool           // passes 2 and 3: the kept rows
+	lut    []int32          // dense local key → local combination, -1 when not seen
+	sparse map[string]int32 // local key → local combination when the keys are too many for lut
 }
 
-// pass reads every split in order, the next one decoded while the current
-// one is added, and calls add on each.
-func (r *streamRun) pass(ctx context.Context, name string, add func(*splitUnits)) error {
+// maxDenseCells bounds the dense table of local combinations (4 MiB); a
+// variable for the tests.
+var maxDenseCells = 1 << 20
+
+// newLoader returns the loader of a pass: pass 1 reads every column and
+// screens; later passes read only the columns of the units and drop the
+// rows pass 1 excluded, and, with want (pass 2), the units whose income is
+// in no bucket of want.
+func (r *streamRun) newLoader(first bool, want []uint64) *splitLoader {
+	l := &splitLoader{r: r, screen: first, reqs: r.reqs, want: want}
+	if !first {
+		need := map[string]bool{r.s.Income: true, r.s.Weight: true, r.s.sizeColumn(): true,
+			r.s.adultsColumn(): true, r.s.childrenColumn(): true}
+		for _, c := range r.cols {
+			need[c] = true
+		}
+		l.reqs = nil
+		for _, q := range r.reqs {
+			if need[q.Name] {
+				l.reqs = append(l.reqs, q)
+			}
+		}
+	}
+	return l
+}
+
+// load reads one split into su and builds its units as Run builds the
+// units of the whole table (buildUnits), and their local combinations.
+func (l *splitLoader) load(ctx context.Context, idx int, su *splitUnits) error {
+	r := l.r
+	sp := r.splits[idx]
+	tbl, err := l.rd.Read(ctx, sp, l.reqs, l.tbl, l.r.decodeOpts...)
+	if err != nil {
+		return fmt.Errorf("read inputs: %w", err)
+	}
+	l.tbl = tbl
+	su.index, su.sp, su.rows, su.scr, su.excl = idx, sp, tbl.Rows, nil, nil
+	var keep []bool
+	if l.screen {
+		tbl.Sources[0].Path = relativeTo(r.s.Dir, sp.Path)
+		scr, err := datasets.Screen(tbl, r.roles)
+		if err != nil {
+			return fmt.Errorf("screen rows: %w", err)
+		}
+		su.scr, keep = scr, scr.Keep
+		for i, k := range keep {
+			if !k {
+				su.excl = append(su.excl, int32(i))
+			}
+		}
+	} else if ex := r.excl[idx]; len(ex) > 0 {
+		l.keep = slices.Grow(l.keep[:0], tbl.Rows)[:tbl.Rows]
+		for i := range l.keep {
+			l.keep[i] = true
+		}
+		for _, i := range ex {
+			l.keep[i] = false
+		}
+		keep = l.keep
+	}
+	n := tbl.Rows - len(su.excl)
+	if !l.screen {
+		n = tbl.Rows - len(r.excl[idx])
+	}
+	su.x = slices.Grow(su.x[:0], n)[:n]
+	su.w = slices.Grow(su.w[:0], n)[:n]
+	su.cell = slices.Grow(su.cell[:0], n)[:n]
+	if l.want != nil {
+		l.sel = slices.Grow(l.sel[:0], tbl.Rows)[:tbl.Rows]
+	}
+	m := l.values(tbl, keep, su)
+	su.x, su.w, su.cell = su.x[:m], su.w[:m], su.cell[:m]
+	if l.want != nil {
+		keep = l.sel
+	}
+	return l.combos(tbl, keep, su)
+}
+
+// Equivalence scales of the units' incomes, as numbers for the inner loop.
+const (
+	scaleNone = iota
+	scalePerCapita
+	scaleSqrt
+	scaleOECD
+)
+
+// values writes the income and weight of every kept row, as buildUnits
+// computes them, and returns how many it wrote. In pass 2 (want set) it
+// writes only the units whose income lies in a wanted bucket and marks
+// their rows in l.sel.
+func (l *splitLoader) values(tbl *datasets.Table, keep []bool, su *splitUnits) int {
+	s := l.r.s
+	income := tbl.Column(s.Income).Float
+	weight := tbl.Column(s.Weight).Float
+	size := floatColumn(tbl, s.sizeColumn())
+	adults := floatColumn(tbl, s.adultsColumn())
+	children := floatColumn(tbl, s.childrenColumn())
+	personsFromHouseholds := s.Unit == "persons" && s.Rows == "households" && size != nil
+	scale := map[string]int{"per-capita": scalePerCapita, "sqrt": scaleSqrt, "oecd": scaleOECD}[s.Equivalence]
+	want, sel := l.want, l.sel
+	xs, ws := su.x, su.w
+	if keep == nil && want == nil && scale == scaleNone { // every row, incomes as they are
+		copy(xs, income[:tbl.Rows])
+		if !personsFromHouseholds {
+			copy(ws, weight[:tbl.Rows])
+			return tbl.Rows
+		}
+		for i, v := range weight[:tbl.Rows] {
+			ws[i] = v * size[i]
+		}
+		return tbl.Rows
+	}
+	k := 0
+	for i := range tbl.Rows {
+		if keep != nil && !keep[i] {
+			if want != nil {
+				sel[i] = false
+			}
+			continue
+		}
+		x := income[i]
+		switch scale {
+		case scalePerCapita:
+			x /= size[i]
+		case scaleSqrt:
+			x /= math.Sqrt(size[i])
+		case scaleOECD:
+			x /= oecdScale(adults[i], children[i])
+		}
+		if want != nil {
+			b := indices.HistogramBucket(x)
+			in := want[b/64]&(1<<(b%64)) != 0
+			sel[i] = in
+			if !in {
+				continue
+			}
+		}
+		w := weight[i]
+		if personsFromHouseholds {
+			w *= size[i]
+		}
+		xs[k], ws[k] = x, w
+		k++
+	}
+	return k
+}
+
+// combos numbers the combinations of the stream columns' level codes among
+// the kept rows in order of first appearance, and gives every unit its own.
+// A column read as a number groups by its values written as numbers, as in
+// buildUnits.
+func (l *splitLoader) combos(tbl *datasets.Table, keep []bool, su *splitUnits) error {
+	cols := l.r.cols
+	codes := make([][]int32, len(cols))
+	su.levels = make([][]string, len(cols))
+	space, dense := 1, true
+	for i, name := range cols {
+		c := tbl.Column(name)
+		if c == nil {
+			return fmt.Errorf("column %q: %w", name, datasets.ErrMissingColumn)
+		}
+		if c.Kind == datasets.Numeric {
+			c = numericLevels(c)
+		}
+		codes[i], su.levels[i] = c.Codes, c.Levels
+		nl := max(len(c.Levels), 1)
+		if dense && space > maxDenseCells/nl {
+			dense = false
+		}
+		space *= nl
+	}
+	su.combos = su.combos[:0]
+	if !dense {
+		l.sparseCombos(tbl.Rows, codes, keep, su)
+		return nil
+	}
+	if len(l.lut) < space {
+		l.lut = make([]int32, space)
+		for i := range l.lut {
+			l.lut[i] = -1
+		}
+	}
+	if len(cols) == 1 {
+		l.oneColumn(codes[0], keep, su)
+		l.resetLUT(su)
+		return nil
+	}
+	k := 0
+	for u := 0; u < tbl.Rows; u++ {
+		if keep != nil && !keep[u] {
+			continue
+		}
+		key := 0
+		for i, c := range codes {
+			key = key*len(su.levels[i]) + int(c[u])
+		}
+		id := l.lut[key]
+		if id < 0 {
+			id = int32(len(su.combos) / max(len(cols), 1))
+			if len(cols) == 0 {
+				id = 0
+			}
+			l.lut[key] = id
+			for _, c := range codes {
+				su.combos = append(su.combos, c[u])
+			}
+			if len(cols) == 0 {
+				su.combos = append(su.combos, 0) // one combination, of no column
+			}
+		}
+		su.cell[k] = id
+		k++
+	}
+	l.resetLUT(su)
+	return nil
+}
+
+// oneColumn is combos for a single stream column: its codes are the keys.
+func (l *splitLoader) oneColumn(codes []int32, keep []bool, su *splitUnits) {
+	lut, cell := l.lut, su.cell
+	k := 0
+	for u, c := range codes {
+		if keep != nil && !keep[u] {
+			continue
+		}
+		id := lut[c]
+		if id < 0 {
+			id = int32(len(su.combos))
+			lut[c] = id
+			su.combos = append(su.combos, c)
+		}
+		cell[k] = id
+		k++
+	}
+}
+
+// resetLUT marks the combinations of the split unseen again.
+func (l *splitLoader) resetLUT(su *splitUnits) {
+	nc := len(l.r.cols)
+	if nc == 0 {
+		l.lut[0] = -1
+		return
+	}
+	for j := 0; j < len(su.combos); j += nc {
+		key := 0
+		for i := range nc {
+			key = key*len(su.levels[i]) + int(su.combos[j+i])
+		}
+		l.lut[key] = -1
+	}
+}
+
+// sparseCombos is combos through a map, for combinations too many for a
+// dense table.
+func (l *splitLoader) sparseCombos(rows int, codes [][]int32, keep []bool, su *splitUnits) {
+	if l.sparse == nil {
+		l.sparse = map[string]int32{}
+	}
+	clear(l.sparse)
+	nc := len(codes)
+	key := make([]int32, nc)
+	k := 0
+	for u := 0; u < rows; u++ {
+		if keep != nil && !keep[u] {
+			continue
+		}
+		for i, c := range codes {
+			key[i] = c[u]
+		}
+		p := packKey(key)
+		id, ok := l.sparse[p]
+		if !ok {
+			id = int32(len(su.combos) / nc)
+			l.sparse[p] = id
+			su.combos = append(su.combos, key...)
+		}
+		su.cell[k] = id
+		k++
+	}
+}
+
+// streamLoaders is the number of splits read at once: two when there are
+// cores to spare, so that one split is decoded while the next is screened
+// and turned into units, and another summed.
+func streamLoaders() int {
+	return min(2, runtime.GOMAXPROCS(0))
+}
+
+// pass reads the splits idx with loaders made by mk, streamLoaders splits at
+// once (split k of idx by loader k mod streamLoaders), and calls add on each
+// in the order of idx.
+func (r *streamRun) pass(ctx context.Context, name string, mk func() *splitLoader, idx []int, add func(*splitUnits)) error {
 	type loaded struct {
 		su  *splitUnits
 		err error
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	ch := make(chan loaded, 1)
-	go func() {
-		for _, sp := range r.splits {
-			su, err := r.load(ctx, sp)
-			select {
-			case ch <- loaded{su, err}:
-			case <-ctx.Done():
-				return
-			}
-			if err != nil {
-				return
-			}
+	nl := streamLoaders()
+	// Each loader holds at most one split (sends are unbuffered) and the
+	// adder one: nl+1 buffers never run short.
+	if r.free == nil {
+		r.free = make(chan *splitUnits, nl+1)
+		for range nl + 1 {
+			r.free <- &splitUnits{}
 		}
-	}()
-	total := 0
-	for _, sp := range r.splits {
-		total += max(sp.Rows, 0)
+		r.tables = make([]*datasets.Table, nl)
 	}
-	r.report(ProgressEvent{Pass: name, Splits: len(r.splits), Rows: total})
+	free := r.free
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait() // the loaders give back their tables before the next pass
+	}()
+	chans := make([]chan loaded, nl)
+	for k := range chans {
+		chans[k] = make(chan loaded)
+		ld := mk()
+		ld.tbl = r.tables[k]
+		wg.Go(func() {
+			defer func() {
+				ld.rd.Close()
+				r.tables[k] = ld.tbl
+			}()
+			for p := k; p < len(idx); p += nl {
+				var su *splitUnits
+				select {
+				case su = <-free:
+				case <-ctx.Done():
+					return
+				}
+				err := ld.load(ctx, idx[p], su)
+				select {
+				case chans[k] <- loaded{su, err}:
+				case <-ctx.Done():
+					return
+				}
+				if err != nil {
+					return
+				}
+			}
+		})
+	}
+	total := 0
+	for _, i := range idx {
+		total += max(r.splits[i].Rows, 0)
+	}
+	r.report(ProgressEvent{Pass: name, Splits: len(idx), Rows: total})
 	done := 0
-	for range r.splits {
-		l := <-ch
+	for p := range idx {
+		l := <-chans[p%nl]
 		if l.err != nil {
 			return l.err
 		}
 		r.mapCells(l.su)
 		add(l.su)
 		done++
-		r.report(ProgressEvent{Pass: name, Splits: len(r.splits), Rows: total, Done: done, RowsDone: l.su.rows})
+		r.report(ProgressEvent{Pass: name, Splits: len(idx), Rows: total, Done: done, RowsDone: l.su.rows})
+		free <- l.su
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	r.report(ProgressEvent{Pass: name, Splits: len(r.splits), Rows: total, Done: done, Finished: true})
+	r.report(ProgressEvent{Pass: name, Splits: len(idx), Rows: total, Done: done, Finished: true})
 	return nil
 }
 
@@ -364,17 +724,24 @@ func (r *streamRun) report(ev ProgressEvent) {
 	}
 }
 
-// mapCells gives every unit of a split its stream cell, numbering new
-// levels and cells as they appear.
+// mapCells turns the split's own combinations into stream cells, numbering
+// new levels (in the split's level order, the levels no kept row has left
+// out, as buildUnits compacts them) and new cells (in order of first
+// appearance) as they appear.
 func (r *streamRun) mapCells(su *splitUnits) {
-	n := len(su.u.x)
-	su.cell = make([]int32, n)
-	fs := make([]*factor, len(r.cols))
-	remap := make([][]int32, len(r.cols))
-	for i, c := range r.cols {
-		fs[i] = su.u.factors[c]
-		remap[i] = make([]int32, len(fs[i].levels))
-		for x, lev := range fs[i].levels {
+	nc := len(r.cols)
+	remap := make([][]int32, nc)
+	for i := range nc {
+		levels := su.levels[i]
+		used := make([]bool, len(levels))
+		for j := i; j < len(su.combos); j += nc {
+			used[su.combos[j]] = true
+		}
+		remap[i] = make([]int32, len(levels))
+		for x, lev := range levels {
+			if !used[x] {
+				continue
+			}
 			code, ok := r.cells.index[i][lev]
 			if !ok {
 				code = int32(len(r.cells.levels[i]))
@@ -384,37 +751,24 @@ func (r *streamRun) mapCells(su *splitUnits) {
 			remap[i][x] = code
 		}
 	}
-	space, small := int64(1), true
-	for _, f := range fs {
-		l := int64(max(len(f.levels), 1))
-		if space > (1<<62)/l {
-			small = false
-			break
-		}
-		space *= l
+	ncombos := len(su.combos)
+	if nc > 0 {
+		ncombos /= nc
 	}
-	local := map[int64]int32{}
-	key := make([]int32, len(r.cols))
-	for u := range n {
-		var k int64
-		for _, f := range fs {
-			k = k*int64(len(f.levels)) + int64(f.codes[u])
+	cell := make([]int32, ncombos)
+	key := make([]int32, nc)
+	for j := range cell {
+		for i := range nc {
+			key[i] = remap[i][su.combos[j*nc+i]]
 		}
-		c, ok := local[k]
-		if !ok || !small {
-			for i, f := range fs {
-				key[i] = remap[i][f.codes[u]]
-			}
-			id, isNew := r.cells.cells.id(key)
-			if isNew {
-				r.newCell(key)
-			}
-			c = id
-			if small {
-				local[k] = c
-			}
+		id, isNew := r.cells.cells.id(key)
+		if isNew {
+			r.newCell(key)
 		}
-		su.cell[u] = c
+		cell[j] = id
+	}
+	for u, c := range su.cell {
+		su.cell[u] = cell[c]
 	}
 }
 
@@ -475,32 +829,86 @@ func (r *streamRun) meets(key []int32, l *Line) bool {
 // addPass1 adds a split to the screening, the group sums, the histograms
 // and the cell sums.
 func (r *streamRun) addPass1(su *splitUnits) {
-	r.mergeScreening(su.scr, su.table)
+	r.mergeScreening(su.scr)
+	r.excl[su.index] = su.excl
 	r.read += su.rows
-	r.used += len(su.u.x)
+	r.used += len(su.x)
 	r.addSource(su)
-	x, w := su.u.x, su.u.w
+	tasks := make([]func(), 0, len(r.requests)+1)
 	for _, st := range r.requests {
+		tasks = append(tasks, func() { st.add(su) })
+	}
+	if r.cdShare == nil || r.entropy != nil {
+		tasks = append(tasks, func() { r.addCells(su) })
+	}
+	inParallel(tasks)
+}
+
+// inParallel runs tasks that share no state at once, one per goroutine, and
+// waits for them. Each one adds in row order, whatever GOMAXPROCS is.
+func inParallel(tasks []func()) {
+	if len(tasks) == 0 {
+		return
+	}
+	if runtime.GOMAXPROCS(0) == 1 {
+		for _, t := range tasks {
+			t()
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for _, t := range tasks[1:] {
+		wg.Go(t)
+	}
+	tasks[0]()
+	wg.Wait()
+}
+
+// add adds the units of a split to the request's group sums and
+// histograms.
+func (st *streamStats) add(su *splitUnits) {
+	x, w := su.x, su.w
+	of, inRef, n, pop, income := st.of, st.inRef, st.n, st.pop, st.income
+	all := st.req.line == nil // every cell is in the reference units
+	if st.hist == nil {
 		for i, c := range su.cell {
-			if !st.inRef[c] {
-				continue
-			}
-			g := st.of[c]
-			st.n[g]++
-			st.pop[g] += w[i]
-			st.income[g] += w[i] * x[i]
-			if st.hist != nil {
-				st.hist.H[g].Add(x[i], w[i])
+			if all || inRef[c] {
+				g := of[c]
+				n[g]++
+				pop[g] += w[i]
+				income[g] += w[i] * x[i]
 			}
 		}
+		return
 	}
+	h := st.hist.H
 	for i, c := range su.cell {
-		f := r.fcellOf[c]
-		r.cdN[f]++
-		r.cdPop[f] += w[i]
-		r.cdIncome[f] += w[i] * x[i]
-		if r.entropy != nil {
-			r.entropy[f].Add(x[i], w[i])
+		if all || inRef[c] {
+			g := of[c]
+			n[g]++
+			pop[g] += w[i]
+			income[g] += w[i] * x[i]
+			h[g].Add(x[i], w[i])
+		}
+	}
+}
+
+// addCells adds the units of a split to the sums of their provisional
+// finest cells: the count, population and income (unless a request has
+// them: cdShare) and the entropy sums.
+func (r *streamRun) addCells(su *splitUnits) {
+	x, w := su.x, su.w
+	if r.cdShare == nil {
+		for i, c := range su.cell {
+			f := r.fcellOf[c]
+			r.cdN[f]++
+			r.cdPop[f] += w[i]
+			r.cdIncome[f] += w[i] * x[i]
+		}
+	}
+	if r.entropy != nil {
+		for i, c := range su.cell {
+			r.entropy[r.fcellOf[c]].Add(x[i], w[i])
 		}
 	}
 }
@@ -519,11 +927,11 @@ func (r *streamRun) addSource(su *splitUnits) {
 }
 
 // mergeScreening adds the screening of the next split to the run's.
-func (r *streamRun) mergeScreening(o *datasets.Screening, tbl *datasets.Table) {
+func (r *streamRun) mergeScreening(o *datasets.Screening) {
 	var cats []string
-	for _, c := range tbl.Columns {
-		if c.Kind == datasets.Categorical {
-			cats = append(cats, c.Name)
+	for _, q := range r.reqs { // a split's columns are in request order
+		if q.Kind == datasets.Categorical {
+			cats = append(cats, q.Name)
 		}
 	}
 	r.scr = datasets.MergeScreening(r.roles, cats, r.scr, o)
@@ -533,16 +941,38 @@ func (r *streamRun) needsMedians() bool {
 	return slices.ContainsFunc(r.requests, func(st *streamStats) bool { return st.hist != nil })
 }
 
-// locate finds the bucket of every median after pass 1.
-func (r *streamRun) locate() {
+// locate finds the bucket of every median after pass 1 and returns the
+// buckets pass 2 looks for, as a bit set over the grid.
+func (r *streamRun) locate() []uint64 {
+	want := make([]uint64, 1<<indices.HistogramBits/64)
 	for _, st := range r.requests {
-		if st.hist != nil {
-			st.cand = indices.NewQuantileCandidates(st.hist.Locate([]float64{0.5}))
+		if st.hist == nil {
+			continue
+		}
+		targets := st.hist.Locate([]float64{0.5})
+		st.cand = indices.NewQuantileCandidates(targets)
+		for _, ts := range targets {
+			for _, t := range ts {
+				if !t.Done {
+					want[t.Bucket/64] |= 1 << (t.Bucket % 64)
+				}
+			}
 		}
 	}
+	return want
 }
 
-// addPass2 keeps the units in the buckets of the medians.
+// all lists every split.
+func (r *streamRun) all() []int {
+	idx := make([]int, len(r.splits))
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx
+}
+
+// addPass2 keeps the units in the buckets of the medians (the loader left
+// out the units in no median's bucket).
 func (r *streamRun) addPass2(su *splitUnits) {
 	for _, st := range r.requests {
 		if st.cand == nil {
@@ -550,7 +980,7 @@ func (r *streamRun) addPass2(su *splitUnits) {
 		}
 		for i, c := range su.cell {
 			if st.inRef[c] {
-				st.cand.Add(int(st.of[c]), su.u.x[i], su.u.w[i])
+				st.cand.Add(int(st.of[c]), su.x[i], su.w[i])
 			}
 		}
 	}

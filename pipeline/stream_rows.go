@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"math"
+	"runtime"
 	"slices"
 
 	"github.com/povstat/povstat/indices"
@@ -48,7 +49,11 @@ func (r *streamRun) finestCells() (*finestSpace, error) {
 	}
 	for p, j := range g.codes {
 		cd.rep[j] = int(j)
-		cd.n[j], cd.pop[j], cd.income[j] = r.cdN[p], r.cdPop[p], r.cdIncome[p]
+		if sh := r.cdShare; sh != nil {
+			cd.n[j], cd.pop[j], cd.income[j] = sh.n[p], sh.pop[p], sh.income[p]
+		} else {
+			cd.n[j], cd.pop[j], cd.income[j] = r.cdN[p], r.cdPop[p], r.cdIncome[p]
+		}
 		if cd.entropy != nil {
 			cd.entropy[j] = r.entropy[p]
 		}
@@ -96,21 +101,7 @@ func (r *streamRun) finish(ctx context.Context) (*Output, error) {
 		}
 	}
 	if len(lines) > 0 && want.any(lineIndicators...) {
-		err := r.pass(ctx, "pass 3/3: poverty sums", func(su *splitUnits) {
-			for l, lv := range lines {
-				cs := cells[l]
-				for i, c := range su.cell {
-					j := fs.rank[r.fcellOf[c]]
-					z := lv.z[c]
-					if math.IsNaN(z) {
-						cs[j].unresolvedN++
-						cs[j].unresolvedW += su.u.w[i]
-						continue
-					}
-					cs[j].sums.Add(su.u.x[i], su.u.w[i], z)
-				}
-			}
-		})
+		err := r.pass(ctx, "pass 3/3: poverty sums", func() *splitLoader { return r.newLoader(false, nil) }, r.all(), r.addPass3(fs, lines, cells))
 		if err != nil {
 			return nil, err
 		}
@@ -162,4 +153,41 @@ func (r *streamRun) finish(ctx context.Context) (*Output, error) {
 	out := &Output{Results: results, Warnings: warnings}
 	out.Manifest.Rows = RowCounts{Read: r.read, Used: r.used, Rules: r.scr.Rules}
 	return out, nil
+}
+
+// addPass3 returns the pass that adds the units to the poverty sums of
+// every line in their finest cells. The cells are dealt out to as many
+// tasks as there are cores (cell j to task j mod tasks); each task scans
+// every unit and adds those of its cells, in row order.
+func (r *streamRun) addPass3(fs *finestSpace, lines []*lineValues, cells [][]lineSums) func(*splitUnits) {
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(fs.u.x), 8))
+	var rank, task []int32 // per stream cell, its finest cell in output order and its task
+	return func(su *splitUnits) {
+		for c := len(rank); c < len(r.fcellOf); c++ {
+			j := fs.rank[r.fcellOf[c]]
+			rank, task = append(rank, j), append(task, j%int32(workers))
+		}
+		tasks := make([]func(), workers)
+		for k := range tasks {
+			tasks[k] = func() {
+				for l, lv := range lines {
+					cs := cells[l]
+					for i, c := range su.cell {
+						if task[c] != int32(k) {
+							continue
+						}
+						j := rank[c]
+						z := lv.z[c]
+						if math.IsNaN(z) {
+							cs[j].unresolvedN++
+							cs[j].unresolvedW += su.w[i]
+							continue
+						}
+						cs[j].sums.Add(su.x[i], su.w[i], z)
+					}
+				}
+			}
+		}
+		inParallel(tasks)
+	}
 }
