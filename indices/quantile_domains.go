@@ -9,7 +9,8 @@ import "slices"
 // chunks of its units in parallel and merges the chunks in order.
 
 // AddMasked adds the units i where keep[i] is true (nil keep: every unit)
-// to the histograms of their domains, domain[i] in [0, k), as Add does one
+// to the histograms of their domains, domain[i] in [0, k) (nil domain:
+// every unit in domain 0, no codes read), as Add does one
 // by one: the value x[i] with weight weights[i] (nil weights: 1); units of
 // weight 0 take no part. It panics if the lengths differ, or, for a
 // selected unit, if its weight is negative or NaN, its value NaN or its
@@ -33,15 +34,19 @@ func (d *DomainHistograms) AddMasked(domain []int32, keep []bool, x, weights []f
 		if w == 0 {
 			continue
 		}
-		d.H[domain[i]].addBucket(uint32(orderKey(v)>>(64-HistogramBits)), w, 1, v, v)
+		j := int32(0)
+		if domain != nil {
+			j = domain[i]
+		}
+		d.H[j].addBucket(uint32(orderKey(v)>>(64-HistogramBits)), w, 1, v, v)
 	}
 }
 
 // AddMasked keeps, among the units i where keep[i] is true (nil keep:
 // every unit), those that Add keeps: positive weight and a value in a
-// bucket wanted in their domain, domain[i]. It panics if the lengths
-// differ, or, for a selected unit, if its weight is negative or its domain
-// out of range.
+// bucket wanted in their domain, domain[i] (nil domain: domain 0). It
+// panics if the lengths differ, or, for a selected unit, if its weight is
+// negative or its domain out of range.
 func (c *QuantileCandidates) AddMasked(domain []int32, keep []bool, x, weights []float64) {
 	checkMasked(domain, keep, x, weights)
 	c.want()
@@ -49,7 +54,10 @@ func (c *QuantileCandidates) AddMasked(domain []int32, keep []bool, x, weights [
 		if keep != nil && !keep[i] {
 			continue
 		}
-		j := domain[i]
+		j := int32(0)
+		if domain != nil {
+			j = domain[i]
+		}
 		w := 1.0
 		if weights != nil {
 			w = weights[i]
@@ -69,7 +77,7 @@ func (c *QuantileCandidates) AddMasked(domain []int32, keep []bool, x, weights [
 }
 
 func checkMasked(domain []int32, keep []bool, x, weights []float64) {
-	if len(domain) != len(x) || keep != nil && len(keep) != len(x) || weights != nil && len(weights) != len(x) {
+	if domain != nil && len(domain) != len(x) || keep != nil && len(keep) != len(x) || weights != nil && len(weights) != len(x) {
 		panic("indices: slice length mismatch")
 	}
 }

@@ -97,3 +97,47 @@ func TestAddMaskedPanics(t *testing.T) {
 		}
 	}
 }
+
+// A nil domain puts every unit in domain 0: the histograms, candidates and
+// quantiles are those of all-zero domains, and the quantiles equal
+// Quantile over the selected units.
+func TestAddMaskedNilDomain(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 3))
+	const n = 3000
+	x := make([]float64, n)
+	w := make([]float64, n)
+	keep := make([]bool, n)
+	for i := range n {
+		x[i] = math.Round(math.Exp(rng.NormFloat64() + 4))
+		w[i] = float64(rng.IntN(3))
+		keep[i] = rng.IntN(3) > 0
+	}
+	zeros := make([]int32, n)
+	got, want := NewDomainHistograms(1), NewDomainHistograms(1)
+	got.AddMasked(nil, keep, x, w)
+	want.AddMasked(zeros, keep, x, w)
+	if !slices.Equal(got.H[0].Buckets(), want.H[0].Buckets()) || got.H[0].N() != want.H[0].N() {
+		t.Fatal("histograms differ from those of all-zero domains")
+	}
+	ps := []float64{0.25, 0.5}
+	gotC, wantC := NewQuantileCandidates(got.Locate(ps)), NewQuantileCandidates(want.Locate(ps))
+	gotC.AddMasked(nil, keep, x, w)
+	wantC.AddMasked(zeros, keep, x, w)
+	if !slices.EqualFunc(gotC.X, wantC.X, slices.Equal) || !slices.EqualFunc(gotC.W, wantC.W, slices.Equal) {
+		t.Fatal("candidates differ from those of all-zero domains")
+	}
+	var xs, ws []float64
+	for i := range n {
+		if keep[i] {
+			xs, ws = append(xs, x[i]), append(ws, w[i])
+		}
+	}
+	for m, p := range ps {
+		if q, ref := gotC.Quantiles()[0][m], Quantile(p, xs, ws); q != ref {
+			t.Errorf("p=%v: %v, want %v", p, q, ref)
+		}
+	}
+	if !panics(func() { NewDomainHistograms(1).AddMasked([]int32{0}, nil, x, w) }) {
+		t.Error("a short domain slice does not panic")
+	}
+}

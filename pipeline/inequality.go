@@ -70,8 +70,16 @@ func newCellData(u *units, g *grouping, nd ineqNeeds) *cellData {
 			cd.entropy[c] = indices.NewEntropySums(nd.alphas, nd.epsilons)
 		}
 	}
-	for i, c := range g.codes {
-		x, w := u.x[i], u.w[i]
+	codes := g.codes
+	if k == 1 { // one cell: every unit in it, no codes read
+		codes = nil
+	}
+	for i, x := range u.x {
+		var c int32
+		if codes != nil {
+			c = codes[i]
+		}
+		w := u.w[i]
 		cd.n[c]++
 		cd.pop[c] += w
 		cd.income[c] += w * x

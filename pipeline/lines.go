@@ -8,21 +8,32 @@ import (
 )
 
 // lineValues is a poverty line evaluated on the units: one value per group
-// of its By columns, and the line each unit faces.
+// of its By columns, and (from evalLine) the line each unit faces.
 type lineValues struct {
 	line   Line
 	groups *grouping
 	values []float64 // per group; NaN where the group has no reference unit
 	refN   []int     // reference units per group
 	refPop []float64
-	z      []float64 // per unit
+	z      []float64 // per unit, values[groups.codes[i]]; nil from lineGroupValues until unitLines
 }
 
 // evalLine gives every group of a line's By columns its value, a fixed
 // value or a fraction of the weighted median or mean income of the group's
 // reference units (st, computed over the units meeting its Where
-// conditions), and every unit the value of its group.
+// conditions), and every unit the value of its group (z).
 func evalLine(u *units, l Line, g *grouping, st *groupStats) (*lineValues, error) {
+	lv, err := lineGroupValues(l, g, st)
+	if err != nil {
+		return nil, err
+	}
+	lv.unitLines()
+	return lv, nil
+}
+
+// lineGroupValues is evalLine without the per-unit values z: a job that
+// looks each unit's line up by its group (lv.at) holds k values, not n.
+func lineGroupValues(l Line, g *grouping, st *groupStats) (*lineValues, error) {
 	k := g.size()
 	lv := &lineValues{line: l, groups: g, values: make([]float64, k), refN: st.n, refPop: st.pop}
 	for j := range lv.values {
@@ -37,11 +48,38 @@ func evalLine(u *units, l Line, g *grouping, st *groupStats) (*lineValues, error
 			return nil, fmt.Errorf("line %q: unknown basis %q", l.Name, l.Basis)
 		}
 	}
-	lv.z = make([]float64, len(u.x))
-	for i, c := range g.codes {
+	return lv, nil
+}
+
+// unitLines fills z, the line of every unit, unless it is filled already.
+// It is not safe for concurrent use.
+func (lv *lineValues) unitLines() {
+	if lv.z != nil {
+		return
+	}
+	lv.z = make([]float64, len(lv.groups.codes))
+	if lv.national() {
+		v := lv.values[0]
+		for i := range lv.z {
+			lv.z[i] = v
+		}
+		return
+	}
+	for i, c := range lv.groups.codes {
 		lv.z[i] = lv.values[c]
 	}
-	return lv, nil
+}
+
+// national reports whether the line has one value for every unit (no By
+// columns): its group codes need not be read.
+func (lv *lineValues) national() bool { return len(lv.groups.cols) == 0 }
+
+// at returns the line of unit i, values[groups.codes[i]].
+func (lv *lineValues) at(i int) float64 {
+	if lv.national() {
+		return lv.values[0]
+	}
+	return lv.values[lv.groups.codes[i]]
 }
 
 // whereMask marks the reference units of a line; nil means all units.

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/povstat/povstat/indices"
 )
@@ -108,9 +109,14 @@ func groupMedians(codes []int32, k int, mask []bool, x, w []float64) []float64 {
 // indices.QuantileHistogram), as the streaming runner's equal Run's.
 // Chunks run in waves of up to min(GOMAXPROCS, medianWave), each wave
 // merged before the next starts, so that at most medianWave+1 histograms
-// of every group are held.
+// of every group are held. One group reads no codes. (One pass for the
+// histograms of several groupings of the same units, bucket found once,
+// was measured slower than a pass each: their pages compete for the cache.)
 func histogramMedians(codes []int32, k int, mask []bool, x, w []float64, chunk int) []float64 {
-	n := len(codes)
+	n := len(x)
+	if k == 1 {
+		codes = nil
+	}
 	chunks := max((n+chunk-1)/chunk, 1)
 	wave := min(runtime.GOMAXPROCS(0), medianWave)
 	bounds := func(c int) (int, int) { return c * chunk, min((c+1)*chunk, n) }
@@ -133,7 +139,7 @@ func histogramMedians(codes []int32, k int, mask []bool, x, w []float64, chunk i
 	inWaves(func(c int) {
 		lo, hi := bounds(c)
 		hists[c] = indices.NewDomainHistograms(k)
-		hists[c].AddMasked(codes[lo:hi], maskPart(mask, lo, hi), x[lo:hi], w[lo:hi])
+		hists[c].AddMasked(codesPart(codes, lo, hi), maskPart(mask, lo, hi), x[lo:hi], w[lo:hi])
 	}, func(c int) {
 		if c > 0 {
 			hists[0].Merge(hists[c])
@@ -145,7 +151,7 @@ func histogramMedians(codes []int32, k int, mask []bool, x, w []float64, chunk i
 	inWaves(func(c int) {
 		lo, hi := bounds(c)
 		cands[c] = indices.NewQuantileCandidates(targets)
-		cands[c].AddMasked(codes[lo:hi], maskPart(mask, lo, hi), x[lo:hi], w[lo:hi])
+		cands[c].AddMasked(codesPart(codes, lo, hi), maskPart(mask, lo, hi), x[lo:hi], w[lo:hi])
 	}, func(c int) {
 		if c > 0 {
 			cands[0].Merge(cands[c])
@@ -157,6 +163,14 @@ func histogramMedians(codes []int32, k int, mask []bool, x, w []float64, chunk i
 		out[j] = q[0]
 	}
 	return out
+}
+
+// codesPart is codes[lo:hi], or nil for nil codes (every unit in group 0).
+func codesPart(codes []int32, lo, hi int) []int32 {
+	if codes == nil {
+		return nil
+	}
+	return codes[lo:hi]
 }
 
 // maskPart is mask[lo:hi], or nil for a nil mask (every unit).
@@ -230,10 +244,26 @@ func (p *plan) evalLine(u *units, l Line) (*lineValues, error) {
 	return evalLine(u, l, p.groupings[colsKey(l.By)], p.stats[lineRequest(&l).key()])
 }
 
+// lineGroupValues is evalLine without the per-unit values (lineValues.z).
+func (p *plan) lineGroupValues(l Line) (*lineValues, error) {
+	return lineGroupValues(l, p.groupings[colsKey(l.By)], p.stats[lineRequest(&l).key()])
+}
+
 // makePlan builds the groupings and the statistics that the breakdowns and
 // lines need, concurrently, sharing what they have in common: a median line
 // and the median of the same groups are one selection, not two.
 func makePlan(ctx context.Context, s *Study, u *units, want wants) (*plan, error) {
+	return makePlanWith(ctx, s, u, want, nil, nil)
+}
+
+// makePlanWith is makePlan that calls started (when not nil) once the
+// groupings are made, before the statistics are computed, so that a caller
+// can start work that needs only the groupings beside them: the sums of the
+// cells of the finest grouping, which cells (when not nil) waits for. The
+// count, population and income of the finest grouping over all units are
+// then the cells' own (the same sums, added in the same order), not a
+// second pass.
+func makePlanWith(ctx context.Context, s *Study, u *units, want wants, started func(*plan), cells func() *cellData) (*plan, error) {
 	reqs, finest := statsRequests(s, want)
 	p := &plan{groupings: map[string]*grouping{}, stats: map[string]*groupStats{}, finestCols: finest}
 	var colSets [][]string
@@ -258,6 +288,9 @@ func makePlan(ctx context.Context, s *Study, u *units, want wants) (*plan, error
 	for i, cols := range colSets {
 		p.groupings[colsKey(cols)] = made[i]
 	}
+	if started != nil {
+		started(p)
+	}
 
 	var unique []statsRequest
 	index := map[string]int{}
@@ -272,6 +305,20 @@ func makePlan(ctx context.Context, s *Study, u *units, want wants) (*plan, error
 	computed := make([]*groupStats, len(unique))
 	tasks = tasks[:0]
 	for i, r := range unique {
+		if cells != nil && r.line == nil && colsKey(r.cols) == colsKey(p.finestCols) {
+			tasks = append(tasks, func() error {
+				g := p.groupings[colsKey(r.cols)]
+				st := &groupStats{}
+				if r.median {
+					st.median = groupMedians(g.codes, g.size(), nil, u.x, u.w)
+				}
+				cd := cells()
+				st.n, st.pop, st.income = slices.Clone(cd.n), slices.Clone(cd.pop), slices.Clone(cd.income)
+				computed[i] = st
+				return nil
+			})
+			continue
+		}
 		tasks = append(tasks, func() error {
 			var mask []bool
 			if r.line != nil {
@@ -300,7 +347,16 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 	for _, name := range s.Indicators {
 		want[name] = true
 	}
-	p, err := makePlan(ctx, s, u, want)
+	nd := inequalityNeeds(s)
+	// The sums of the cells of the finest grouping need only the grouping:
+	// they are made beside the statistics and the lines (a sequential pass,
+	// in unit order), and waited for before the rows.
+	var cd *cellData
+	var cdDone sync.WaitGroup
+	p, err := makePlanWith(ctx, s, u, want, func(p *plan) {
+		cdDone.Go(func() { cd = newCellData(u, p.groupings[colsKey(p.finestCols)], nd) })
+	}, func() *cellData { cdDone.Wait(); return cd })
+	defer cdDone.Wait() // no pass left running on return
 	if err != nil {
 		return nil, nil, err
 	}
@@ -310,26 +366,20 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 	cells := make([][]lineSums, len(s.Lines))
 	finest := p.groupings[colsKey(p.finestCols)]
 	rep := representatives(finest)
-	nd := inequalityNeeds(s)
-	var cd *cellData
 	var order []int32
 	var tasks []func() error
 	for i, l := range s.Lines {
 		tasks = append(tasks, func() (err error) {
-			if lines[i], err = p.evalLine(u, l); err != nil {
+			if lines[i], err = p.lineGroupValues(l); err != nil {
 				return err
 			}
 			cells[i] = cellSums(u, finest, rep, lines[i])
 			if want.any("sen", "rmpg") {
-				poor[i] = sortedPoor(u, lines[i])
+				poor[i] = sortedPoor(u, lines[i], finest)
 			}
 			return nil
 		})
 	}
-	tasks = append(tasks, func() error {
-		cd = newCellData(u, finest, nd)
-		return nil
-	})
 	if nd.sorted || want.any(lorenzIndicators...) {
 		tasks = append(tasks, func() error {
 			order = sortedOrder(u)
@@ -341,6 +391,7 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 	if err := runTasks(ctx, tasks); err != nil {
 		return nil, nil, err
 	}
+	cdDone.Wait()
 
 	const extra = 3 // inequality, region and ratio rows of a breakdown
 	per := 1 + len(lines) + extra
@@ -396,6 +447,9 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 		}
 		if order == nil {
 			order = prep.sortedOrder(u)
+		}
+		for _, lv := range lines { // the standard errors read each unit's line
+			lv.unitLines()
 		}
 		job := &seJob{s: s, u: u, p: p, e: e, order: order, cells: cells, keepRecords: len(s.Differences) > 0}
 		if diff, err = addStandardErrors(ctx, job, lines, results); err != nil {

@@ -1,11 +1,13 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/povstat/povstat/datasets"
@@ -33,6 +35,225 @@ func TestGroupMediansHandWorked(t *testing.T) {
 	}
 	check(t, "selection", groupMedians(codes, 3, mask, x, w), want)
 	check(t, "selection, no mask", groupMedians(codes, 3, nil, x, w), wantAll)
+}
+
+// One group reads no codes: its median is the hand-worked median of all
+// the masked units, whatever codes (even none) are passed.
+func TestHistogramMedianOneGroup(t *testing.T) {
+	x := []float64{4, 1, 3, 2, 100}
+	w := []float64{3, 1, 1, 1, 1}
+	mask := []bool{true, true, true, true, false}
+	// Over the mask: x 1,2,3,4 with w 1,1,1,3: shares 1/6, 2/6, 3/6 = 1/2
+	// at 3 → (3+4)/2 = 3.5; without it 100 (w 1) is added: 3/7, 6/7 → 4.
+	for _, chunk := range []int{1, 2, 100} {
+		check(t, fmt.Sprintf("no codes, chunk %d", chunk), histogramMedians(nil, 1, mask, x, w, chunk), []float64{3.5})
+		check(t, fmt.Sprintf("zero codes, chunk %d", chunk), histogramMedians(make([]int32, 5), 1, mask, x, w, chunk), []float64{3.5})
+		check(t, fmt.Sprintf("no codes, no mask, chunk %d", chunk), histogramMedians(nil, 1, nil, x, w, chunk), []float64{4})
+	}
+}
+
+// A line evaluated without per-unit values looks each unit's line up by
+// its group: at(i) is the value of unit i's group (hand-set group values),
+// unitLines fills z with the same, and cellSums adds each unit with its
+// line, as PovertySums.Add over the units of each cell does one by one;
+// units whose group has no value (NaN) are unresolved.
+func TestLineValuesByGroup(t *testing.T) {
+	x := []float64{5, 12, 3, 8, 20, 1, 9}
+	w := []float64{1, 2, 1, 3, 1, 2, 1}
+	byGroup := &grouping{cols: []string{"region"}, codes: []int32{0, 1, 1, 0, 2, 2, 0}, keys: [][]string{{"a"}, {"b"}, {"c"}}}
+	national := &grouping{codes: make([]int32, len(x)), keys: [][]string{{}}}
+	finest := &grouping{cols: []string{"sex"}, codes: []int32{0, 0, 1, 1, 0, 1, 1}, keys: [][]string{{"f"}, {"m"}}}
+	rep := representatives(finest)
+	u := &units{x: x, w: w}
+	st := &groupStats{n: []int{3, 2, 2}, pop: []float64{5, 3, 3}, income: []float64{38, 27, 22}, median: []float64{8, 12, math.NaN()}}
+	for _, tc := range []struct {
+		name string
+		l    Line
+		g    *grouping
+		st   *groupStats
+		want []float64 // the line of each unit, by hand
+	}{
+		{"national abs", Line{Name: "a", Basis: "abs", Value: 6}, national, &groupStats{n: []int{7}, pop: []float64{11}}, []float64{6, 6, 6, 6, 6, 6, 6}},
+		{"grouped median", Line{Name: "m", Basis: "median", Value: 0.5, By: []string{"region"}}, byGroup, st,
+			[]float64{4, 6, 6, 4, math.NaN(), math.NaN(), 4}},
+		{"grouped mean", Line{Name: "e", Basis: "mean", Value: 1, By: []string{"region"}}, byGroup, st,
+			[]float64{7.6, 9, 9, 7.6, 22.0 / 3, 22.0 / 3, 7.6}},
+	} {
+		lv, err := lineGroupValues(tc.l, tc.g, tc.st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lv.z != nil {
+			t.Errorf("%s: per-unit values made", tc.name)
+		}
+		got := make([]float64, len(x))
+		for i := range got {
+			got[i] = lv.at(i)
+		}
+		check(t, tc.name+": at", got, tc.want)
+		cells := cellSums(u, finest, rep, lv)
+		for c := range finest.size() {
+			var want indices.PovertySums
+			var unN int
+			var unW float64
+			for i, fc := range finest.codes {
+				if int(fc) != c {
+					continue
+				}
+				if math.IsNaN(tc.want[i]) {
+					unN++
+					unW += w[i]
+					continue
+				}
+				want.Add(x[i], w[i], tc.want[i])
+			}
+			if cells[c].sums != want || cells[c].unresolvedN != unN || cells[c].unresolvedW != unW || cells[c].rep != rep[c] {
+				t.Errorf("%s: cell %d: %+v, want %+v, %d unresolved of weight %v", tc.name, c, cells[c], want, unN, unW)
+			}
+		}
+		lv.unitLines()
+		check(t, tc.name+": z", lv.z, tc.want)
+		ev, err := evalLine(u, tc.l, tc.g, tc.st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, tc.name+": evalLine z", ev.z, tc.want)
+	}
+	if _, err := lineGroupValues(Line{Name: "q", Basis: "quantile"}, national, &groupStats{n: []int{7}, pop: []float64{11}}); err == nil {
+		t.Error("an unknown basis is not an error")
+	}
+}
+
+// A plan whose finest grouping takes its sums from the cells (started
+// beside the statistics) holds the statistics of a plan that computes them:
+// the counts, populations and incomes of every request hand-checked per
+// group, bit for bit the same as computeStats', medians included.
+func TestPlanSumsFromCells(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	const n = 3000
+	u := &units{x: make([]float64, n), w: make([]float64, n), factors: map[string]*factor{}}
+	for _, c := range []string{"a", "b"} {
+		f := &factor{codes: make([]int32, n), levels: []string{"1", "2", "3"}}
+		for i := range f.codes {
+			f.codes[i] = int32(rng.IntN(3))
+		}
+		u.factors[c] = f
+	}
+	for i := range n {
+		u.x[i] = math.Exp(rng.NormFloat64() + 8)
+		u.w[i] = 1 + float64(rng.IntN(5))
+	}
+	for _, domains := range [][][]string{nil, {{"a"}}, {{"a"}, {"a", "b"}}} {
+		s := &Study{Domains: domains}
+		want := wants{"median": true}
+		ref, err := makePlan(context.Background(), s, u, want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cd *cellData
+		var done sync.WaitGroup
+		called := false
+		got, err := makePlanWith(context.Background(), s, u, want, func(p *plan) {
+			done.Go(func() { cd = newCellData(u, p.groupings[colsKey(p.finestCols)], ineqNeeds{}) })
+		}, func() *cellData { called = true; done.Wait(); return cd })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !called {
+			t.Errorf("%v: the cells were not used", domains)
+		}
+		for key, st := range ref.stats {
+			g := st
+			o := got.stats[key]
+			if o == nil || !slices.Equal(o.n, g.n) || !slices.Equal(o.pop, g.pop) || !slices.Equal(o.income, g.income) ||
+				!slices.EqualFunc(o.median, g.median, func(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) }) {
+				t.Errorf("%v: stats %q differ: %+v, want %+v", domains, key, o, g)
+			}
+		}
+		// Hand check of the sums of the finest grouping, unit by unit.
+		fg := got.groupings[colsKey(got.finestCols)]
+		st := got.stats[statsRequest{cols: got.finestCols}.key()]
+		for j := range fg.size() {
+			var cnt int
+			var pop, inc float64
+			for i, c := range fg.codes {
+				if int(c) == j {
+					cnt, pop, inc = cnt+1, pop+u.w[i], inc+u.w[i]*u.x[i]
+				}
+			}
+			if st.n[j] != cnt || st.pop[j] != pop || st.income[j] != inc {
+				t.Errorf("%v: group %d: %d %v %v, want %d %v %v", domains, j, st.n[j], st.pop[j], st.income[j], cnt, pop, inc)
+			}
+		}
+	}
+}
+
+// The Sen index's Gini of the poor and the relative median poverty gap of
+// every domain, from the poor sorted once per line with their weights and
+// finest cells, equal indices.Gini and 1 - indices.Quantile(1/2) of x/z over
+// each domain's poor units taken directly from the units; the poor hold
+// the weights and cells of the units they come from.
+func TestPoorUnitsByCell(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 3))
+	const n = 4000
+	u := &units{x: make([]float64, n), w: make([]float64, n), factors: map[string]*factor{}}
+	for _, c := range []string{"a", "b"} {
+		f := &factor{codes: make([]int32, n), levels: []string{"1", "2", "3"}}
+		for i := range f.codes {
+			f.codes[i] = int32(rng.IntN(3))
+		}
+		u.factors[c] = f
+	}
+	for i := range n {
+		u.x[i] = math.Round(math.Exp(rng.NormFloat64()+3)*4) / 4 // ties
+		u.w[i] = float64(1 + rng.IntN(4))
+	}
+	finest, err := newGrouping(n, []string{"a", "b"}, u.factors)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byA, err := newGrouping(n, []string{"a"}, u.factors)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := &grouping{cols: []string{"b"}, codes: u.factors["b"].codes, keys: [][]string{{"1"}, {"2"}, {"3"}}}
+	lv := &lineValues{line: Line{Name: "l"}, groups: lines, values: []float64{15, 25, 20}}
+	rep := representatives(finest)
+	poor := sortedPoor(u, lv, finest)
+	cells := cellSums(u, finest, rep, lv)
+	rows := povertyRows(u, byA, lv, cells, poor, wants{"sen": true, "rmpg": true}, []string{"sen", "rmpg"})
+	if len(rows) != 2*byA.size() {
+		t.Fatalf("%d rows, want %d", len(rows), 2*byA.size())
+	}
+	for j := range byA.size() {
+		var r, w []float64
+		var sums indices.PovertySums
+		for i := range n {
+			if int(byA.codes[i]) != j {
+				continue
+			}
+			z := lv.values[lines.codes[i]]
+			sums.Add(u.x[i], u.w[i], z)
+			if u.x[i] < z {
+				r, w = append(r, u.x[i]/z), append(w, u.w[i])
+			}
+		}
+		wantSen := indices.SenIndex(sums, indices.Gini(r, w))
+		wantRMPG := 1 - indices.Quantile(0.5, r, w)
+		sen, rmpg := rows[2*j].Estimate, rows[2*j+1].Estimate
+		if math.Abs(sen-wantSen) > 1e-12 || math.Abs(rmpg-wantRMPG) > 1e-15 {
+			t.Errorf("domain %d: sen %v rmpg %v, want %v %v", j, sen, rmpg, wantSen, wantRMPG)
+		}
+	}
+	var poorN int
+	for i := range n {
+		if u.x[i] < lv.at(i) {
+			poorN++
+		}
+	}
+	if len(poor.r) != poorN || !slices.IsSorted(poor.r) {
+		t.Fatalf("%d poor (sorted %v), want %d", len(poor.r), slices.IsSorted(poor.r), poorN)
+	}
 }
 
 func check(t *testing.T, name string, got, want []float64) {

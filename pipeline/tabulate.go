@@ -63,26 +63,34 @@ func nanIfZero(den, num float64) float64 {
 }
 
 // poorUnits lists the poor units of a line sorted by income relative to
-// their line, r = x / z (ties by unit index), so that the Gini and the median
-// of the poor of every domain come from one pass over them.
+// their line, r = x / z (ties by unit index), with their weight and their
+// cell of the finest grouping, so that the Gini and the median of the poor
+// of every domain come from one sequential pass over them (a domain is a
+// union of cells).
 type poorUnits struct {
-	idx []int32   // unit index
-	r   []float64 // x / z
+	cell []int32   // cell of the finest grouping
+	r    []float64 // x / z
+	w    []float64 // weight
 }
 
-func sortedPoor(u *units, lv *lineValues) *poorUnits {
+func sortedPoor(u *units, lv *lineValues, finest *grouping) *poorUnits {
 	var idx []int32
 	var r []float64
 	for i, x := range u.x {
-		if z := lv.z[i]; x < z && z > 0 {
+		if z := lv.at(i); x < z && z > 0 {
 			idx = append(idx, int32(i))
 			r = append(r, x/z)
 		}
 	}
 	order := radixOrder(r)
-	p := &poorUnits{idx: make([]int32, len(idx)), r: make([]float64, len(idx))}
+	n := len(idx)
+	p := &poorUnits{cell: make([]int32, n), r: make([]float64, n), w: make([]float64, n)}
 	for k, o := range order {
-		p.idx[k], p.r[k] = idx[o], r[o]
+		i := idx[o]
+		p.r[k], p.w[k] = r[o], u.w[i]
+		if finest.size() > 1 {
+			p.cell[k] = finest.codes[i]
+		}
 	}
 	return p
 }
@@ -100,29 +108,58 @@ type lineSums struct {
 	unresolvedW float64
 }
 
-// cellSums accumulates a line's sums in every cell of the finest grouping.
+// cellSums accumulates a line's sums in every cell of the finest grouping,
+// in unit order, looking each unit's line up by its group (a national line
+// is one value; one cell reads no codes).
 func cellSums(u *units, finest *grouping, rep []int, lv *lineValues) []lineSums {
 	cells := make([]lineSums, finest.size())
 	for c := range cells {
 		cells[c].rep = rep[c]
 	}
-	for i, c := range finest.codes {
-		z := lv.z[i]
+	add := func(c int32, i int, z float64) {
 		if math.IsNaN(z) {
 			cells[c].unresolvedN++
 			cells[c].unresolvedW += u.w[i]
-			continue
+			return
 		}
 		cells[c].sums.Add(u.x[i], u.w[i], z)
+	}
+	fc := finest.codes
+	if len(cells) == 1 { // one cell: no codes read
+		fc = nil
+	}
+	cell := func(i int) int32 {
+		if fc == nil {
+			return 0
+		}
+		return fc[i]
+	}
+	if lv.national() {
+		z := lv.values[0]
+		for i := range u.x {
+			add(cell(i), i, z)
+		}
+		return cells
+	}
+	codes := lv.groups.codes
+	for i := range u.x {
+		add(cell(i), i, lv.values[codes[i]])
 	}
 	return cells
 }
 
-// representatives returns the index of the first unit of each group.
+// representatives returns the index of the first unit of each group (-1
+// for an empty group). One group's is unit 0, without a scan of its codes.
 func representatives(g *grouping) []int {
 	rep := make([]int, g.size())
 	for i := range rep {
 		rep[i] = -1
+	}
+	if len(rep) == 1 {
+		if len(g.codes) > 0 {
+			rep[0] = 0
+		}
+		return rep
 	}
 	for i, c := range g.codes {
 		if rep[c] < 0 {
@@ -138,8 +175,10 @@ func povertyRows(u *units, g *grouping, lv *lineValues, cells []lineSums, poor *
 	sums := make([]indices.PovertySums, k)
 	unresolvedN := make([]int, k)
 	unresolvedW := make([]float64, k)
-	for _, cell := range cells {
+	groupOf := make([]int32, len(cells)) // the group of each cell
+	for c, cell := range cells {
 		j := g.codes[cell.rep]
+		groupOf[c] = j
 		sums[j].Merge(cell.sums)
 		unresolvedN[j] += cell.unresolvedN
 		unresolvedW[j] += cell.unresolvedW
@@ -147,8 +186,8 @@ func povertyRows(u *units, g *grouping, lv *lineValues, cells []lineSums, poor *
 	var gini []float64
 	if want["sen"] {
 		gs := make([]indices.GiniSums, k)
-		for p, i := range poor.idx {
-			gs[g.codes[i]].AddSorted(poor.r[p], u.w[i])
+		for p, c := range poor.cell {
+			gs[groupOf[c]].AddSorted(poor.r[p], poor.w[p])
 		}
 		gini = make([]float64, k)
 		for j := range gs {
@@ -157,7 +196,7 @@ func povertyRows(u *units, g *grouping, lv *lineValues, cells []lineSums, poor *
 	}
 	var rmpg []float64
 	if want["rmpg"] {
-		rmpg = poorMedianGaps(u, g, poor)
+		rmpg = poorMedianGaps(groupOf, k, poor)
 	}
 	var out []Result
 	for j := 0; j < k; j++ {
@@ -221,19 +260,16 @@ func PovertyResult(name, line string, dom []DomainValue, s indices.PovertySums, 
 	return r
 }
 
-// poorMedianGaps returns, per domain, the relative median poverty gap
-// 1 - median(x/z) over the poor: (z - median of the poor)/z for one line.
-// The poor are sorted, and partition keeps their order within each domain,
-// so each median is a scan.
-func poorMedianGaps(u *units, g *grouping, poor *poorUnits) []float64 {
-	k := g.size()
-	codes := make([]int32, len(poor.idx))
-	w := make([]float64, len(poor.idx))
-	for p, i := range poor.idx {
-		codes[p] = g.codes[i]
-		w[p] = u.w[i]
+// poorMedianGaps returns, per domain (of k; groupOf[c] is the domain of
+// cell c), the relative median poverty gap 1 - median(x/z) over the poor:
+// (z - median of the poor)/z for one line. The poor are sorted, and
+// partition keeps their order within each domain, so each median is a scan.
+func poorMedianGaps(groupOf []int32, k int, poor *poorUnits) []float64 {
+	codes := make([]int32, len(poor.cell))
+	for p, c := range poor.cell {
+		codes[p] = groupOf[c]
 	}
-	off, rs, ws := partition(codes, k, nil, poor.r, w)
+	off, rs, ws := partition(codes, k, nil, poor.r, poor.w)
 	out := make([]float64, k)
 	for j := range out {
 		out[j] = 1 - indices.QuantileSorted(0.5, rs[off[j]:off[j+1]], ws[off[j]:off[j+1]])
