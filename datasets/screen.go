@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"fmt"
+	"slices"
 )
 
 // Roles names the numeric columns a job uses and what each one is, so that
@@ -54,36 +55,120 @@ const (
 	negative                // < 0
 )
 
-// next returns the first row at or after from whose value in c the test
-// matches, or -1. Null values match only the missing test. Each test is its
-// own tight loop: on clean data a rule costs one branch-light scan.
-func (t test) next(c *Column, from int) int {
-	vals, null := c.Float, c.Null
-	isNull := func(i int) bool { return null != nil && null[i] }
-	switch t {
-	case missing:
-		for i := from; i < len(null); i++ {
-			if null[i] {
-				return i
-			}
-		}
+// matches reports whether the test matches row i of c. Null values match
+// only the missing test.
+func (t test) matches(c *Column, i int) bool {
+	if t == missing {
+		return i < len(c.Null) && c.Null[i]
+	}
+	if i >= len(c.Float) || (c.Null != nil && c.Null[i]) {
+		return false
+	}
+	switch v := c.Float[i]; t {
 	case nonFinite:
-		for i := from; i < len(vals); i++ {
-			if v := vals[i]; v-v != 0 && !isNull(i) { // NaN or ±Inf
-				return i
-			}
-		}
+		return v-v != 0 // NaN or ±Inf
 	case notPositive:
-		for i := from; i < len(vals); i++ {
-			if vals[i] <= 0 && !isNull(i) {
+		return v <= 0
+	case negative:
+		return v < 0
+	}
+	return false
+}
+
+// tests is a set of tests, one bit per test.
+type tests uint8
+
+func (ts tests) has(t test) bool { return ts&(1<<t) != 0 }
+
+// next returns the first row at or after from that some test of ts may
+// match in c, or -1: every row a test matches, and possibly others (a null
+// row, say, that only the value tests look at). It is one tight loop over
+// the column whatever the tests: on clean data the rules of a column cost
+// one branch-light scan together.
+func (ts tests) next(c *Column, from int) int {
+	vals, null := c.Float, c.Null
+	if !ts.has(missing) {
+		null = nil // null rows match no other test
+	}
+	end := len(vals)
+	if null != nil {
+		end = min(end, len(null))
+	}
+	i := -1
+	switch {
+	case ts.has(notPositive):
+		i = scanNotPositive(vals, null, from, end)
+	case ts.has(negative):
+		i = scanNegative(vals, null, from, end)
+	case ts.has(nonFinite):
+		i = scanNonFinite(vals, null, from, end)
+	case null != nil:
+		if k := slices.Index(null[min(from, end):end], true); k >= 0 {
+			i = min(from, end) + k
+		}
+	}
+	if i >= 0 {
+		return i
+	}
+	for i := max(from, end); i < len(null); i++ { // null marks past the values
+		if null[i] {
+			return i
+		}
+	}
+	return -1
+}
+
+// scanNotPositive returns the first row i in [from, end) with null[i] (null
+// may be nil) or a value that is not positive or not finite, or -1.
+func scanNotPositive(vals []float64, null []bool, from, end int) int {
+	if null == nil {
+		for i := from; i < end; i++ {
+			if v := vals[i]; !(v > 0) || v-v != 0 {
 				return i
 			}
 		}
-	case negative:
-		for i := from; i < len(vals); i++ {
-			if vals[i] < 0 && !isNull(i) {
+		return -1
+	}
+	for i := from; i < end; i++ {
+		if v := vals[i]; null[i] || !(v > 0) || v-v != 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+// scanNegative is scanNotPositive for values that are negative or not
+// finite.
+func scanNegative(vals []float64, null []bool, from, end int) int {
+	if null == nil {
+		for i := from; i < end; i++ {
+			if v := vals[i]; !(v >= 0) || v-v != 0 {
 				return i
 			}
+		}
+		return -1
+	}
+	for i := from; i < end; i++ {
+		if v := vals[i]; null[i] || !(v >= 0) || v-v != 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+// scanNonFinite is scanNotPositive for values that are not finite.
+func scanNonFinite(vals []float64, null []bool, from, end int) int {
+	if null == nil {
+		for i := from; i < end; i++ {
+			if v := vals[i]; v-v != 0 {
+				return i
+			}
+		}
+		return -1
+	}
+	for i := from; i < end; i++ {
+		if v := vals[i]; null[i] || v-v != 0 {
+			return i
 		}
 	}
 	return -1
@@ -135,6 +220,53 @@ func (s *Screening) exclude(row, n int) {
 	s.Kept--
 }
 
+// columnScan walks the rows of one column that some of its rules may match.
+type columnScan struct {
+	col   *Column
+	tests tests // the tests of the column's rules
+	at    int   // the next such row, -1 when none is left
+}
+
+// columnScans returns one scan per distinct column of the rules, each at
+// its first row that some rule may match.
+func columnScans(rs []rule, cols []*Column) []columnScan {
+	var scans []columnScan
+	for i, x := range rs {
+		k := slices.IndexFunc(scans, func(sc columnScan) bool { return sc.col == cols[i] })
+		if k < 0 {
+			k = len(scans)
+			scans = append(scans, columnScan{col: cols[i]})
+		}
+		scans[k].tests |= 1 << x.match
+	}
+	for k := range scans {
+		scans[k].at = scans[k].tests.next(scans[k].col, 0)
+	}
+	return scans
+}
+
+// screenRow applies the rules to one row in their order, as if each rule
+// were applied to every row in turn: each rule that matches counts the row
+// (and notes it as an example, up to maxExamples per rule, rows coming in
+// order), and the first that excludes it ends its screening, so that a
+// row counts under the first excluding rule only.
+func (s *Screening) screenRow(t *Table, row int, rs []rule, cols []*Column, counts []Count) {
+	for i, x := range rs {
+		if !x.match.matches(cols[i], row) {
+			continue
+		}
+		counts[i].Rows++
+		if len(counts[i].Examples) < maxExamples {
+			path, fileRow := t.Locate(row)
+			counts[i].Examples = append(counts[i].Examples, fmt.Sprintf("%s row %d", path, fileRow))
+		}
+		if x.action == "excluded" {
+			s.exclude(row, t.Rows)
+			return
+		}
+	}
+}
+
 // Screen applies the validation rules of the job's roles to t: rows with a
 // missing or non-finite income, weight, size or count, a weight or size that
 // is not positive, or a negative count are excluded; negative incomes are
@@ -161,18 +293,22 @@ func Screen(t *Table, r Roles) (*Screening, error) {
 	counts := make([]Count, len(rs))
 	for i, x := range rs {
 		counts[i] = Count{Rule: x.name, Column: x.column, Action: x.action}
-		c := cols[i]
-		for row := x.match.next(c, 0); row >= 0; row = x.match.next(c, row+1) {
-			if s.Keep != nil && !s.Keep[row] {
-				continue // an earlier rule excluded it
+	}
+	scans := columnScans(rs, cols)
+	for {
+		row := -1
+		for _, sc := range scans {
+			if sc.at >= 0 && (row < 0 || sc.at < row) {
+				row = sc.at
 			}
-			counts[i].Rows++
-			if len(counts[i].Examples) < maxExamples {
-				path, fileRow := t.Locate(row)
-				counts[i].Examples = append(counts[i].Examples, fmt.Sprintf("%s row %d", path, fileRow))
-			}
-			if x.action == "excluded" {
-				s.exclude(row, t.Rows)
+		}
+		if row < 0 {
+			break
+		}
+		s.screenRow(t, row, rs, cols, counts)
+		for k := range scans {
+			if scans[k].at == row {
+				scans[k].at = scans[k].tests.next(scans[k].col, row+1)
 			}
 		}
 	}

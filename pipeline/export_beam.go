@@ -34,16 +34,38 @@ type SplitFactor struct {
 // ReadSplitUnits reads, screens and builds the units of one split of the
 // study's inputs. Errors name the file, column and row as Run's do.
 func ReadSplitUnits(ctx context.Context, s *Study, sp datasets.Split) (*SplitUnits, error) {
-	tbl, err := datasets.ReadSplit(ctx, sp, requests(s))
+	var r SplitUnitsReader
+	defer r.Close()
+	return r.Read(ctx, s, sp)
+}
+
+// SplitUnitsReader reads the units of splits one after another as
+// ReadSplitUnits does, with a datasets.SplitReader: the row groups of a
+// file open it and parse its footer once, not once per split, and each
+// split's columns are decoded into the buffers of the previous one
+// (datasets.ReadSplitInto), the units written over them. So the
+// SplitUnits of a Read are valid only until the next Read. The zero value
+// is ready to use; a SplitUnitsReader is not safe for concurrent use, and
+// Close closes the file it keeps open. A runner keeps one per worker.
+type SplitUnitsReader struct {
+	rd  datasets.SplitReader
+	buf *datasets.Table
+}
+
+// Read reads, screens and builds the units of one split of the study's
+// inputs, as ReadSplitUnits.
+func (r *SplitUnitsReader) Read(ctx context.Context, s *Study, sp datasets.Split) (*SplitUnits, error) {
+	tbl, err := r.rd.Read(ctx, sp, requests(s), r.buf)
 	if err != nil {
 		return nil, fmt.Errorf("read inputs: %w", err)
 	}
+	r.buf = tbl
 	roles := s.roles()
 	scr, err := datasets.Screen(tbl, roles)
 	if err != nil {
 		return nil, fmt.Errorf("screen rows: %w", err)
 	}
-	u, err := buildUnits(s, tbl, scr.Keep)
+	u, err := makeUnits(s, tbl, scr.Keep, true)
 	if err != nil {
 		return nil, err
 	}
@@ -53,6 +75,11 @@ func ReadSplitUnits(ctx context.Context, s *Study, sp datasets.Split) (*SplitUni
 	}
 	return out, nil
 }
+
+// Close closes the file the reader keeps open, if any. The reader may read
+// again (it opens the file anew) and keeps its buffers: drop it to free
+// them.
+func (r *SplitUnitsReader) Close() error { return r.rd.Close() }
 
 // CompareLevels orders two levels of a column as Run orders domains: both
 // numbers, as numbers; a number before any other string; else as strings.

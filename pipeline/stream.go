@@ -350,6 +350,11 @@ type splitLoader struct {
 	keep   []bool           // passes 2 and 3: the kept rows
 	lut    []int32          // dense local key → local combination, -1 when not seen
 	sparse map[string]int32 // local key → local combination when the keys are too many for lut
+
+	// inX, inW: the income (weight) column is decoded into the units'
+	// x (w) buffer and the units written over it (see lend), as the
+	// column serves that role only.
+	inX, inW bool
 }
 
 // maxDenseCells bounds the dense table of local combinations (4 MiB); a
@@ -361,7 +366,8 @@ var maxDenseCells = 1 << 20
 // rows pass 1 excluded, and, with want (pass 2), the units whose income is
 // in no bucket of want.
 func (r *streamRun) newLoader(first bool, want []uint64) *splitLoader {
-	l := &splitLoader{r: r, screen: first, reqs: r.reqs, want: want}
+	l := &splitLoader{r: r, screen: first, reqs: r.reqs, want: want,
+		inX: roleOnly(r.s, r.s.Income), inW: roleOnly(r.s, r.s.Weight)}
 	if !first {
 		need := map[string]bool{r.s.Income: true, r.s.Weight: true, r.s.sizeColumn(): true,
 			r.s.adultsColumn(): true, r.s.childrenColumn(): true}
@@ -383,6 +389,7 @@ func (r *streamRun) newLoader(first bool, want []uint64) *splitLoader {
 func (l *splitLoader) load(ctx context.Context, idx int, su *splitUnits) error {
 	r := l.r
 	sp := r.splits[idx]
+	l.lend(su)
 	tbl, err := l.rd.Read(ctx, sp, l.reqs, l.tbl, l.r.decodeOpts...)
 	if err != nil {
 		return fmt.Errorf("read inputs: %w", err)
@@ -416,8 +423,8 @@ func (l *splitLoader) load(ctx context.Context, idx int, su *splitUnits) error {
 	if !l.screen {
 		n = tbl.Rows - len(r.excl[idx])
 	}
-	su.x = slices.Grow(su.x[:0], n)[:n]
-	su.w = slices.Grow(su.w[:0], n)[:n]
+	su.x = unitBuffer(l.inX, tbl, r.s.Income, su.x, n)
+	su.w = unitBuffer(l.inW, tbl, r.s.Weight, su.w, n)
 	su.cell = slices.Grow(su.cell[:0], n)[:n]
 	if l.want != nil {
 		l.sel = slices.Grow(l.sel[:0], tbl.Rows)[:tbl.Rows]
@@ -428,6 +435,38 @@ func (l *splitLoader) load(ctx context.Context, idx int, su *splitUnits) error {
 		keep = l.sel
 	}
 	return l.combos(tbl, keep, su)
+}
+
+// lend points the income and weight columns of the loader's table at the
+// buffers of su, when they take the units' values (inX, inW), so that
+// ReadSplitInto decodes into them: the units are then written over the
+// column (unit k from row i >= k, read before it is written) instead of
+// copied from it, and the table holds no array of an earlier split's
+// units, which the adder may still be reading. A buffer too small (or nil)
+// makes the reader allocate one, which su takes (unitBuffer).
+func (l *splitLoader) lend(su *splitUnits) {
+	if l.tbl == nil {
+		return
+	}
+	s := l.r.s
+	for _, c := range l.tbl.Columns {
+		switch {
+		case l.inX && c.Name == s.Income:
+			c.Float = su.x[:cap(su.x)]
+		case l.inW && c.Name == s.Weight:
+			c.Float = su.w[:cap(su.w)]
+		}
+	}
+}
+
+// unitBuffer returns the buffer of n units: with in, column name of tbl
+// (which lend gave buf's array, or which the reader allocated), else buf
+// grown to n.
+func unitBuffer(in bool, tbl *datasets.Table, name string, buf []float64, n int) []float64 {
+	if in {
+		return tbl.Column(name).Float[:n]
+	}
+	return slices.Grow(buf[:0], n)[:n]
 }
 
 // Equivalence scales of the units' incomes, as numbers for the inner loop.
@@ -454,9 +493,13 @@ func (l *splitLoader) values(tbl *datasets.Table, keep []bool, su *splitUnits) i
 	want, sel := l.want, l.sel
 	xs, ws := su.x, su.w
 	if keep == nil && want == nil && scale == scaleNone { // every row, incomes as they are
-		copy(xs, income[:tbl.Rows])
+		if !l.inX {
+			copy(xs, income[:tbl.Rows])
+		}
 		if !personsFromHouseholds {
-			copy(ws, weight[:tbl.Rows])
+			if !l.inW {
+				copy(ws, weight[:tbl.Rows])
+			}
 			return tbl.Rows
 		}
 		for i, v := range weight[:tbl.Rows] {
@@ -951,6 +994,7 @@ func (r *streamRun) locate() []uint64 {
 		}
 		targets := st.hist.Locate([]float64{0.5})
 		st.cand = indices.NewQuantileCandidates(targets)
+		presize(st.cand, st.hist, targets)
 		for _, ts := range targets {
 			for _, t := range ts {
 				if !t.Done {
@@ -960,6 +1004,33 @@ func (r *streamRun) locate() []uint64 {
 		}
 	}
 	return want
+}
+
+// presize gives the candidates of each group the capacity of the units
+// with positive weight that pass 1 counted in its wanted buckets: the
+// units pass 2 keeps. They are then held in arrays of their size, not in
+// arrays up to a quarter larger that appending grows, old and new both
+// live while the last one is copied (at 1e9 units the national median's
+// bucket alone holds millions of them).
+func presize(c *indices.QuantileCandidates, h *indices.DomainHistograms, targets [][]indices.QuantileTarget) {
+	for j, ts := range targets {
+		var wanted []uint32
+		for _, t := range ts {
+			if !t.Done && !slices.Contains(wanted, t.Bucket) {
+				wanted = append(wanted, t.Bucket)
+			}
+		}
+		if len(wanted) == 0 {
+			continue
+		}
+		var n int64
+		for _, b := range h.H[j].Buckets() {
+			if slices.Contains(wanted, b.Index) {
+				n += b.N
+			}
+		}
+		c.X[j], c.W[j] = make([]float64, 0, n), make([]float64, 0, n)
+	}
 }
 
 // all lists every split.

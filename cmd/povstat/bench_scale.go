@@ -202,7 +202,9 @@ func benchScaleChild(ctx context.Context, mode, dir, prof string, stdout io.Writ
 
 // decodeStream decodes the job's columns of every row group of dir, one row
 // group per core at a time, and drops them: the decode a streaming run
-// cannot avoid.
+// cannot avoid. Each worker reads as the streaming runner's loaders do,
+// with a datasets.SplitReader (each file's footer parsed once per worker)
+// decoding into the buffers of its previous split (datasets.ReadSplitInto).
 func decodeStream(ctx context.Context, dir string) error {
 	splits, err := datasets.Splits(ctx, []string{dir})
 	if err != nil {
@@ -215,8 +217,16 @@ func decodeStream(ctx context.Context, dir string) error {
 	var wg sync.WaitGroup
 	for w := range errs {
 		wg.Go(func() {
+			var rd datasets.SplitReader
+			var buf *datasets.Table
 			for i := int(next.Add(1) - 1); i < len(splits) && errs[w] == nil; i = int(next.Add(1) - 1) {
-				_, errs[w] = datasets.ReadSplit(ctx, splits[i], reqs, datasets.Parallelism(1))
+				var t *datasets.Table
+				if t, errs[w] = rd.Read(ctx, splits[i], reqs, buf, datasets.Parallelism(1)); t != nil {
+					buf = t
+				}
+			}
+			if err := rd.Close(); errs[w] == nil {
+				errs[w] = err
 			}
 		})
 	}

@@ -185,7 +185,15 @@ func (h histograms) starts(st *state, key string) {
 // histFn is pass 1: per split, the counts and income of every domain and
 // line group, the histograms of the domains' incomes (medians, Gini) and of
 // the median lines' reference incomes, and the entropy sums.
-type histFn struct{ Job *Job }
+type histFn struct {
+	Job *Job
+	r   *reader
+}
+
+// Setup, FinishBundle and Teardown give the DoFn its reader (see reader).
+func (f *histFn) Setup()                           { f.r = &reader{} }
+func (f *histFn) FinishBundle(func(Partial)) error { return f.r.close() }
+func (f *histFn) Teardown() error                  { return f.r.close() }
 
 func (f *histFn) ProcessElement(sp Split, emit func(Partial)) error {
 	j := f.Job
@@ -195,7 +203,7 @@ func (f *histFn) ProcessElement(sp Split, emit func(Partial)) error {
 	p := part1{Base: map[string]groupStats{}, Ref: map[string]groupStats{}, Seen: map[string]bool{}, Entropy: map[string]indices.EntropySums{}}
 	h := histograms{}
 	var doms []string
-	err := readSplit(j, sp, func(u *unit) {
+	err := readSplit(f.r, j, sp, func(u *unit) {
 		doms = k.domains(u, doms)
 		for _, d := range doms {
 			b := p.Base[d]
@@ -401,7 +409,15 @@ func lineValue(st *state, group string) float64 {
 type collectFn struct {
 	Job  *Job
 	Poor bool
+	r    *reader
 }
+
+// Setup, FinishBundle and Teardown give the DoFn its reader (see reader).
+func (f *collectFn) Setup() { f.r = &reader{} }
+func (f *collectFn) FinishBundle(func(*[]byte) bool, func(Partial), func(string, []byte)) error {
+	return f.r.close()
+}
+func (f *collectFn) Teardown() error { return f.r.close() }
 
 func (f *collectFn) ProcessElement(sp Split, side func(*[]byte) bool, emit func(Partial), emitBatch func(string, []byte)) error {
 	st, err := sideState(side)
@@ -413,7 +429,7 @@ func (f *collectFn) ProcessElement(sp Split, side func(*[]byte) bool, emit func(
 	batches := map[string][]byte{}
 	var doms []string
 	var its []item
-	err = readSplit(f.Job, sp, func(u *unit) {
+	err = readSplit(f.r, f.Job, sp, func(u *unit) {
 		doms = k.domains(u, doms)
 		its = items(f.Job, k, st, u, f.Poor, doms, its)
 		for _, it := range its {
@@ -579,7 +595,15 @@ func (f *giniFn) ProcessElement(_ int, iter func(*Partial) bool, side func(*[]by
 // sumsFn is pass 3: per split, the poverty sums of every line in every
 // domain, and the histograms of the poor's incomes relative to their line
 // (for rmpg and the starts of sen's Gini).
-type sumsFn struct{ Job *Job }
+type sumsFn struct {
+	Job *Job
+	r   *reader
+}
+
+// Setup, FinishBundle and Teardown give the DoFn its reader (see reader).
+func (f *sumsFn) Setup()                                               { f.r = &reader{} }
+func (f *sumsFn) FinishBundle(func(*[]byte) bool, func(Partial)) error { return f.r.close() }
+func (f *sumsFn) Teardown() error                                      { return f.r.close() }
 
 func (f *sumsFn) ProcessElement(sp Split, side func(*[]byte) bool, emit func(Partial)) error {
 	st, err := sideState(side)
@@ -592,7 +616,7 @@ func (f *sumsFn) ProcessElement(sp Split, side func(*[]byte) bool, emit func(Par
 	p := part3{Sums: map[string]indices.PovertySums{}, Unres: map[string]groupStats{}}
 	h := histograms{}
 	var doms []string
-	err = readSplit(j, sp, func(u *unit) {
+	err = readSplit(f.r, j, sp, func(u *unit) {
 		doms = k.domains(u, doms)
 		for i := range k.lines {
 			z := lineValue(st, k.group(i, u))

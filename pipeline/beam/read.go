@@ -79,21 +79,47 @@ type unit struct {
 	levels []string // the values of the job's categorical columns (catColumns)
 }
 
-// readSplit reads one split with pipeline.ReadSplitUnits (datasets'
-// reader, datasets.Screen's rules, pipeline's units) and calls add for
-// every unit: income x, weight w, its position and its levels of the job's
-// categorical columns. The unit passed to add is reused: add must not keep
-// it.
-func readSplit(j *Job, sp Split, add func(*unit)) error {
+// reader is what a DoFn that reads splits keeps from one split to the next
+// (from its Setup to its Teardown): the job's study, parsed once, and a
+// pipeline.SplitUnitsReader, which parses each file's footer once per
+// bundle instead of once per row group and reuses its column buffers. Its
+// file is closed at the end of every bundle, since runners need not call
+// Teardown (prism does not), and reopened by the next bundle's first read.
+type reader struct {
+	s  *pipeline.Study
+	rd pipeline.SplitUnitsReader
+}
+
+// close closes the reader's file; r may be nil (a DoFn never set up).
+func (r *reader) close() error {
+	if r == nil {
+		return nil
+	}
+	return r.rd.Close()
+}
+
+// readSplit reads one split with pipeline's reader (datasets' reader,
+// datasets.Screen's rules, pipeline's units) and calls add for every unit:
+// income x, weight w, its position and its levels of the job's categorical
+// columns. The unit passed to add is reused: add must not keep it. r is the
+// DoFn's reader; nil reads with a reader of this split only.
+func readSplit(r *reader, j *Job, sp Split, add func(*unit)) error {
 	var ds datasets.Split
 	if err := json.Unmarshal(sp.Spec, &ds); err != nil {
 		return fmt.Errorf("povbeam: split %d: %w", sp.Index, err)
 	}
-	s, err := j.study()
-	if err != nil {
-		return err
+	if r == nil {
+		r = &reader{}
+		defer r.close()
 	}
-	su, err := pipeline.ReadSplitUnits(context.Background(), s, ds)
+	if r.s == nil {
+		s, err := j.study()
+		if err != nil {
+			return err
+		}
+		r.s = s
+	}
+	su, err := r.rd.Read(context.Background(), r.s, ds)
 	if err != nil {
 		return err
 	}
