@@ -484,15 +484,17 @@ func senInfluenceSorted(dst, x, weights []float64, z, h, p1 float64) []float64 {
 	} else {
 		gp = 0
 	}
+	rich := gp*((0-h)/n) + (1-gp)*((0-p1)/n) // the value of the units that are not poor
 	for i, v := range x {
 		if weightAt(weights, i) == 0 {
 			dst[i] = 0
 			continue
 		}
-		g0, g1 := 0.0, 0.0
-		if v < z {
-			g0, g1 = 1, (z-v)/z
+		if !(v < z) {
+			dst[i] = rich
+			continue
 		}
+		g0, g1 := 1.0, (z-v)/z
 		dst[i] = gp*((g0-h)/n) + (1-gp)*((g1-p1)/n)
 		if zg != nil && i < k {
 			dst[i] += (h - p1) * zg[i]
@@ -527,16 +529,13 @@ func quantileInfluenceAt(dst, x, weights []float64, p, q, h float64) []float64 {
 	if math.IsNaN(q) || !(f > 0) || math.IsInf(f, 0) {
 		return linFill(dst, math.NaN())
 	}
+	vals := [2]float64{-(0 - p) / (n * f), -(1 - p) / (n * f)} // by [x_i <= q]
 	for i, v := range x {
 		if weightAt(weights, i) == 0 {
 			dst[i] = 0
 			continue
 		}
-		ind := 0.0
-		if v <= q {
-			ind = 1
-		}
-		dst[i] = -(ind - p) / (n * f)
+		dst[i] = vals[b2i(v <= q)]
 	}
 	return dst
 }
@@ -561,7 +560,7 @@ func QSRInfluence(dst, x, weights []float64) []float64 {
 	var q [2]float64
 	sorted := slices.IsSorted(x)
 	if sorted { // a scan instead of selections, and windows for the kernels
-		q[0], q[1] = QuantileSorted(0.2, x, weights), QuantileSorted(0.8, x, weights)
+		quantilesSorted(q[:], []float64{0.2, 0.8}, x, weights)
 	} else {
 		Quantiles(q[:], []float64{0.2, 0.8}, x, weights)
 	}
@@ -574,17 +573,7 @@ func QSRInfluence(dst, x, weights []float64) []float64 {
 	h := Bandwidth(x, weights)
 	var f0, f1 [2]float64
 	for k, qa := range q {
-		lo, hi := linWindow(x, sorted, qa, h)
-		for i := lo; i < hi; i++ {
-			v := x[i]
-			w := weightAt(weights, i)
-			if w == 0 {
-				continue
-			}
-			k0 := w * linGauss((qa-v)/h)
-			f0[k] += k0
-			f1[k] += k0 * v
-		}
+		f0[k], f1[k] = kernelSums(x, weights, sorted, qa, h, n, true)
 		f0[k] /= n * h
 		f1[k] /= h
 		if !(f0[k] > 0) || math.IsInf(f0[k], 0) {
@@ -595,9 +584,18 @@ func QSRInfluence(dst, x, weights []float64) []float64 {
 	for i, v := range x {
 		if v <= q[0] {
 			bottom += weightAt(weights, i) * v
+		} else if sorted {
+			break // the others are above q[0] too
 		}
 	}
 	alphas := [2]float64{0.2, 0.8}
+	// The quantile's part of zI_a, f1 zq_a, by [x_i <= q_a]: computed once.
+	var part [2][2]float64
+	for k := range q {
+		for ind := range 2 {
+			part[k][ind] = f1[k] * (-(float64(ind) - alphas[k]) / (n * f0[k]))
+		}
+	}
 	for i, v := range x {
 		if weightAt(weights, i) == 0 {
 			dst[i] = 0
@@ -605,11 +603,8 @@ func QSRInfluence(dst, x, weights []float64) []float64 {
 		}
 		var zi [2]float64
 		for k, qa := range q {
-			ind := 0.0
-			if v <= qa {
-				ind = 1
-			}
-			zi[k] = v*ind + f1[k]*(-(ind-alphas[k])/(n*f0[k]))
+			ind := b2i(v <= qa)
+			zi[k] = v*float64(ind) + part[k][ind]
 		}
 		dst[i] = (v - zi[1] - qsr*zi[0]) / bottom
 	}
@@ -639,21 +634,8 @@ func incomeBelowInfluence(zI, x, weights []float64, a, n, h float64) (I float64,
 // incomeBelowAt is incomeBelowInfluence with the quantile q at a computed
 // (QuantileSorted for x sorted, Quantile otherwise).
 func incomeBelowAt(zI, x, weights []float64, a, q, n, h float64, sorted bool) (I float64, ok bool) {
-	if math.IsNaN(q) {
-		return math.NaN(), false
-	}
-	var f0, f1 float64
-	lo, hi := linWindow(x, sorted, q, h)
-	for i := lo; i < hi; i++ {
-		if v, w := x[i], weightAt(weights, i); w > 0 {
-			k := w * linGauss((q-v)/h)
-			f0 += k
-			f1 += k * v
-		}
-	}
-	f0 /= n * h
-	f1 /= h
-	if !(f0 > 0) || math.IsInf(f0, 0) {
+	b, ok := newIncomeBelow(x, weights, a, q, n, h, sorted)
+	if !ok {
 		return math.NaN(), false
 	}
 	for i, v := range x {
@@ -661,14 +643,104 @@ func incomeBelowAt(zI, x, weights []float64, a, q, n, h float64, sorted bool) (I
 		if weightAt(weights, i) == 0 {
 			continue
 		}
-		ind := 0.0
-		if v <= q {
-			ind = 1
-			I += weightAt(weights, i) * v
-		}
-		zI[i] = v*ind + f1*(-(ind-a)/(n*f0))
+		zI[i] = b.at(v)
 	}
-	return I, true
+	return b.I, true
+}
+
+// incomeBelow is what the influence function zI of the income at or below
+// the quantile q at a needs (incomeBelowAt): I, and the quantile's part
+// S'(q) zq of zI, which takes two values, by [x_i <= q] (part[1] and
+// part[0]).
+type incomeBelow struct {
+	q, I float64
+	part [2]float64
+}
+
+// newIncomeBelow computes the incomeBelow of incomeBelowAt; ok is false
+// when q is NaN or f(q) is not positive.
+func newIncomeBelow(x, weights []float64, a, q, n, h float64, sorted bool) (b incomeBelow, ok bool) {
+	if math.IsNaN(q) {
+		return b, false
+	}
+	f0, f1 := kernelSums(x, weights, sorted, q, h, n, true)
+	f0 /= n * h
+	f1 /= h
+	if !(f0 > 0) || math.IsInf(f0, 0) {
+		return b, false
+	}
+	b = incomeBelow{q: q}
+	for ind := range 2 {
+		b.part[ind] = f1 * (-(float64(ind) - a) / (n * f0))
+	}
+	for i, v := range x {
+		if sorted && v > q {
+			break // the others are above q too
+		}
+		if w := weightAt(weights, i); w != 0 && v <= q {
+			b.I += w * v
+		}
+	}
+	return b, true
+}
+
+// quantilesSorted sets q[k] to QuantileSorted(ps[k], x, weights) for ps
+// increasing and strictly between 0 and 1 (x sorted in increasing order):
+// the same values, from one sum of the weights and one scan of their
+// cumulative sums, up to the largest quantile, for all of them.
+func quantilesSorted(q, ps []float64, x, weights []float64) {
+	for k, p := range ps {
+		checkQuantileArgs(p, x, weights)
+		if !(p > 0 && p < 1) || (k > 0 && !(p >= ps[k-1])) {
+			panic("indices: quantilesSorted needs increasing probabilities in (0, 1)")
+		}
+	}
+	total := 0.0
+	for i := range x {
+		w := weightAt(weights, i)
+		if w < 0 {
+			panic("indices: negative weight")
+		}
+		total += w
+	}
+	if len(x) == 0 || total == 0 {
+		linFill(q, math.NaN())
+		return
+	}
+	k, cum := 0, 0.0
+	for i := 0; i < len(x) && k < len(ps); {
+		v := x[i]
+		for i < len(x) && x[i] == v {
+			cum += weightAt(weights, i)
+			i++
+		}
+		for ; k < len(ps) && cum > 0 && cum/total >= ps[k]; k++ {
+			q[k] = v
+			if cum/total == ps[k] { // between v and the next unit of positive weight
+				for j := i; j < len(x); j++ {
+					if weightAt(weights, j) > 0 {
+						q[k] = (v + x[j]) / 2
+						break
+					}
+				}
+			}
+		}
+	}
+	for ; k < len(ps); k++ { // rounding: the largest unit of positive weight
+		for i := len(x) - 1; i >= 0; i-- {
+			if weightAt(weights, i) > 0 {
+				q[k] = x[i]
+				break
+			}
+		}
+	}
+}
+
+// at is zI at a unit of income v and positive weight:
+// v [v <= q] + S'(q) zq, zq = -([v <= q] - a) / (N f(q)).
+func (b *incomeBelow) at(v float64) float64 {
+	ind := b2i(v <= b.q)
+	return v*float64(ind) + b.part[ind]
 }
 
 // ShareInfluence returns the influence function of the income share of
@@ -748,7 +820,7 @@ func PalmaInfluence(dst, x, weights []float64) []float64 {
 	var q [2]float64
 	sorted := slices.IsSorted(x)
 	if sorted { // a scan instead of selections
-		q[0], q[1] = QuantileSorted(0.4, x, weights), QuantileSorted(0.9, x, weights)
+		quantilesSorted(q[:], []float64{0.4, 0.9}, x, weights)
 	} else {
 		Quantiles(q[:], []float64{0.4, 0.9}, x, weights)
 	}
@@ -759,23 +831,20 @@ func PalmaInfluence(dst, x, weights []float64) []float64 {
 		return linFill(dst, math.NaN())
 	}
 	h := Bandwidth(x, weights)
-	z40, z90 := make([]float64, len(x)), make([]float64, len(x))
-	var i40 float64
-	var ok40, ok90 bool
-	if sorted { // the same quantiles as incomeBelowInfluence's
-		i40, ok40 = incomeBelowAt(z40, x, weights, 0.4, q[0], n, h, true)
-		_, ok90 = incomeBelowAt(z90, x, weights, 0.9, q[1], n, h, true)
-	} else {
-		i40, ok40 = incomeBelowInfluence(z40, x, weights, 0.4, n, h)
-		_, ok90 = incomeBelowInfluence(z90, x, weights, 0.9, n, h)
+	q40, q90 := q[0], q[1] // sorted: the same quantiles as incomeBelowInfluence's
+	if !sorted {
+		q40, q90 = Quantile(0.4, x, weights), Quantile(0.9, x, weights)
 	}
+	// zI_0.4 and zI_0.9 (incomeBelowAt) unit by unit, not kept.
+	b40, ok40 := newIncomeBelow(x, weights, 0.4, q40, n, h, sorted)
+	b90, ok90 := newIncomeBelow(x, weights, 0.9, q90, n, h, sorted)
 	if !ok40 || !ok90 {
 		return linFill(dst, math.NaN())
 	}
 	for i, v := range x {
 		dst[i] = 0
 		if weightAt(weights, i) > 0 {
-			dst[i] = (v - z90[i] - palma*z40[i]) / i40
+			dst[i] = (v - b90.at(v) - palma*b40.at(v)) / b40.I
 		}
 	}
 	return dst
@@ -950,22 +1019,31 @@ func RMPGInfluenceParts(dst, x, weights []float64, line Line) ([]float64, float6
 		bw = line.Bandwidth
 	}
 	fz := density(x, weights, z, bw, n)
+	// The local part takes four values, by [x_i < z] and [x_i <= m]:
+	// each is computed once.
+	var local [2][2]float64
+	for ind := range 2 {
+		for indm := range 2 {
+			zh := (float64(ind) - h) / n    // ARPRInfluence at the fixed line
+			fm := (float64(indm) - h/2) / n // the CDF at m
+			local[ind][indm] = -((zh/2 - fm) / f) / z
+		}
+	}
 	for i, v := range x {
 		dst[i] = 0
 		if weightAt(weights, i) > 0 {
-			ind, indm := 0.0, 0.0
-			if v < z {
-				ind = 1
-			}
-			if v <= m {
-				indm = 1
-			}
-			zh := (ind - h) / n    // ARPRInfluence at the fixed line
-			fm := (indm - h/2) / n // the CDF at m
-			dst[i] = -((zh/2 - fm) / f) / z
+			dst[i] = local[b2i(v < z)][b2i(v <= m)]
 		}
 	}
 	return dst, (m/z - fz/(2*f)) / z
+}
+
+// b2i is 1 for true, 0 for false.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Bandwidth returns the kernel bandwidth of R convey's h_fun, used by the
@@ -1035,12 +1113,13 @@ func kernelDensityN(x, weights []float64, at, h, n float64) float64 {
 }
 
 // KernelDensitySorted is KernelDensity for x sorted in increasing order:
-// it sums only over the units within 40 h of at, since beyond |u| > 38.6
-// the kernel K(u) underflows to exactly 0, so that the result is
-// KernelDensity's up to the order of summation, at the cost of a binary
-// search and the units near at (the bandwidths of Bandwidth are narrow:
-// sd / N^(1/5) with N a weighted population). The result is undefined
-// when x is not sorted.
+// it sums only over the units near at, at the cost of a binary search and
+// those units (the bandwidths of Bandwidth are narrow: sd / N^(1/5) with
+// N a weighted population): the units within 10 h when the others can add
+// less than 2^-60 of the sum (K(10) is about 7.7e-23), else those within
+// 40 h, beyond which K(u) underflows to exactly 0 (see kernelSums). The
+// result is KernelDensity's up to the order of summation and a relative
+// 2^-60 at most. The result is undefined when x is not sorted.
 func KernelDensitySorted(x, weights []float64, at, h float64) float64 {
 	return kernelDensitySortedN(x, weights, at, h, linCheck(x, weights))
 }
@@ -1051,14 +1130,65 @@ func kernelDensitySortedN(x, weights []float64, at, h, n float64) float64 {
 	if n == 0 || !(h > 0) || math.IsNaN(at) {
 		return math.NaN()
 	}
-	lo, _ := slices.BinarySearch(x, at-40*h)
-	s := 0.0
-	for i := lo; i < len(x) && x[i] <= at+40*h; i++ {
-		if w := weightAt(weights, i); w > 0 {
-			s += w * linGauss((at-x[i])/h)
+	s, _ := kernelSums(x, weights, true, at, h, n, false)
+	return s / (n * h)
+}
+
+// kernelCut is the half-width, in bandwidths, of the first window of the
+// kernel sums over sorted incomes, and kernelTail the largest kernel
+// value beyond it: K(10) = exp(-50) / sqrt(2 pi), about 7.7e-23.
+const kernelCut = 10
+
+var kernelTail = linGauss(kernelCut)
+
+// kernelNegligible is the bound, relative to the sum over the first
+// window, on what the units beyond it may add for that window to be used:
+// 2^-60, below the rounding of the sum (2^-53 per addition).
+const kernelNegligible = 0x1p-60
+
+// kernelSums returns the kernel sums at `at` with bandwidth h over the
+// units of positive weight, f0 = sum_i {w_i K((at - x_i)/h)} and f1 =
+// sum_i {w_i K((at - x_i)/h) x_i}, added in unit order; n is the total
+// weight; f1 only when withF1 (it is computed, but not checked, without).
+// For x unsorted every unit is added. For x sorted only the units that
+// can count are: first those within kernelCut h of at; each unit beyond
+// adds at most w_i kernelTail to f0, and at most w_i kernelTail (|at| +
+// kernelCut h) to |f1| (|x_i| <= |at| + |u_i| h, and K(u) |u| decreases
+// for |u| > 1), so when the weight left out, times these bounds, is below
+// kernelNegligible of each sum, the sums are the
+// window's (they differ from the full sums by less than their rounding);
+// otherwise the units within 40 h, beyond which K underflows to exactly
+// 0 (linWindow). The densities at quantiles and lines, inside the bulk of
+// the incomes, take the first window, a fraction of the units of the
+// second with the bandwidths of Bandwidth.
+func kernelSums(x, weights []float64, sorted bool, at, h, n float64, withF1 bool) (f0, f1 float64) {
+	if sorted && h > 0 && !math.IsNaN(at) && len(x) > 0 {
+		lo, _ := slices.BinarySearch(x, at-kernelCut*h)
+		in := 0.0 // the weight of the window
+		i := lo
+		for ; i < len(x) && x[i] <= at+kernelCut*h; i++ {
+			if v, w := x[i], weightAt(weights, i); w > 0 {
+				k := w * linGauss((at-v)/h)
+				f0 += k
+				f1 += k * v
+				in += w
+			}
+		}
+		out := max(n-in, 0) * kernelTail
+		if out <= kernelNegligible*f0 && (!withF1 || out*(math.Abs(at)+kernelCut*h) <= kernelNegligible*math.Abs(f1)) {
+			return f0, f1
+		}
+		f0, f1 = 0, 0
+	}
+	lo, hi := linWindow(x, sorted, at, h)
+	for i := lo; i < hi; i++ {
+		if v, w := x[i], weightAt(weights, i); w > 0 {
+			k := w * linGauss((at-v)/h)
+			f0 += k
+			f1 += k * v
 		}
 	}
-	return s / (n * h)
+	return f0, f1
 }
 
 // headcountN is FGT(x, weights, z, 0) with n = linCheck(x, weights)

@@ -18,6 +18,7 @@ type seJob struct {
 	p       *plan
 	e       *varEngine
 	order   []int32      // units sorted by income
+	sorted  *sortedCells // the units in that order with their finest cell, from the point estimates (nil when they did not sort)
 	cells   [][]lineSums // per line: its sums in the cells of the finest grouping (point estimates)
 	results []Result
 
@@ -52,21 +53,173 @@ type sortedMembers struct {
 	cell []int32 // the (domain, PSU) cell of each unit (varEngine.cells)
 }
 
-// newMembersWith gathers the incomes, weights and cells of the units of m
-// in m's order (no cells when cells is nil).
-func newMembersWith(u *units, m *domainMembers, cells *psuCells) *sortedMembers {
-	sm := &sortedMembers{domainMembers: m, x: make([]float64, len(m.idx)), w: make([]float64, len(m.idx))}
-	if cells == nil {
-		for k, i := range m.idx {
-			sm.x[k], sm.w[k] = u.x[i], u.w[i]
+// newSortedMembers returns the units of each domain of g in the order of
+// order (a permutation of the units: the units sorted by income), with
+// their incomes, weights and cells (no cells when cells is nil; no members
+// unless members), and, when codes, the domain of every unit of order.
+// The members are newDomainMembersOrdered's with the units' incomes,
+// weights and cells gathered in that order, but each unit's income,
+// weight, cell and domain are first put side by side in unit order, so
+// that the gather in order costs one cache miss per unit instead of one
+// per slice.
+func newSortedMembers(u *units, g *grouping, order []int32, cells *psuCells, members, codes bool) (*sortedMembers, []int32) {
+	if !members && !codes {
+		return nil, nil
+	}
+	k, n := g.size(), len(order)
+	if !members { // one read per unit, as small as the pack
+		sorted := make([]int32, n)
+		for p, i := range order {
+			sorted[p] = g.codes[i]
 		}
-		return sm
+		return nil, sorted
 	}
-	sm.cell = make([]int32, len(m.idx))
-	for k, i := range m.idx {
-		sm.x[k], sm.w[k], sm.cell[k] = u.x[i], u.w[i], cells.of[i]
+	if k == 1 && cells == nil { // the incomes and weights only: a smaller pack, in chunks
+		xw := make([][2]float64, n)
+		ch := newChunks(n)
+		ch.run(func(_, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				xw[i] = [2]float64{u.x[i], u.w[i]}
+			}
+		})
+		sm := &sortedMembers{domainMembers: &domainMembers{off: []int{0, n}, idx: order}, x: make([]float64, n), w: make([]float64, n)}
+		ch.run(func(_, lo, hi int) {
+			for p := lo; p < hi; p++ {
+				v := &xw[order[p]]
+				sm.x[p], sm.w[p] = v[0], v[1]
+			}
+		})
+		var sorted []int32
+		if codes {
+			sorted = make([]int32, n) // one domain: every code is 0
+		}
+		return sm, sorted
 	}
-	return sm
+	type unit struct {
+		x, w       float64
+		cell, code int32
+	}
+	units := make([]unit, n)
+	for i := range units {
+		v := &units[i]
+		v.x, v.w, v.code = u.x[i], u.w[i], g.codes[i]
+		if cells != nil {
+			v.cell = cells.of[i]
+		}
+	}
+	var sorted []int32
+	if codes {
+		sorted = make([]int32, n)
+	}
+	m := &domainMembers{off: make([]int, k+1), idx: order} // one domain: order itself
+	if k > 1 {
+		for _, c := range g.codes {
+			m.off[c+1]++
+		}
+		for d := 1; d <= k; d++ {
+			m.off[d] += m.off[d-1]
+		}
+		m.idx = make([]int32, n)
+	} else {
+		m.off[1] = n
+	}
+	sm := &sortedMembers{domainMembers: m, x: make([]float64, n), w: make([]float64, n)}
+	if cells != nil {
+		sm.cell = make([]int32, n)
+	}
+	next := append([]int(nil), m.off[:k]...)
+	for p, i := range order {
+		v := &units[i]
+		q := p
+		if k > 1 {
+			q = next[v.code]
+			next[v.code]++
+			m.idx[q] = i
+		}
+		sm.x[q], sm.w[q] = v.x, v.w
+		if cells != nil {
+			sm.cell[q] = v.cell
+		}
+		if codes {
+			sorted[p] = v.code
+		}
+	}
+	return sm, sorted
+}
+
+// sortedMembersFrom is newSortedMembers from the point estimates' sorted
+// units sc, in the order of order, with their codes of the finest grouping
+// (sc.cells; nil when it has one group), which groupOf maps to the domains
+// of g: the incomes and weights are read in sequence (and shared as they
+// are by a breakdown of one domain), the domains follow from the finest
+// codes, and only the cells are read at random, when wanted. The values
+// are newSortedMembers's.
+func sortedMembersFrom(sc *sortedCells, g *grouping, groupOf []int32, order []int32, cells *psuCells, members, codes bool) (*sortedMembers, []int32) {
+	k, n := g.size(), len(order)
+	code := func(p int) int32 {
+		if k == 1 {
+			return 0
+		}
+		return groupOf[sc.cells[p]]
+	}
+	var sorted []int32
+	if codes {
+		sorted = make([]int32, n)
+		for p := range sorted {
+			sorted[p] = code(p)
+		}
+	}
+	if !members {
+		return nil, sorted
+	}
+	m := &domainMembers{off: make([]int, k+1), idx: order} // one domain: order itself
+	sm := &sortedMembers{domainMembers: m}
+	if cells != nil {
+		sm.cell = make([]int32, n)
+	}
+	if k == 1 {
+		m.off[1] = n
+		sm.x, sm.w = sc.x, sc.w // read-only
+		if cells != nil {
+			newChunks(n).run(func(_, lo, hi int) {
+				for p := lo; p < hi; p++ {
+					sm.cell[p] = cells.of[order[p]]
+				}
+			})
+		}
+		return sm, sorted
+	}
+	for p := range n {
+		m.off[code(p)+1]++
+	}
+	for d := 1; d <= k; d++ {
+		m.off[d] += m.off[d-1]
+	}
+	m.idx, sm.x, sm.w = make([]int32, n), make([]float64, n), make([]float64, n)
+	next := append([]int(nil), m.off[:k]...)
+	for p, i := range order {
+		d := code(p)
+		q := next[d]
+		next[d]++
+		m.idx[q], sm.x[q], sm.w[q] = i, sc.x[p], sc.w[p]
+		if cells != nil {
+			sm.cell[q] = cells.of[i]
+		}
+	}
+	return sm, sorted
+}
+
+// finestGroupOf returns the domain of g of each domain of the finest
+// grouping (a coarsening of it), from one unit of each.
+func (j *seJob) finestGroupOf(g *grouping) []int32 {
+	fm := j.memberCache["\x00finest"]
+	groupOf := make([]int32, len(fm.off)-1)
+	for f := range groupOf {
+		if fm.off[f+1] > fm.off[f] {
+			groupOf[f] = g.codes[fm.idx[fm.off[f]]]
+		}
+	}
+	return groupOf
 }
 
 // cells returns the cells of the units of domain d.
@@ -164,72 +317,97 @@ func (j *seJob) run(ctx context.Context, lines []*lineValues, results []Result) 
 	estimated := slices.ContainsFunc(lines, func(lv *lineValues) bool {
 		return (lv.line.Basis == "median" || lv.line.Basis == "mean") && len(lv.line.By) == 0
 	})
-	sortedMembersOf := make([]*sortedMembers, len(breakdowns))
-	sortedCodesOf := make([][]int32, len(breakdowns))
-	for b, cols := range breakdowns {
+	// The caches are filled by one set of tasks: the sorted members of
+	// every breakdown; the parts shared by several lines, once: the
+	// refCore of each basis and reference population of the national
+	// relative lines, the quantile influence function of the national
+	// median lines' reference populations (RMPG's) with the lines made
+	// from it, the grouped lines, and the line-free sums of povertyErrors.
+	// Only the refCores of national median lines read sorted members (the
+	// whole population's): they wait for them, and come last.
+	j.sortedCodes = map[string][]int32{}
+	var sortedTasks []func() error
+	var wholeSorted sync.WaitGroup // done when the whole population is in order
+	wholeSorted.Add(1)
+	for _, cols := range breakdowns {
 		g := j.p.groupings[colsKey(cols)]
 		if !sortedDomains && len(cols) > 0 && !estimated {
 			continue
 		}
+		// Without the influence functions, the lines need the whole
+		// population's incomes and weights in order, not the cells, and
+		// the other breakdowns only their codes in that order.
+		members, codes := sortedDomains || len(cols) == 0, estimated && g.size() > 1
+		var sm *sortedMembers
+		if members {
+			sm = &sortedMembers{}
+		}
+		j.sortedCache[colsKey(cols)] = sm
+		var sc []int32
+		if codes {
+			sc = make([]int32, len(j.order))
+		}
+		j.sortedCodes[colsKey(cols)] = sc
 		m := j.memberCache[colsKey(cols)]
-		tasks = append(tasks, func() error {
-			switch {
-			case sortedDomains:
-				sortedMembersOf[b] = newMembersWith(j.u, newDomainMembersOrdered(g.codes, g.size(), j.order), j.e.cells(m))
-			case len(cols) == 0:
-				// The lines need the whole population's incomes and
-				// weights in order, not the cells.
-				sortedMembersOf[b] = newMembersWith(j.u, &domainMembers{off: []int{0, len(j.order)}, idx: j.order}, nil)
+		sortedTasks = append(sortedTasks, func() error {
+			var cells *psuCells
+			if sortedDomains {
+				cells = j.e.cells(m)
 			}
-			if estimated && g.size() > 1 { // one domain: every code is 0
-				codes := make([]int32, len(j.order))
-				for k, i := range j.order {
-					codes[k] = g.codes[i]
-				}
-				sortedCodesOf[b] = codes
+			var got *sortedMembers
+			var gotCodes []int32
+			if sc := j.sorted; sc != nil && len(sc.x) == len(j.order) && (sc.cells != nil || g.size() == 1) {
+				got, gotCodes = sortedMembersFrom(sc, g, j.finestGroupOf(g), j.order, cells, members, codes)
+			} else {
+				got, gotCodes = newSortedMembers(j.u, g, j.order, cells, members, codes)
+			}
+			if sm != nil {
+				*sm = *got
+			}
+			copy(sc, gotCodes)
+			if len(cols) == 0 {
+				wholeSorted.Done()
 			}
 			return nil
 		})
 	}
-	if err := runTasks(ctx, tasks); err != nil {
-		return err
-	}
-	j.sortedCodes = map[string][]int32{}
-	for b, cols := range breakdowns {
-		j.sortedCache[colsKey(cols)] = sortedMembersOf[b]
-		j.sortedCodes[colsKey(cols)] = sortedCodesOf[b]
-	}
-	// The parts shared by several lines, once: the refCore of each basis
-	// and reference population of the national relative lines, the
-	// quantile influence function of the national median lines' reference
-	// populations (RMPG's), and the line-free sums of povertyErrors.
-	tasks = tasks[:0]
-	cores := map[string]*refCore{}
-	var coresMu sync.Mutex
+	tasks = append(tasks, sortedTasks[0]) // the whole population first
+	cores := map[string]**refCore{}       // nil when the reference population is undefined
+	var coreTasks []func() error
 	rmpgCores := map[string]*rmpgCore{}
 	wantRMPG := slices.Contains(j.s.Indicators, "rmpg")
-	for _, lv := range lines {
+	rmpg := make([]rmpgLine, len(lines))
+	for l, lv := range lines {
 		if k := refKey(lv.line); isNationalRelative(lv) {
 			if _, ok := cores[k]; !ok {
-				cores[k] = nil
-				tasks = append(tasks, func() error {
-					c := j.computeRefCore(lv.line)
-					coresMu.Lock()
-					cores[k] = c
-					coresMu.Unlock()
+				c := new(*refCore)
+				cores[k] = c
+				coreTasks = append(coreTasks, func() error {
+					*c = j.computeRefCore(lv.line, wholeSorted.Wait)
 					return nil
 				})
 			}
 		}
-		if k := whereKey(lv.line); wantRMPG && len(lv.line.By) == 0 && lv.line.Basis == "median" {
-			if _, ok := rmpgCores[k]; !ok {
-				rc := &rmpgCore{}
-				rmpgCores[k] = rc
-				tasks = append(tasks, func() error {
-					j.computeRMPGCore(rc, lv.line)
-					return nil
-				})
-			}
+		if len(lv.line.By) > 0 || !wantRMPG {
+			continue
+		}
+		if lv.line.Basis != "median" {
+			rmpg[l] = j.rmpgLineOf(lv, nil)
+			continue
+		}
+		if k := whereKey(lv.line); rmpgCores[k] == nil {
+			rc := &rmpgCore{}
+			rmpgCores[k] = rc
+			tasks = append(tasks, func() error {
+				j.computeRMPGCore(rc, lv.line)
+				// The lines of these reference units.
+				for l2, lv2 := range lines {
+					if len(lv2.line.By) == 0 && lv2.line.Basis == "median" && whereKey(lv2.line) == k {
+						rmpg[l2] = j.rmpgLineOf(lv2, rc)
+					}
+				}
+				return nil
+			})
 		}
 	}
 	if wantsInfluence(j.s.Indicators, povNames[:]...) {
@@ -247,22 +425,19 @@ func (j *seJob) run(ctx context.Context, lines []*lineValues, results []Result) 
 			})
 		}
 	}
+	if len(sortedTasks) > 0 {
+		tasks = append(tasks, sortedTasks[1:]...)
+	}
+	tasks = append(tasks, coreTasks...)
 	if err := runTasks(ctx, tasks); err != nil {
 		return err
 	}
-	tasks = tasks[:0]
-	rmpg := make([]rmpgLine, len(lines))
-	for l, lv := range lines {
-		j.lineRefs[lv] = j.computeLineReference(lv, cores[refKey(lv.line)])
-		if len(lv.line.By) == 0 && wantRMPG {
-			tasks = append(tasks, func() error {
-				rmpg[l] = j.rmpgLineOf(lv, rmpgCores[whereKey(lv.line)])
-				return nil
-			})
+	for _, lv := range lines {
+		var core *refCore
+		if c := cores[refKey(lv.line)]; c != nil {
+			core = *c
 		}
-	}
-	if err := runTasks(ctx, tasks); err != nil {
-		return err
+		j.lineRefs[lv] = j.computeLineReference(lv, core)
 	}
 	j.rmpgLines = map[*lineValues]rmpgLine{}
 	j.grouped = map[*lineValues]*groupedLine{}
@@ -276,29 +451,71 @@ func (j *seJob) run(ctx context.Context, lines []*lineValues, results []Result) 
 			j.lineCells[lv] = j.cells[l]
 		}
 	}
-	tasks = tasks[:0]
+	var work []seTask
+	baseCost := costPass
+	if slices.Contains(j.s.Indicators, "median") {
+		baseCost = costInfluence
+	}
+	for _, lv := range lines {
+		work = append(work, seTask{costPair, func() error {
+			j.povertyErrors(breakdowns, lv)
+			return nil
+		}})
+		work = append(work, seTask{costShort, func() error {
+			j.lineValueErrors(lv, results, index)
+			return nil
+		}})
+	}
 	for _, cols := range breakdowns {
 		g := j.p.groupings[colsKey(cols)]
 		st := j.p.stats[statsRequest{cols: cols}.key()]
-		tasks = append(tasks, func() error {
+		work = append(work, seTask{baseCost, func() error {
 			j.baseErrors(g, st, set, results, index)
 			j.ratioErrors(g, set)
 			return nil
-		})
-		tasks = append(tasks, j.influenceTasks(g, lines, set)...)
-		tasks = append(tasks, j.regionTasks(g)...)
+		}})
+		work = append(work, j.influenceTasks(g, lines, set)...)
+		for _, t := range j.regionTasks(g) {
+			work = append(work, seTask{costPass, t})
+		}
 	}
-	for _, lv := range lines {
-		tasks = append(tasks, func() error {
-			j.povertyErrors(breakdowns, lv)
-			return nil
-		})
-		tasks = append(tasks, func() error {
-			j.lineValueErrors(lv, results, index)
-			return nil
-		})
+	return runTasks(ctx, longestFirst(work))
+}
+
+// seTask is a task of seJob.run with its estimated cost (costShort to
+// costPair), for scheduling the longest first.
+type seTask struct {
+	cost int
+	run  func() error
+}
+
+// The estimated costs of seTasks, in rough passes over the units (the
+// measured times at 1M households are within about 2× of them): a task
+// whose work does not grow with the units (costShort); one pass over the
+// units (costPass: sums, Sen); an influence function over the units in
+// order and its variance (costInfluence: Gini, QSR, RMPG, Woodruff's
+// median of every domain); more (costPair: the pair of Theil
+// influences, a line's poverty indicators in every breakdown).
+const (
+	costShort = iota
+	costPass
+	costInfluence
+	costPair
+)
+
+// longestFirst returns the tasks of ts in decreasing order of cost, the
+// tasks of equal cost in their order in ts (longest processing time
+// first: on k workers the last task to finish is a short one, so that
+// the workers stay busy to the end). Every task fills its own results,
+// so the order does not change them.
+func longestFirst(ts []seTask) []func() error {
+	ts = slices.Clone(ts)
+	slices.SortStableFunc(ts, func(a, b seTask) int { return b.cost - a.cost })
+	out := make([]func() error, len(ts))
+	for k, t := range ts {
+		out[k] = t.run
 	}
-	return runTasks(ctx, tasks)
+	return out
 }
 
 // wantsInfluence reports whether any of names is among the indicators.
@@ -380,14 +597,17 @@ func (j *seJob) baseErrors(g *grouping, st *groupStats, set setFunc, results []R
 func (j *seJob) domainWoodruff(sp *indices.Sparse, cells *psuCells, d int, sorted *sortedMembers, p float64) (q, lo, hi, se float64) {
 	idx, dx, dw := sorted.domain(d)
 	dc := sorted.cells(d)
-	units, xs, ws, cs := make([]int32, 0, len(idx)), make([]float64, 0, len(idx)), make([]float64, 0, len(idx)), make([]int32, 0, len(idx))
-	for k, i := range idx {
-		if dw[k] > 0 {
-			units, xs, ws, cs = append(units, i), append(xs, dx[k]), append(ws, dw[k]), append(cs, dc[k])
+	units, xs, ws, cs := idx, dx, dw, dc // when every weight is positive, the domain's own slices
+	if slices.ContainsFunc(dw, func(w float64) bool { return !(w > 0) }) {
+		units, xs, ws, cs = make([]int32, 0, len(idx)), make([]float64, 0, len(idx)), make([]float64, 0, len(idx)), make([]int32, 0, len(idx))
+		for k, i := range idx {
+			if dw[k] > 0 {
+				units, xs, ws, cs = append(units, i), append(xs, dx[k]), append(ws, dw[k]), append(cs, dc[k])
+			}
 		}
 	}
 	return woodruff(xs, ws, p, j.s.Level, func(a []float64) (float64, int) {
-		v, _, _ := j.e.compactVariance(sp, cells, d, units, cs, ws, a, 0, nil)
+		v, _, _ := j.e.compactVariance(sp, cells, d, units, cs, ws, a, 0, nil, nil)
 		return v, sp.DF()
 	})
 }
@@ -456,15 +676,15 @@ func woodruff(xs, ws []float64, p, level float64, variance func(a []float64) (fl
 // domain's units (indices.Sparse), plus, for RMPG under an estimated
 // line, the line's part over its whole reference population (an
 // indices.Shared).
-func (j *seJob) influenceTasks(g *grouping, lines []*lineValues, set setFunc) []func() error {
-	var tasks []func() error
+func (j *seJob) influenceTasks(g *grouping, lines []*lineValues, set setFunc) []seTask {
+	var tasks []seTask
 	// Theil T and L from one pass (indices.TheilInfluences).
 	theilPair := slices.Contains(j.s.Indicators, "theil_t") && slices.Contains(j.s.Indicators, "theil_l")
 	if theilPair {
-		tasks = append(tasks, func() error {
+		tasks = append(tasks, seTask{costPair, func() error {
 			j.influenceRowsPair(g, "theil_t", "theil_l", indices.TheilInfluences)
 			return nil
-		})
+		}})
 	}
 	for _, name := range j.s.Indicators {
 		ind, ok := parseIndicator(name)
@@ -495,12 +715,12 @@ func (j *seJob) influenceTasks(g *grouping, lines []*lineValues, set setFunc) []
 		default:
 			continue
 		}
-		tasks = append(tasks, func() error {
+		tasks = append(tasks, seTask{costInfluence, func() error {
 			j.influenceRows(g, name, "", j.e.methodName(), func(dst, xs, ws []float64) ([]float64, float64) {
 				return f(dst, xs, ws), 0
 			}, nil)
 			return nil
-		})
+		}})
 	}
 	wantSen, wantRMPG := slices.Contains(j.s.Indicators, "sen"), slices.Contains(j.s.Indicators, "rmpg")
 	for _, lv := range lines {
@@ -509,7 +729,7 @@ func (j *seJob) influenceTasks(g *grouping, lines []*lineValues, set setFunc) []
 		}
 		z := lv.values[0]
 		if wantRMPG {
-			tasks = append(tasks, func() error {
+			tasks = append(tasks, seTask{costInfluence, func() error {
 				rl := j.rmpgLines[lv]
 				ref, glob := rl.line, rl.glob
 				method := j.e.methodName()
@@ -526,15 +746,15 @@ func (j *seJob) influenceTasks(g *grouping, lines []*lineValues, set setFunc) []
 					return dst, c
 				}, glob)
 				return nil
-			})
+			}})
 		}
 		if wantSen {
-			tasks = append(tasks, func() error {
+			tasks = append(tasks, seTask{costPass, func() error {
 				j.influenceRows(g, "sen", lv.line.Name, j.e.methodName()+", line fixed", func(dst, xs, ws []float64) ([]float64, float64) {
 					return indices.SenInfluence(dst, xs, ws, z), 0
 				}, nil)
 				return nil
-			})
+			}})
 		}
 	}
 	return tasks
@@ -569,11 +789,14 @@ func (j *seJob) influenceRows(g *grouping, ind, line, method string, infl func(d
 func (j *seJob) influenceRow(sp *indices.Sparse, g *grouping, d int, ind, line, method string, z []float64, c float64, glob *globalPart) {
 	members := j.sortedCache[colsKey(g.cols)]
 	cells := j.e.cells(j.members(g))
-	idx, _, ws := members.domain(d)
+	idx, xs, ws := members.domain(d)
 	v, vs := math.NaN(), math.NaN()
 	if len(idx) > 0 {
-		var tot []float64
-		v, vs, tot = j.e.compactVariance(sp, cells, d, idx, members.cells(d), ws, z, c, glob)
+		var tot, gl []float64
+		if glob != nil && glob.step != nil {
+			gl = glob.stepL(nil, xs, ws)
+		}
+		v, vs, tot = j.e.compactVariance(sp, cells, d, idx, members.cells(d), ws, z, c, glob, gl)
 		j.keep(ind, line, g, d, &linRecord{psu: cells.psu[cells.off[d]:cells.off[d+1]], tot: tot, c: c, glob: glob})
 	}
 	j.set(ind, line, g, d, j.resultValue(ind, line, g, d, j.index), v, vs, method)
@@ -689,6 +912,11 @@ type rmpgCore struct {
 	ok   bool
 	infl []float64
 	q, h float64
+	// step, when not nil, is infl as a step function of the incomes (see
+	// globalPart.step): infl_i = step[x_i <= q] for w_i > 0, else 0, as
+	// indices.QuantileInfluence makes it, when every unit is a
+	// reference unit.
+	step *[2]float64
 }
 
 // computeRMPGCore fills rc for the reference units of the median line l.
@@ -710,6 +938,36 @@ func (j *seJob) computeRMPGCore(rc *rmpgCore, l Line) {
 	// QuantileInfluence at 1/2 (times 1, exactly).
 	rl := indices.RelativeLine(nil, j.u.x, w, 0.5, 1)
 	rc.ok, rc.q, rc.h, rc.infl = true, rl.Z, rl.Bandwidth, rl.Infl
+	if ref == nil {
+		rc.step = stepOf(j.u.x, w, rc.infl, rc.q)
+	}
+}
+
+// stepOf returns the two values of infl, [x_i <= q] and not, on the units
+// of positive weight, when infl is 0 on the others and takes one value on
+// each side of q (nil otherwise, as for an undefined influence function,
+// NaN everywhere).
+func stepOf(x, w, infl []float64, q float64) *[2]float64 {
+	var step [2]float64
+	var seen [2]bool
+	for i, v := range infl {
+		if !(w[i] > 0) {
+			if v != 0 {
+				return nil
+			}
+			continue
+		}
+		t := b2i(x[i] <= q)
+		if !seen[t] {
+			step[t], seen[t] = v, true
+		} else if v != step[t] && !(math.IsNaN(v) && math.IsNaN(step[t])) {
+			return nil
+		}
+	}
+	if math.IsNaN(step[0]) || math.IsNaN(step[1]) {
+		return nil
+	}
+	return &step
 }
 
 // rmpgLineOf is a national line as RMPG's influence sees it: for a median
@@ -726,7 +984,11 @@ func (j *seJob) rmpgLineOf(lv *lineValues, rc *rmpgCore) rmpgLine {
 		infl[i] = v * l.Value
 	}
 	line := indices.Line{Z: l.Value * rc.q, Infl: infl, Bandwidth: rc.h}
-	return rmpgLine{line: line, glob: j.e.global(j.u.w, infl)}
+	glob := j.e.global(j.u.w, infl)
+	if rc.step != nil {
+		glob.step, glob.stepAt = &[2]float64{rc.step[0] * l.Value, rc.step[1] * l.Value}, rc.q
+	}
+	return rmpgLine{line: line, glob: glob}
 }
 
 // resultValue is the estimate of a result row, NaN when absent.
@@ -744,6 +1006,13 @@ func (j *seJob) woodruff(xs, ws []float64, p, seF float64) (lo, hi, se float64) 
 	pl, ph := math.Max(p-j.e.t*seF, 0), math.Min(p+j.e.t*seF, 1)
 	lo, hi = indices.QuantileSorted(pl, xs, ws), indices.QuantileSorted(ph, xs, ws)
 	return lo, hi, (hi - lo) / (2 * j.e.t)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func b2f(b bool) float64 {
@@ -766,11 +1035,10 @@ func (j *seJob) estimatedRef(lv *lineValues) *lineRef {
 // coefficient c_d of the line's linearized variable in the headcount's:
 // the density of the domain's incomes at the line z (the line's reference
 // bandwidth h) times dz/dstat (R convey's svyarpr on a subset; Osier
-// 2009), as indices.KernelDensitySorted of the domain's units. The kernel
-// K((z - x_i)/h) is exactly 0 beyond |z - x_i| > 40 h, so the units near
-// the line, a range of the units sorted by income, are all that count:
-// each is added to its domain in every breakdown, one exponential per
-// unit for all breakdowns.
+// 2009), as indices.KernelDensitySorted of the domain's units, with its
+// windows (lineKernelSums): the units near the line, a range of the units
+// sorted by income, are all that count, each added to its domain in every
+// breakdown, one exponential per unit for all breakdowns.
 func (j *seJob) lineDensities(breakdowns [][]string, lv *lineValues, ref *lineRef) map[string][]float64 {
 	z, h := lv.values[0], ref.h
 	_, xs, ws := j.sortedCache[colsKey(nil)].domain(0)
@@ -783,27 +1051,13 @@ func (j *seJob) lineDensities(breakdowns [][]string, lv *lineValues, ref *lineRe
 		pops = append(pops, st.pop)
 	}
 	if h > 0 && !math.IsNaN(z) {
-		lo, _ := slices.BinarySearch(xs, z-40*h)
-		hi := lo
-		for hi < len(xs) && xs[hi] <= z+40*h {
-			hi++
-		}
-		kw := make([]float64, hi-lo)
-		all := 0.0 // the sum of a breakdown of one domain, in the same order
-		for k := range kw {
-			u := (z - xs[lo+k]) / h
-			kw[k] = ws[lo+k] * (math.Exp(-u*u/2) / math.Sqrt(2*math.Pi)) // indices' Gaussian kernel
-			all += kw[k]
-		}
-		for b, cols := range breakdowns {
-			codes := j.sortedCodes[colsKey(cols)]
-			if codes == nil { // one domain
-				sums[b][0] = all
-				continue
+		// The units within kernelCut h, unless those beyond could add more
+		// than kernelNegligible of a domain's sum; then within 40 h.
+		if !j.lineKernelSums(breakdowns, sums, pops, xs, ws, z, h, kernelCut) {
+			for b := range sums {
+				clear(sums[b])
 			}
-			for k, c := range codes[lo:hi] {
-				sums[b][c] += kw[k]
-			}
+			j.lineKernelSums(breakdowns, sums, nil, xs, ws, z, h, 40)
 		}
 	}
 	for b, cols := range breakdowns {
@@ -817,6 +1071,65 @@ func (j *seJob) lineDensities(breakdowns [][]string, lv *lineValues, ref *lineRe
 		out[colsKey(cols)] = c
 	}
 	return out
+}
+
+// kernelCut, kernelTail and kernelNegligible are indices' bounds of its
+// kernel sums over sorted incomes (indices.KernelDensitySorted): the units
+// within kernelCut bandwidths count, when those beyond (K <= kernelTail)
+// cannot add kernelNegligible of the sum.
+const (
+	kernelCut        = 10
+	kernelNegligible = 0x1p-60
+)
+
+var kernelTail = math.Exp(-kernelCut*kernelCut/2) / math.Sqrt(2*math.Pi)
+
+// lineKernelSums adds to sums[b][d] the kernel weights w_i K((z - x_i)/h)
+// of the units of domain d of breakdown b within cut h of z (xs, ws: the
+// whole population in order of income), one exponential per unit for all
+// breakdowns. With pops (the weight of every domain) it reports whether
+// the units beyond, each of kernel weight at most w_i kernelTail, add
+// less than kernelNegligible of every domain's sum; without, true.
+func (j *seJob) lineKernelSums(breakdowns [][]string, sums, pops [][]float64, xs, ws []float64, z, h, cut float64) bool {
+	lo, _ := slices.BinarySearch(xs, z-cut*h)
+	hi := lo
+	for hi < len(xs) && xs[hi] <= z+cut*h {
+		hi++
+	}
+	kw := make([]float64, hi-lo)
+	all, in := 0.0, 0.0 // the sum and weight of a breakdown of one domain, in the same order
+	for k := range kw {
+		u := (z - xs[lo+k]) / h
+		kw[k] = ws[lo+k] * (math.Exp(-u*u/2) / math.Sqrt(2*math.Pi)) // indices' Gaussian kernel
+		all += kw[k]
+		in += ws[lo+k]
+	}
+	negligible := func(b, d int, in, sum float64) bool {
+		return pops == nil || max(pops[b][d]-in, 0)*kernelTail <= kernelNegligible*sum
+	}
+	ok := true
+	for b, cols := range breakdowns {
+		codes := j.sortedCodes[colsKey(cols)]
+		if codes == nil { // one domain
+			sums[b][0] = all
+			ok = ok && negligible(b, 0, in, all)
+			continue
+		}
+		var inD []float64
+		if pops != nil {
+			inD = make([]float64, len(sums[b]))
+		}
+		for k, c := range codes[lo:hi] {
+			sums[b][c] += kw[k]
+			if inD != nil {
+				inD[c] += ws[lo+k]
+			}
+		}
+		for d := range sums[b] {
+			ok = ok && (inD == nil || negligible(b, d, inD[d], sums[b][d]))
+		}
+	}
+	return ok
 }
 
 // lineRef is what the headcount of every domain needs of a national
@@ -905,8 +1218,10 @@ func (j *seJob) computeLineReference(lv *lineValues, core *refCore) *lineRef {
 }
 
 // computeRefCore computes the refCore of the national relative line l;
-// nil when the reference population is undefined.
-func (j *seJob) computeRefCore(l Line) *refCore {
+// nil when the reference population is undefined. A median line reads the
+// whole population in order of income: waitSorted returns when it is in
+// j.sortedCache, and is called after the sums that do not need it.
+func (j *seJob) computeRefCore(l Line, waitSorted func()) *refCore {
 	u := j.u
 	mask, err := whereMask(u, l)
 	if err != nil {
@@ -930,6 +1245,8 @@ func (j *seJob) computeRefCore(l Line) *refCore {
 	var stat float64 // the median or the mean
 	switch l.Basis {
 	case "median":
+		// The sums and bandwidth above ran beside the sort.
+		waitSorted()
 		var xs, ws []float64 // the reference units in order of income
 		if mask == nil {
 			_, xs, ws = j.sortedCache[colsKey(nil)].domain(0)

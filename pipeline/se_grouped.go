@@ -135,9 +135,13 @@ func (j *seJob) groupedLineValues(lv *lineValues, gl *groupedLine) {
 	if err != nil {
 		return
 	}
-	// The reference units of each group, in order of income.
+	// The reference units of each group, in order of income (for the
+	// medians only).
 	k := lv.groups.size()
-	byGroup := maskedMembers(lv.groups.codes, k, mask, j.order)
+	var byGroup *domainMembers
+	if l.Basis == "median" {
+		byGroup = maskedMembers(lv.groups.codes, k, mask, j.order)
+	}
 	sp := j.e.sparse()
 	defer j.e.sparsePool.Put(sp)
 	for g := range k {

@@ -76,26 +76,29 @@ func (j *seJob) povertyErrors(breakdowns [][]string, lv *lineValues) {
 	// Under a grouped relative line, the kernel sums at each group's line
 	// of the units of each F-domain (groupedHeadcount).
 	gl := j.grouped[lv]
-	var kernF []float64
+	var kernF, outF []float64 // outF: the weights beyond kernelCut h
 	ng := 0
 	if gl != nil && want[povHeadcount] {
 		ng = lv.groups.size()
-		kernF = make([]float64, nf*ng)
-		for i, f := range F.codes {
-			z, x := lv.z[i], u.x[i]
-			lg := int(lv.groups.codes[i])
-			if h := gl.h[lg]; h > 0 && !math.IsNaN(z) {
-				if t := (z - x) / h; math.Abs(t) <= 40 { // beyond, K underflows to 0
-					kernF[int(f)*ng+lg] += u.w[i] * (math.Exp(-t*t/2) / math.Sqrt(2*math.Pi))
-				}
-			}
-		}
+		kernF, outF = make([]float64, nf*ng), make([]float64, nf*ng)
 	}
 	// One pass in unit order, so that every F-domain and cell gets its
 	// units in unit order (as over fm); g is zero for the units that are
-	// not poor, which add nothing.
+	// not poor, which add nothing. Under a grouped line it also adds the
+	// kernel sums of the units within kernelCut h of their line, as
+	// groupedKernelSums (in the same order, so with the same sums).
+	national, zn := lv.national(), math.NaN() // a national line: every unit's z is zn, not read
+	if national {
+		zn = lv.values[0]
+	}
 	for i, fc := range F.codes {
-		z, x := lv.z[i], u.x[i]
+		z, x := zn, u.x[i]
+		if !national {
+			z = lv.z[i]
+		}
+		if kernF != nil {
+			addGroupedKernel(kernF, outF, int(fc)*ng+int(lv.groups.codes[i]), gl.h[lv.groups.codes[i]], z, x, u.w[i], kernelCut)
+		}
 		if !(x < z) {
 			continue
 		}
@@ -124,6 +127,15 @@ func (j *seJob) povertyErrors(breakdowns [][]string, lv *lineValues) {
 		}
 		if ref != nil {
 			s.gl += w * w * g[povHeadcount] * ref.l(u, i)
+		}
+	}
+	// Unless the units beyond kernelCut h could add kernelNegligible of a
+	// kernel sum; then the units within 40 h.
+	for c, o := range outF {
+		if o*kernelTail > kernelNegligible*kernF[c] {
+			clear(kernF)
+			j.groupedKernelSums(kernF, F, lv, gl, 40)
+			break
 		}
 	}
 	sp := j.e.sparse()
@@ -205,6 +217,41 @@ func (j *seJob) povertyErrors(breakdowns [][]string, lv *lineValues) {
 				}
 			}
 		}
+	}
+}
+
+// groupedKernelSums adds to kern[f*ng+g] the kernel weights w_i K((z_i -
+// x_i)/h_g) of the units of F-domain f and line group g (of ng) within cut
+// h_g of their line z_i, in unit order, and returns the weight of the
+// units beyond, by F-domain and group (nil for cut 40, beyond which K
+// underflows to 0).
+func (j *seJob) groupedKernelSums(kern []float64, F *grouping, lv *lineValues, gl *groupedLine, cut float64) []float64 {
+	u := j.u
+	ng := lv.groups.size()
+	var out []float64
+	if cut < 40 {
+		out = make([]float64, len(kern))
+	}
+	for i, f := range F.codes {
+		lg := lv.groups.codes[i]
+		addGroupedKernel(kern, out, int(f)*ng+int(lg), gl.h[lg], lv.z[i], u.x[i], u.w[i], cut)
+	}
+	return out
+}
+
+// addGroupedKernel adds a unit of income x and weight w, under the line z
+// of bandwidth h, to the kernel sum kern[c], w K((z - x)/h), when |z - x|
+// <= cut h, else its weight to out[c] (when out is not nil); nothing when
+// h is not positive or z is NaN.
+func addGroupedKernel(kern, out []float64, c int, h, z, x, w, cut float64) {
+	if !(h > 0) || math.IsNaN(z) {
+		return
+	}
+	switch t := (z - x) / h; {
+	case math.Abs(t) <= cut:
+		kern[c] += w * (math.Exp(-t*t/2) / math.Sqrt(2*math.Pi))
+	case out != nil:
+		out[c] += w
 	}
 }
 

@@ -64,7 +64,7 @@ func (j *seJob) regionRowsSE(g, rg *grouping, name string, measure indices.Dispa
 		if len(idx) > 0 {
 			z := indices.DisparityInfluence(nil, xs, ws, region, measure)
 			var tot []float64
-			v, vs, tot = j.e.compactVariance(sp, cells, d, idx, cellOf, ws, z, 0, nil)
+			v, vs, tot = j.e.compactVariance(sp, cells, d, idx, cellOf, ws, z, 0, nil, nil)
 			j.keep(name, "", g, d, &linRecord{psu: cells.psu[cells.off[d]:cells.off[d+1]], tot: tot})
 		}
 		j.set(name, "", g, d, j.resultValue(name, "", g, d, j.index), v, vs, method)

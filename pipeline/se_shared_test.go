@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"testing"
+
+	"github.com/povstat/povstat/indices"
 )
 
 // TestSharedLineReference checks that lines sharing their reference units
@@ -93,6 +95,146 @@ func TestMaskedMembers(t *testing.T) {
 		for g, want := range c.want {
 			if got := m.idx[m.off[g]:m.off[g+1]]; !slices.Equal(got, want) {
 				t.Errorf("mask %v order %v group %d: %v, want %v", c.mask != nil, c.order != nil, g, got, want)
+			}
+		}
+	}
+}
+
+// TestNewSortedMembers checks the fused gather of the sorted domains
+// against a direct reading of its definition: domain d holds, in the
+// order of order, the units whose code is d, with their income, weight and
+// cell; codes is the code of every unit of order.
+func TestNewSortedMembers(t *testing.T) {
+	const n = 500
+	for _, k := range []int{1, 4} {
+		u := &units{x: make([]float64, n), w: make([]float64, n)}
+		g := &grouping{codes: make([]int32, n), keys: make([][]string, k)}
+		cells := &psuCells{of: make([]int32, n)}
+		for i := range n {
+			u.x[i], u.w[i] = float64((i*37)%101), float64(1+i%7)
+			g.codes[i] = int32((i * 13) % k)
+			cells.of[i] = int32((i * 11) % 29)
+		}
+		order := make([]int32, n)
+		for p := range order {
+			order[p] = int32((p*211 + 5) % n) // a permutation: 211 is prime to 500
+		}
+		for _, withCells := range []bool{false, true} {
+			c := cells
+			if !withCells {
+				c = nil
+			}
+			sm, codes := newSortedMembers(u, g, order, c, true, true)
+			for p, i := range order {
+				if codes[p] != g.codes[i] {
+					t.Fatalf("k=%d: code %d of position %d, want %d", k, codes[p], p, g.codes[i])
+				}
+			}
+			for d := range k {
+				var want []int32
+				for _, i := range order {
+					if int(g.codes[i]) == d {
+						want = append(want, i)
+					}
+				}
+				idx, xs, ws := sm.domain(d)
+				if !slices.Equal(idx, want) {
+					t.Fatalf("k=%d domain %d: units %v, want %v", k, d, idx, want)
+				}
+				for q, i := range want {
+					if xs[q] != u.x[i] || ws[q] != u.w[i] || (withCells && sm.cells(d)[q] != cells.of[i]) {
+						t.Fatalf("k=%d domain %d position %d: (%v, %v) for unit %d", k, d, q, xs[q], ws[q], i)
+					}
+				}
+			}
+			if !withCells && sm.cell != nil {
+				t.Fatal("cells without cells")
+			}
+		}
+		if sm, codes := newSortedMembers(u, g, order, cells, false, true); sm != nil || len(codes) != n {
+			t.Fatalf("codes only: members %v, %d codes", sm, len(codes))
+		}
+	}
+}
+
+// TestStepL checks that the global part of a national median line read
+// as a step function of the incomes (globalPart.stepL) is its influence
+// function, unit for unit: indices.QuantileInfluence over units with some
+// zero weights, read in another order; and that an influence function
+// that is not a step function of the incomes, or is undefined, has none.
+func TestStepL(t *testing.T) {
+	const n = 400
+	x, w := make([]float64, n), make([]float64, n)
+	for i := range x {
+		x[i] = float64((i * 73) % 97)
+		w[i] = float64(i % 5) // every fifth unit has weight 0
+	}
+	infl := indices.QuantileInfluence(nil, x, w, 0.5)
+	q := indices.Quantile(0.5, x, w)
+	step := stepOf(x, w, infl, q)
+	if step == nil {
+		t.Fatal("no step for a quantile's influence function")
+	}
+	g := &globalPart{L: infl, step: step, stepAt: q}
+	order := make([]int32, n)
+	for p := range order {
+		order[p] = int32((p * 7) % n)
+	}
+	xs, ws := make([]float64, n), make([]float64, n)
+	for p, i := range order {
+		xs[p], ws[p] = x[i], w[i]
+	}
+	for p, l := range g.stepL(nil, xs, ws) {
+		if i := order[p]; l != infl[i] {
+			t.Fatalf("unit %d (x %v, w %v): %v, want %v", i, x[i], w[i], l, infl[i])
+		}
+	}
+	other := slices.Clone(infl)
+	other[3] += 1e-9 // no longer one value on each side
+	if stepOf(x, w, other, q) != nil {
+		t.Error("a step for a variable that is not one")
+	}
+	nan := make([]float64, n)
+	for i := range nan {
+		nan[i] = math.NaN()
+	}
+	if stepOf(x, w, nan, q) != nil {
+		t.Error("a step for an undefined influence function")
+	}
+}
+
+// TestSortedMembersFrom checks the sorted members read from the point
+// estimates' sorted units against newSortedMembers (itself checked against
+// the definition): the same units, incomes, weights, cells and codes, for
+// the finest grouping, a coarsening of it and a breakdown of one domain.
+func TestSortedMembersFrom(t *testing.T) {
+	const n = 600
+	u := &units{x: make([]float64, n), w: make([]float64, n)}
+	finest := &grouping{codes: make([]int32, n), keys: make([][]string, 6)}
+	coarse := &grouping{codes: make([]int32, n), keys: make([][]string, 2)}
+	whole := &grouping{codes: make([]int32, n), keys: make([][]string, 1)}
+	cells := &psuCells{of: make([]int32, n)}
+	for i := range n {
+		u.x[i], u.w[i] = float64((i*37)%101), float64(i%7) // ties, zero weights
+		finest.codes[i] = int32((i * 13) % 6)
+		coarse.codes[i] = finest.codes[i] / 3
+		cells.of[i] = int32((i * 11) % 29)
+	}
+	order := sortedOrder(u)
+	sc := newSortedCells(u, finest, order)
+	for _, tc := range []struct {
+		g       *grouping
+		groupOf []int32
+	}{{finest, []int32{0, 1, 2, 3, 4, 5}}, {coarse, []int32{0, 0, 0, 1, 1, 1}}, {whole, make([]int32, 6)}} {
+		for _, c := range []*psuCells{nil, cells} {
+			got, gotCodes := sortedMembersFrom(sc, tc.g, tc.groupOf, order, c, true, true)
+			want, wantCodes := newSortedMembers(u, tc.g, order, c, true, true)
+			if !slices.Equal(got.off, want.off) || !slices.Equal(got.idx, want.idx) || !slices.Equal(got.x, want.x) ||
+				!slices.Equal(got.w, want.w) || !slices.Equal(got.cell, want.cell) {
+				t.Fatalf("%d domains, cells %v: members differ", tc.g.size(), c != nil)
+			}
+			if tc.g.size() > 1 && !slices.Equal(gotCodes, wantCodes) {
+				t.Fatalf("%d domains: codes differ", tc.g.size())
 			}
 		}
 	}

@@ -426,6 +426,12 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 		return nil, nil, err
 	}
 
+	// The sorted units (nil when not sorted), kept for the linearized
+	// standard errors only.
+	var sortedUnits *sortedCells
+	if s.SEMethod == "linearized" {
+		sortedUnits = cd.sorted
+	}
 	lorenz := lorenzRows(p, u, breakdowns, order, s.Indicators, cd) // after every other row: no change rows
 	cd.sorted = nil                                                 // the sorted units are not needed past here
 	var results []Result
@@ -451,7 +457,7 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 		for _, lv := range lines { // the standard errors read each unit's line
 			lv.unitLines()
 		}
-		job := &seJob{s: s, u: u, p: p, e: e, order: order, cells: cells, keepRecords: len(s.Differences) > 0}
+		job := &seJob{s: s, u: u, p: p, e: e, order: order, sorted: sortedUnits, cells: cells, keepRecords: len(s.Differences) > 0}
 		if diff, err = addStandardErrors(ctx, job, lines, results); err != nil {
 			return nil, nil, err
 		}

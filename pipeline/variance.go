@@ -354,10 +354,33 @@ func maskedMembers(codes []int32, k int, mask []bool, order []int32) *domainMemb
 // compactVariance: its PSU totals as an indices.Shared, and its sums for
 // the simple random sampling variance.
 type globalPart struct {
-	L           []float64 // nil when no domain's variance needs it (a line's, see refCore)
+	L []float64 // nil when no domain's variance needs it (a line's, see refCore)
+	// step, when not nil, is L as a step function of the units' incomes
+	// x_i and weights w_i: L_i = step[1] for x_i <= stepAt, step[0] for
+	// x_i > stepAt, when w_i > 0, and 0 when w_i = 0 (a quantile's
+	// influence function), so that L is read from the incomes in order
+	// rather than at random (stepL).
+	step        *[2]float64
+	stepAt      float64
 	T           []float64 // per PSU: the weighted totals of L
 	shared      *indices.Shared
 	sumL, sumLL float64
+}
+
+// stepL returns, in dst (grown as needed), the global part's L on units
+// of incomes xs and weights ws, from its step (which must not be nil).
+func (g *globalPart) stepL(dst, xs, ws []float64) []float64 {
+	if cap(dst) < len(xs) {
+		dst = make([]float64, len(xs))
+	}
+	dst = dst[:len(xs)]
+	for k, x := range xs {
+		dst[k] = 0
+		if ws[k] > 0 {
+			dst[k] = g.step[b2i(x <= g.stepAt)]
+		}
+	}
+	return dst
 }
 
 // global prepares the shared variable L with weights w.
@@ -385,11 +408,13 @@ func (e *varEngine) globalOf(L, T []float64, sumL, sumLL float64) *globalPart {
 // compactVariance returns the design and SRS variances of the linearized
 // variable that is a[k] on unit idx[k], of weight w[k] and cell cellOf[k]
 // (units of domain d of cells; the variable is zero on the other units),
-// plus c times the global part g (none when g is nil): the units' weighted
+// plus c times the global part g (none when g is nil; gl, when not nil,
+// holds its L on the units idx, in their order, read instead of g.L at
+// random): the units' weighted
 // values are summed by (domain, PSU) cell, and the cells go to sp (reset,
 // used as scratch). The per-unit slices are in the domain's own order, so
 // that the loop reads them in sequence.
-func (e *varEngine) compactVariance(sp *indices.Sparse, cells *psuCells, d int, idx, cellOf []int32, w, a []float64, c float64, g *globalPart) (v, vs float64, tot []float64) {
+func (e *varEngine) compactVariance(sp *indices.Sparse, cells *psuCells, d int, idx, cellOf []int32, w, a []float64, c float64, g *globalPart, gl []float64) (v, vs float64, tot []float64) {
 	base := cells.off[d]
 	tot = make([]float64, cells.off[d+1]-base)
 	var sumA, sumAA, sumAL float64
@@ -398,9 +423,11 @@ func (e *varEngine) compactVariance(sp *indices.Sparse, cells *psuCells, d int, 
 		tot[int(cell)-base] += wa
 		sumA += wa
 		sumAA += wa * wa
-		if g != nil {
-			i := idx[k]
-			sumAL += wa * w[k] * g.L[i]
+		switch {
+		case gl != nil:
+			sumAL += wa * w[k] * gl[k]
+		case g != nil:
+			sumAL += wa * w[k] * g.L[idx[k]]
 		}
 	}
 	sp.Reset()
