@@ -61,7 +61,7 @@ func InMemory() Option { return func(c *runConfig) { c.forceMemory = true } }
 // Memory estimate, in bytes, from the row count R of the footers:
 //
 //	in-memory  = base + R·(Σ_c b_c + 1 + 16 + 4·F + 12·G + 16·M + 8·L + 24·S + 16·V)
-//	streaming  = base + 2·R_split·(2·(Σ_c b_c + 1) + 3·20) + cells
+//	streaming  = base + 2·R_split·(2·(Σ_c b_c + 1) + 3·20) + cells + 16·M·R/256
 //
 // where b_c is 8 bytes for a numeric column and 4 for a categorical one
 // (codes), 1 the keep mark of screening, 16 a unit's income and weight,
@@ -75,11 +75,18 @@ func InMemory() Option { return func(c *runConfig) { c.forceMemory = true } }
 // (two loaders) and the units of three splits (20 bytes: income, weight,
 // 4-byte cell), in buffers reused from split to split, and the factor 2 is
 // the garbage collector's headroom (GOGC=100) for the rest; cells 4 KiB per
-// breakdown and line for the histograms and sums, and base 64 MiB for the
+// breakdown and line for the histograms and sums; 16·M·R/256 pass 2's
+// candidates, the units in the histogram bucket of each median (income and
+// weight; a bucket of the 2^20-bucket grid spans 1/256 of a binary order of
+// magnitude, and holds well under 1/256 of the units of a smooth income
+// distribution); and base 64 MiB for the
 // program and the runtime. CSV files count one row per 16 bytes. Measured
-// on 1e7 generated households (one breakdown, one median line): in memory
-// 913 MiB peak for an estimate of 1.5 GiB; streaming over row groups of
-// 10^6 rows 184 MiB (1e8 households: 280 MiB) for an estimate of 289 MiB.
+// on generated households (one breakdown, one median line, the median): in
+// memory, 1e7 households peak at 309 MiB for an estimate of 1.5 GiB (the
+// formula still counts copies that medians, groupings and lines no longer
+// make: it errs high, towards streaming); streaming over row groups of 2^20
+// rows, 1e8 households peak at 226 MiB for an estimate of 318 MiB, 1e9 at
+// 366 MiB for 479 MiB.
 const (
 	memoryBase = 64 << 20
 	csvRowSize = 16
@@ -183,7 +190,7 @@ func estimateMemory(s *Study, splits []datasets.Split) (rows, inMemory, streamin
 	}
 	unit := perCol + 1 + 16 + 4*factors + 12*groupings + 16*medians + 8*int64(len(s.Lines)) + 24*sorted + 16*se
 	inMemory = memoryBase + rows*unit
-	streaming = memoryBase + 2*largest*(2*(perCol+1)+3*20) + 4096*int64(len(s.Domains)+len(s.Lines)+1)
+	streaming = memoryBase + 2*largest*(2*(perCol+1)+3*20) + 4096*int64(len(s.Domains)+len(s.Lines)+1) + 16*medians*rows/256
 	return rows, inMemory, streaming
 }
 
