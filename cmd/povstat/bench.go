@@ -46,17 +46,11 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := ensureBenchData(ctx, dir, *households, stderr); err != nil {
 		return err
 	}
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startCPUProfile(*cpuprofile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	decode := func() error {
 		_, err := datasets.Read(ctx, []string{dir}, []datasets.Request{
 			{Name: "income", Kind: datasets.Numeric},
@@ -113,6 +107,26 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(tw, "%s\t%.3f s\t%.2fx\t%s\t\n", j.name, d.Seconds(), d.Seconds()/base.Seconds(), extra)
 	}
 	return tw.Flush()
+}
+
+// startCPUProfile writes a CPU profile to path until stop is called (a no-op
+// for an empty path).
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // benchJob is one job of bench: a povstat command line, and the index of the

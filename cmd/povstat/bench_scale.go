@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -158,17 +157,11 @@ func benchScaleStudy(dir string) (*pipeline.Study, error) {
 
 // benchScaleChild runs one measurement and prints it as JSON.
 func benchScaleChild(ctx context.Context, mode, dir, prof string, stdout io.Writer) error {
-	if prof != "" {
-		f, err := os.Create(prof)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startCPUProfile(prof)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	t := time.Now()
 	switch mode {
 	case "decode":
