@@ -1,8 +1,9 @@
 # povstat developer targets. Everything needs only Go.
 GO ?= go
 HOUSEHOLDS ?= 10000000
+SCALE_SIZES ?= 10000000,100000000
 
-.PHONY: build test vet demo bench bench-go bench-duckdb test-beam check-report clean
+.PHONY: build test vet demo bench bench-go bench-scale bench-scale-1b bench-duckdb test-beam check-report clean
 
 build:
 	$(GO) build -o povstat ./cmd/povstat
@@ -20,9 +21,21 @@ demo: build
 # bench: Go micro-benchmarks, then the end-to-end benchmark on a generated
 # registry of $(HOUSEHOLDS) households (generated once, kept in
 # $${TMPDIR:-/tmp}/povstat-bench-$(HOUSEHOLDS)), reported as ratios to the
-# bare decode of the same columns measured in the same run.
+# bare decode of the same columns measured in the same run, then the scale
+# benchmark.
 bench: bench-go build
 	./povstat bench --households $(HOUSEHOLDS)
+	./povstat bench-scale --sizes $(SCALE_SIZES)
+
+# bench-scale: decode, in-memory and streamed jobs on registries of
+# $(SCALE_SIZES) households (100M: about 3 GB of disk, 3 GB of memory).
+bench-scale: build
+	./povstat bench-scale --sizes $(SCALE_SIZES)
+
+# bench-scale-1b: the manual 1e9-household run (about 30 GB of disk, 7 min
+# to generate; streamed only).
+bench-scale-1b: build
+	./povstat bench-scale --sizes 1000000000 --modes decode-stream,streaming
 
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./indices/ ./datasets/...
