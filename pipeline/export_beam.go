@@ -97,6 +97,37 @@ func EntropyMeasure(name string, e indices.EntropySums) (v float64, exN int, exW
 	return entropyMeasure(e, ind)
 }
 
+// QuantileCuts returns the shares of the population p, increasing, at
+// whose weighted quantiles the quantile-share indicator name (qsr: 0.2,
+// 0.8; palma: 0.4, 0.9; share_q<j>: 0.2, ..., 0.8; share_d<j>: 0.1, ...,
+// 0.9) cuts a domain's distribution, as Run cuts it; false for another
+// name.
+func QuantileCuts(name string) ([]float64, bool) {
+	ind, ok := parseIndicator(name)
+	if !ok || ind.family != familyInequality || !(name == "qsr" || name == "palma" || ind.groups > 0) {
+		return nil, false
+	}
+	return ineqNeeds{inds: []indicator{ind}}.quantiles(), true
+}
+
+// ShareMeasure evaluates the quantile-share indicator name from a domain's
+// sums by the groups that the quantiles of QuantileCuts(name) make, as Run
+// does: qsr and palma are the top group's income over the bottom group's
+// (indices.QSRAt, PalmaAt), share_q<j> and share_d<j> group j's share of the
+// total income (indices.SharesAt). It panics on another name or on sums
+// with another number of cuts.
+func ShareMeasure(name string, s indices.ShareSums) float64 {
+	ps, ok := QuantileCuts(name)
+	if !ok || len(s.Cuts) != len(ps) {
+		panic("pipeline: not a quantile-share measure of these sums: " + name)
+	}
+	ind, _ := parseIndicator(name)
+	if ind.groups > 0 {
+		return s.Shares(nil)[ind.group-1]
+	}
+	return s.TailRatio(1, 1)
+}
+
 // InequalityReason is Run's note for an inequality measure without an
 // estimate in a domain of population pop.
 func InequalityReason(pop float64) string { return inequalityReason(pop) }

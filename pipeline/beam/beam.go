@@ -57,6 +57,7 @@ type state struct {
 	Gini    map[string]indices.GiniSums
 	Sums    map[string]indices.PovertySums // line within domain
 	Unres   map[string]groupStats          // line within domain: units of a group without reference units
+	Shares  map[string][]indices.ShareSums // domain: by group of each of Job.shareCuts (gob drops their NaN flag: see revive)
 }
 
 // part1 is pass 1's accumulator of a split.
@@ -69,9 +70,10 @@ type part1 struct {
 
 // part3 is pass 3's accumulator of a split.
 type part3 struct {
-	Sums  map[string]indices.PovertySums
-	Unres map[string]groupStats
-	Hist  map[string][]indices.Bucket // the poor's relative incomes, line within domain
+	Sums   map[string]indices.PovertySums
+	Unres  map[string]groupStats
+	Hist   map[string][]indices.Bucket    // the poor's relative incomes, line within domain
+	Shares map[string][]indices.ShareSums // domain: as state.Shares
 }
 
 // units are candidates of a quantile target.
@@ -138,6 +140,9 @@ func (st *state) makeMaps() {
 	if st.Sums == nil {
 		st.Sums = map[string]indices.PovertySums{}
 	}
+	if st.Shares == nil {
+		st.Shares = map[string][]indices.ShareSums{}
+	}
 }
 
 // histograms collects QuantileHistograms by key.
@@ -199,7 +204,7 @@ func (f *histFn) ProcessElement(sp Split, emit func(Partial)) error {
 	j := f.Job
 	k := newKeyer(j)
 	alphas, epsilons, entropy := j.entropyParams()
-	needHist := j.wants("median", "gini")
+	needHist := j.wants("median", "gini") || len(j.shareCuts()) > 0
 	p := part1{Base: map[string]groupStats{}, Ref: map[string]groupStats{}, Seen: map[string]bool{}, Entropy: map[string]indices.EntropySums{}}
 	h := histograms{}
 	var doms []string
@@ -275,7 +280,8 @@ func compareStrings(a, b string) int {
 }
 
 // locateFn merges pass 1: the state with the targets of the medians and
-// the starts of the Gini's buckets.
+// of the quantiles that cut the quantile shares, and the starts of the
+// Gini's buckets.
 type locateFn struct{ Job *Job }
 
 func (f *locateFn) ProcessElement(_ int, iter func(*Partial) bool, emit func([]byte)) error {
@@ -327,9 +333,19 @@ func (f *locateFn) ProcessElement(_ int, iter func(*Partial) bool, emit func([]b
 			}
 		}
 	}
+	ps := j.quantileProbs()
 	for k := range st.Base {
 		if j.wants("median") {
 			st.Targets[k] = target(h, k)
+		}
+		if len(ps) > 0 {
+			hk := h[k]
+			if hk == nil {
+				hk = &indices.QuantileHistogram{}
+			}
+			for i, t := range hk.LocateAll(ps) {
+				st.Targets[quantileKey(k, ps[i])] = t
+			}
 		}
 		if j.wants("gini") {
 			h.starts(st, k)
@@ -425,6 +441,7 @@ func (f *collectFn) ProcessElement(sp Split, side func(*[]byte) bool, emit func(
 		return err
 	}
 	k := newKeyer(f.Job)
+	want := wantedBuckets(st, f.Poor)
 	cands := map[string]units{}
 	batches := map[string][]byte{}
 	var doms []string
@@ -434,7 +451,7 @@ func (f *collectFn) ProcessElement(sp Split, side func(*[]byte) bool, emit func(
 		its = items(f.Job, k, st, u, f.Poor, doms, its)
 		for _, it := range its {
 			b := indices.HistogramBucket(it.v)
-			if t, ok := st.Targets[targetKey(it.key, f.Poor)]; ok && !t.Done && t.Bucket == b && u.w > 0 {
+			if u.w > 0 && slices.Contains(want[it.key], b) {
 				c := cands[it.key]
 				c.X, c.W = append(c.X, it.v), append(c.W, u.w)
 				cands[it.key] = c
@@ -455,15 +472,38 @@ func (f *collectFn) ProcessElement(sp Split, side func(*[]byte) bool, emit func(
 	return nil
 }
 
-// targetKey is the key of the quantile target of a collected key.
-func targetKey(key string, poor bool) string {
-	if poor {
-		return poorKey(key)
+// wantedBuckets lists, by collected key, the buckets of the targets not
+// resolved yet that pass 2 (poor false: the medians of domains and line
+// groups, the domains' other quantiles) or pass 4 (poor true: the poor's
+// medians) resolves.
+func wantedBuckets(st *state, poor bool) map[string][]uint32 {
+	want := map[string][]uint32{}
+	for tk, t := range st.Targets {
+		key, ok := collectedKey(tk, poor)
+		if ok && !t.Done && !slices.Contains(want[key], t.Bucket) {
+			want[key] = append(want[key], t.Bucket)
+		}
 	}
-	return key
+	return want
 }
 
-// resolveFn merges pass 2 (or 4): the medians; after pass 2, the lines.
+// collectedKey is the key whose collected units resolve the target of key
+// tk, and whether pass 4 (poor) or 2 (not poor) resolves it.
+func collectedKey(tk string, poor bool) (string, bool) {
+	if isPoor := len(tk) > 0 && tk[0] == 'P'; isPoor != poor {
+		return "", false
+	}
+	if poor {
+		return tk[1:], true
+	}
+	if d, ok := quantileDomain(tk); ok {
+		return d, true
+	}
+	return tk, true
+}
+
+// resolveFn merges pass 2 (or 4): the medians and quantiles; after pass 2,
+// the lines.
 type resolveFn struct {
 	Job  *Job
 	Poor bool
@@ -487,14 +527,11 @@ func (f *resolveFn) ProcessElement(_ int, iter func(*Partial) bool, side func(*[
 		}
 	}
 	for _, key := range sortedKeys(st.Targets) {
-		isPoor := len(key) > 0 && key[0] == 'P'
-		if isPoor != f.Poor {
+		ck, ok := collectedKey(key, f.Poor)
+		if !ok {
 			continue
 		}
-		c := all[key]
-		if f.Poor {
-			c = all[key[1:]]
-		}
+		c := all[ck]
 		st.Medians[key] = st.Targets[key].Resolve(c.X, c.W)
 	}
 	if !f.Poor {
@@ -593,8 +630,9 @@ func (f *giniFn) ProcessElement(_ int, iter func(*Partial) bool, side func(*[]by
 }
 
 // sumsFn is pass 3: per split, the poverty sums of every line in every
-// domain, and the histograms of the poor's incomes relative to their line
-// (for rmpg and the starts of sen's Gini).
+// domain, the histograms of the poor's incomes relative to their line
+// (for rmpg and the starts of sen's Gini), and every domain's income and
+// weight by the groups of its quantiles (the quantile shares).
 type sumsFn struct {
 	Job *Job
 	r   *reader
@@ -613,11 +651,24 @@ func (f *sumsFn) ProcessElement(sp Split, side func(*[]byte) bool, emit func(Par
 	j := f.Job
 	k := newKeyer(j)
 	poorHist := j.wants("sen", "rmpg")
-	p := part3{Sums: map[string]indices.PovertySums{}, Unres: map[string]groupStats{}}
+	p := part3{Sums: map[string]indices.PovertySums{}, Unres: map[string]groupStats{}, Shares: map[string][]indices.ShareSums{}}
 	h := histograms{}
+	cuts := j.shareCuts()
 	var doms []string
 	err = readSplit(f.r, j, sp, func(u *unit) {
 		doms = k.domains(u, doms)
+		if len(cuts) > 0 {
+			for _, d := range doms {
+				ss, ok := p.Shares[d]
+				if !ok {
+					ss = newShareSums(st, d, cuts)
+					p.Shares[d] = ss
+				}
+				for i := range ss {
+					ss[i].Add(u.x, u.w)
+				}
+			}
+		}
 		for i := range k.lines {
 			z := lineValue(st, k.group(i, u))
 			for _, d := range doms {
@@ -646,6 +697,16 @@ func (f *sumsFn) ProcessElement(sp Split, side func(*[]byte) bool, emit func(Par
 	return nil
 }
 
+// newShareSums returns a domain's empty sums by the groups of each set of
+// cuts, at its resolved quantiles.
+func newShareSums(st *state, d string, cuts [][]float64) []indices.ShareSums {
+	ss := make([]indices.ShareSums, len(cuts))
+	for i, c := range cuts {
+		ss[i] = indices.NewShareSums(quantileValues(st, d, c))
+	}
+	return ss
+}
+
 // sumsMergeFn merges pass 3: the sums, the targets of the poor's medians
 // and the starts of their Gini's buckets.
 type sumsMergeFn struct{ Job *Job }
@@ -655,7 +716,8 @@ func (f *sumsMergeFn) ProcessElement(_ int, iter func(*Partial) bool, side func(
 	if err != nil {
 		return err
 	}
-	st.Sums, st.Unres = map[string]indices.PovertySums{}, map[string]groupStats{}
+	st.Sums, st.Unres, st.Shares = map[string]indices.PovertySums{}, map[string]groupStats{}, map[string][]indices.ShareSums{}
+	cuts := f.Job.shareCuts()
 	h := histograms{}
 	for _, part := range gather(iter) {
 		var p part3
@@ -666,6 +728,16 @@ func (f *sumsMergeFn) ProcessElement(_ int, iter func(*Partial) bool, side func(
 			s := st.Sums[k]
 			s.Merge(p.Sums[k])
 			st.Sums[k] = s
+		}
+		for _, k := range sortedKeys(p.Shares) {
+			ss, ok := st.Shares[k]
+			if !ok {
+				ss = newShareSums(st, k, cuts)
+				st.Shares[k] = ss
+			}
+			for i := range ss {
+				ss[i].Merge(p.Shares[k][i])
+			}
 		}
 		for _, k := range sortedKeys(p.Unres) {
 			u := st.Unres[k]

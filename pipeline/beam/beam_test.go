@@ -131,10 +131,12 @@ func exactHouseholds(r *rand.Rand, rows int) []household {
 // exactIndicators are the indicators whose every sum is exact on
 // writeExact's data with the lines of exactLines: integer incomes and
 // weights, lines 1024 and 512 (relative incomes in multiples of 2^-10), and
-// sums of w x C below 2^53 for the Gini.
+// sums of w x C below 2^53 for the Gini; the quantile shares are one
+// division of exact sums.
 const (
-	exactIndicators = "population, n, mean, median, line, headcount, gap, severity, sen, rmpg, poor_population, gap_total, gini"
-	exactLines      = "half=median:0.5, low=abs:512"
+	exactIndicators = "population, n, mean, median, line, headcount, gap, severity, sen, rmpg, poor_population, gap_total, gini, " +
+		"qsr, palma, share_q1, share_q3, share_q5, share_d1, share_d2, share_d5, share_d10"
+	exactLines = "half=median:0.5, low=abs:512"
 )
 
 func splitList(s string) []string { return strings.Split(strings.ReplaceAll(s, " ", ""), ",") }
@@ -188,7 +190,9 @@ func TestBeamCSV(t *testing.T) {
 }
 
 // allIndicators are every indicator the runner computes.
-var allIndicators = append(slices.Clone(Supported), "ge_2", "ge_-1", "atkinson_0.5", "atkinson_1", "atkinson_2")
+var allIndicators = append(slices.Clone(Supported), "ge_2", "ge_-1", "atkinson_0.5", "atkinson_1", "atkinson_2",
+	"share_q1", "share_q2", "share_q3", "share_q4", "share_q5", "share_d1", "share_d2", "share_d3", "share_d4",
+	"share_d5", "share_d6", "share_d7", "share_d8", "share_d9", "share_d10")
 
 // groupedLines are several lines at once: national, grouped, grouped with a
 // reference subpopulation (province 7 of writeExact has no rural unit, so

@@ -100,7 +100,8 @@ func TestBuildRejects(t *testing.T) {
 		edit func(*Job)
 		want string
 	}{
-		{"quantile share", func(j *Job) { j.Indicators = []string{"qsr"} }, `indicator "qsr"`},
+		{"regional", func(j *Job) { j.Indicators = []string{"cv"} }, `indicator "cv"`},
+		{"bad share", func(j *Job) { j.Indicators = []string{"share_q6"} }, `indicator "share_q6"`},
 		{"bad atkinson", func(j *Job) { j.Indicators = []string{"atkinson_-1"} }, `indicator "atkinson_-1"`},
 		{"bad line", func(j *Job) { j.Lines = []string{"a=median"} }, `line`},
 		{"same line twice", func(j *Job) { j.Lines = []string{"a=median:0.5", "a=abs:3"} }, `line "a" given twice`},

@@ -13,14 +13,19 @@
 //  1. per domain and per line group: counts and income totals, weighted
 //     histograms of income (indices.QuantileHistogram) and the entropy
 //     sums (indices.EntropySums, shipped by their MarshalBinary); merged,
-//     the histograms locate each median's bucket and give the Gini's
+//     the histograms locate the bucket of each median and of each quantile
+//     that cuts the quantile shares (qsr: P20, P80; palma: P40, P90;
+//     share_q*, share_d*: the quintiles, deciles), and give the Gini's
 //     buckets their starting weights;
-//  2. the units of the medians' buckets only: the exact weighted medians,
-//     and every line's value in every group (a fraction of the median or
-//     mean of the group's reference units, or a fixed value); and every
-//     unit keyed by domain and bucket, for the Gini (see gini.go);
-//  3. poverty sums per line and domain (indices.PovertySums), and
-//     histograms of the poor's incomes relative to their line;
+//  2. the units of those buckets only: the exact weighted medians and
+//     quantiles, and every line's value in every group (a fraction of the
+//     median or mean of the group's reference units, or a fixed value);
+//     and every unit keyed by domain and bucket, for the Gini (see
+//     gini.go);
+//  3. poverty sums per line and domain (indices.PovertySums), histograms
+//     of the poor's incomes relative to their line, and each domain's
+//     income by the groups its quantiles make (indices.ShareSums, one per
+//     set of cuts), from which pipeline.ShareMeasure gives the shares;
 //  4. (sen, rmpg) as pass 2 for the poor: the median of their relative
 //     incomes (rmpg) and their Gini (sen).
 //
@@ -40,6 +45,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/povstat/povstat/indices"
 	"github.com/povstat/povstat/pipeline"
 )
 
@@ -77,31 +83,41 @@ type Job struct {
 }
 
 // Supported lists the indicators the Beam runner computes, in pipeline's
-// default order; besides these, ge_<alpha> and atkinson_<epsilon>. The
-// quantile shares (qsr, palma, share_*), the Lorenz curves, the regional
-// measures and standard errors are not computed (see the package README).
+// default order; besides these, ge_<alpha>, atkinson_<epsilon>,
+// share_q1..share_q5 and share_d1..share_d10. The Lorenz curves, the
+// regional measures and standard errors are not computed (see the package
+// README).
 var Supported = []string{"population", "n", "mean", "median", "line",
 	"headcount", "gap", "severity", "watts", "sen", "rmpg", "poor_population", "gap_total",
-	"gini", "theil_t", "theil_l"}
+	"gini", "theil_t", "theil_l", "qsr", "palma"}
 
 var (
 	baseIndicators = []string{"population", "n", "mean", "median"}
 	lineIndicators = []string{"headcount", "gap", "severity", "watts", "sen", "rmpg", "poor_population", "gap_total"}
 )
 
-// inequality is a parsed inequality indicator: gini, or an entropy measure
-// with its parameter (theil_t = ge_1, theil_l = ge_0).
+// inequality is a parsed inequality indicator: gini, an entropy measure
+// with its parameter (theil_t = ge_1, theil_l = ge_0), or a quantile-share
+// measure with the probabilities of its cuts.
 type inequality struct {
 	name  string
 	param float64
+	cuts  []float64 // qsr, palma, share_*: pipeline.QuantileCuts
 }
 
+// share reports whether q is a quantile-share measure.
+func (q inequality) share() bool { return q.cuts != nil }
+
 // parseInequality recognises gini, theil_t, theil_l, ge_<alpha> (finite
-// alpha) and atkinson_<epsilon> (finite epsilon >= 0), as pipeline does.
+// alpha), atkinson_<epsilon> (finite epsilon >= 0), qsr, palma,
+// share_q1..share_q5 and share_d1..share_d10, as pipeline does.
 func parseInequality(name string) (inequality, bool) {
 	switch name {
 	case "gini", "theil_t", "theil_l":
 		return inequality{name: name}, true
+	}
+	if cuts, ok := pipeline.QuantileCuts(name); ok {
+		return inequality{name: name, cuts: cuts}, true
 	}
 	for _, prefix := range []string{"ge_", "atkinson_"} {
 		if v, ok := strings.CutPrefix(name, prefix); ok {
@@ -142,7 +158,7 @@ func (j *Job) check() error {
 	}
 	for _, n := range j.Indicators {
 		if _, ok := parseInequality(n); !ok && !slices.Contains(Supported, n) {
-			return fmt.Errorf("job: indicator %q is not computed by the Beam runner (supported: %s, ge_<alpha>, atkinson_<epsilon>)",
+			return fmt.Errorf("job: indicator %q is not computed by the Beam runner (supported: %s, ge_<alpha>, atkinson_<epsilon>, share_q1..share_q5, share_d1..share_d10)",
 				n, strings.Join(Supported, ", "))
 		}
 	}
@@ -194,7 +210,7 @@ func (j *Job) inequalities() []inequality {
 func (j *Job) entropyParams() (alphas, epsilons []float64, any bool) {
 	for _, q := range j.inequalities() {
 		switch {
-		case q.name == "gini":
+		case q.name == "gini" || q.share():
 			continue
 		case strings.HasPrefix(q.name, "ge_"):
 			alphas = append(alphas, q.param)
@@ -204,6 +220,31 @@ func (j *Job) entropyParams() (alphas, epsilons []float64, any bool) {
 		any = true
 	}
 	return alphas, epsilons, any
+}
+
+// shareCuts lists the distinct cut probabilities of the job's quantile-share
+// measures (one set for qsr, one for palma, one for the quintile shares,
+// one for the decile shares), in the order of the indicators; each set has
+// its sums by group (indices.ShareSums) in every domain.
+func (j *Job) shareCuts() [][]float64 {
+	var out [][]float64
+	for _, q := range j.inequalities() {
+		if q.share() && !slices.ContainsFunc(out, func(c []float64) bool { return slices.Equal(c, q.cuts) }) {
+			out = append(out, q.cuts)
+		}
+	}
+	return out
+}
+
+// quantileProbs lists the probabilities of every quantile the job's
+// quantile-share measures need, increasing, each once.
+func (j *Job) quantileProbs() []float64 {
+	var ps []float64
+	for _, c := range j.shareCuts() {
+		ps = append(ps, c...)
+	}
+	slices.Sort(ps)
+	return slices.Compact(ps)
 }
 
 // catColumns lists the categorical columns the job reads: the breakdown,
@@ -239,6 +280,22 @@ func domainKey(values string) string { return "D" + values }
 func lineKey(line int, values string) string { return "L" + strconv.Itoa(line) + "\x01" + values }
 
 func sumsKey(line int, domain string) string { return "S" + strconv.Itoa(line) + "\x01" + domain }
+
+// quantileKey is the key of the quantile target at p of a domain (key
+// domain); the median's is the domain key itself.
+func quantileKey(domain string, p float64) string {
+	return "Q" + strconv.FormatFloat(p, 'g', -1, 64) + "\x03" + domain
+}
+
+// quantileDomain returns the domain key of a quantileKey, and false for
+// another key.
+func quantileDomain(k string) (string, bool) {
+	if !strings.HasPrefix(k, "Q") {
+		return "", false
+	}
+	_, d, ok := strings.Cut(k, "\x03")
+	return d, ok
+}
 
 func bucketKey(key string, b uint32) string { return fmt.Sprintf("%s\x02%08x", key, b) }
 
@@ -375,16 +432,47 @@ func (j *Job) povertyRows(st *state, line, sk, dk string) []pipeline.Result {
 // poorKey is the key of the median of the poor's relative incomes.
 func poorKey(sk string) string { return "P" + sk }
 
+// shareSums returns a domain's sums by the groups of the quantiles at
+// probabilities cuts (pass 3); empty sums at the domain's quantiles where
+// no unit was added.
+func (j *Job) shareSums(st *state, key string, cuts []float64) indices.ShareSums {
+	i := slices.IndexFunc(j.shareCuts(), func(c []float64) bool { return slices.Equal(c, cuts) })
+	if ss, ok := st.Shares[key]; ok {
+		return revive(ss[i])
+	}
+	return indices.NewShareSums(quantileValues(st, key, cuts))
+}
+
+// quantileValues returns a domain's resolved quantiles at ps.
+func quantileValues(st *state, key string, ps []float64) []float64 {
+	out := make([]float64, len(ps))
+	for i, p := range ps {
+		out[i] = st.Medians[quantileKey(key, p)]
+	}
+	return out
+}
+
+// revive rebuilds sums decoded by gob, which carries their exported
+// fields only: the same cuts and sums, and whether a cut is NaN.
+func revive(s indices.ShareSums) indices.ShareSums {
+	r := indices.NewShareSums(s.Cuts)
+	r.Merge(s)
+	return r
+}
+
 // inequalityRows returns the inequality indicators of one domain.
 func (j *Job) inequalityRows(st *state, key string) []pipeline.Result {
 	b := st.Base[key]
 	var out []pipeline.Result
 	for _, q := range j.inequalities() {
 		r := pipeline.Result{Indicator: q.name, Domain: j.domainOf(key), N: b.N, Population: b.Pop}
-		if q.name == "gini" {
+		switch {
+		case q.name == "gini":
 			g := st.Gini[key]
 			r.Estimate = g.Gini()
-		} else {
+		case q.share():
+			r.Estimate = pipeline.ShareMeasure(q.name, j.shareSums(st, key, q.cuts))
+		default:
 			r.Estimate, r.ExcludedN, r.ExcludedPopulation = pipeline.EntropyMeasure(q.name, st.Entropy[key])
 		}
 		if math.IsNaN(r.Estimate) {
