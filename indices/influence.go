@@ -1068,11 +1068,30 @@ func bandwidthN(x, weights []float64, n float64) float64 {
 	if n == 0 {
 		return math.NaN()
 	}
-	m := 0.0
+	sx := 0.0
 	for i, v := range x {
-		m += weightAt(weights, i) * v
+		sx += weightAt(weights, i) * v
 	}
-	m /= n
+	return bandwidthSums(x, weights, n, sx)
+}
+
+// BandwidthSums is Bandwidth for a caller that has added, in the order of
+// x, the total weight n = sum_i w_i and the weighted total sx = sum_i w_i
+// x_i, as Bandwidth adds them (so with the same result): one pass over
+// the units instead of three. It panics if the lengths differ.
+func BandwidthSums(x, weights []float64, n, sx float64) float64 {
+	if weights != nil && len(weights) != len(x) {
+		panic("indices: slice length mismatch")
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return bandwidthSums(x, weights, n, sx)
+}
+
+// bandwidthSums is BandwidthSums without its checks (n is not zero).
+func bandwidthSums(x, weights []float64, n, sx float64) float64 {
+	m := sx / n
 	ss := 0.0
 	for i, v := range x {
 		if w := weightAt(weights, i); w > 0 {
@@ -1122,6 +1141,17 @@ func kernelDensityN(x, weights []float64, at, h, n float64) float64 {
 // 2^-60 at most. The result is undefined when x is not sorted.
 func KernelDensitySorted(x, weights []float64, at, h float64) float64 {
 	return kernelDensitySortedN(x, weights, at, h, linCheck(x, weights))
+}
+
+// KernelDensitySortedN is KernelDensitySorted for a caller that has added
+// the total weight n = sum_i w_i already, in the order of x (as
+// KernelDensitySorted adds it, so with the same result): one pass over
+// the weights fewer.
+func KernelDensitySortedN(x, weights []float64, at, h, n float64) float64 {
+	if weights != nil && len(weights) != len(x) {
+		panic("indices: slice length mismatch")
+	}
+	return kernelDensitySortedN(x, weights, at, h, n)
 }
 
 // kernelDensitySortedN is KernelDensitySorted with n = linCheck(x,

@@ -364,3 +364,39 @@ func TestQuantilesSorted(t *testing.T) {
 		}
 	}
 }
+
+// TestGivenSumsEqualOwn checks that KernelDensitySortedN and
+// BandwidthSums, given the sums that KernelDensitySorted and Bandwidth add
+// (in the same order), return their results bit for bit; and Bandwidth on
+// a hand-worked sample: x = 1, 2, 4 with weights 1, 1, 2 have N = 4, mean
+// 11/4, sum w (x - mean)^2 = 49/16 + 9/16 + 2 * 25/16 = 108/16, so h =
+// sqrt(108/64) / 4^(1/5).
+func TestGivenSumsEqualOwn(t *testing.T) {
+	for _, n := range []int{25, 40, 700} {
+		xs, ws := sortedSample(uint64(n), n)
+		for _, weights := range [][]float64{ws, nil} {
+			N, sx := 0.0, 0.0
+			for i, v := range xs {
+				N += weightAt(weights, i)
+				sx += weightAt(weights, i) * v
+			}
+			h := Bandwidth(xs, weights)
+			if got := BandwidthSums(xs, weights, N, sx); math.Float64bits(got) != math.Float64bits(h) {
+				t.Errorf("n=%d: BandwidthSums %v, Bandwidth %v", n, got, h)
+			}
+			for _, at := range []float64{-4, 0, 14, 15.5, 40, math.NaN()} {
+				want := KernelDensitySorted(xs, weights, at, h)
+				if got := KernelDensitySortedN(xs, weights, at, h, N); math.Float64bits(got) != math.Float64bits(want) {
+					t.Errorf("n=%d at=%v: KernelDensitySortedN %v, KernelDensitySorted %v", n, at, got, want)
+				}
+			}
+		}
+	}
+	want := math.Sqrt(108.0/64) / math.Pow(4, 0.2)
+	if got := BandwidthSums([]float64{1, 2, 4}, []float64{1, 1, 2}, 4, 11); math.Abs(got-want) > 1e-15*want {
+		t.Errorf("hand-worked bandwidth %v, want %v", got, want)
+	}
+	if got := BandwidthSums(nil, nil, 0, 0); !math.IsNaN(got) {
+		t.Errorf("no weight: %v, want NaN", got)
+	}
+}

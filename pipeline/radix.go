@@ -96,12 +96,12 @@ func radixKeys(values []float64) (idx []int32, keys []uint64) {
 	passes := (span + radixMaxBits - 1) / radixMaxBits
 	width := (span + passes - 1) / passes
 	tmpK, tmpI := make([]uint64, n), make([]int32, n)
-	counts := make([][]int, ch.k)
+	counts := make([]*[1 << radixMaxBits]int, ch.k)
 	for c := range counts {
-		counts[c] = make([]int, 1<<width)
+		counts[c] = new([1 << radixMaxBits]int)
 	}
 	for shift := lo; shift < lo+span; shift += width {
-		radixPass(ch, counts, uint(shift), keys, idx, tmpK, tmpI)
+		radixPass(ch, counts, uint(shift), uint64(1)<<width-1, keys, idx, tmpK, tmpI)
 		keys, tmpK = tmpK, keys
 		idx, tmpI = tmpI, idx
 	}
@@ -109,18 +109,18 @@ func radixKeys(values []float64) (idx []int32, keys []uint64) {
 }
 
 // radixPass scatters keys and idx into dk and di, stably, by the digit of
-// the keys at shift (len(counts[c]) values wide).
-func radixPass(ch chunks, counts [][]int, shift uint, keys []uint64, idx []int32, dk []uint64, di []int32) {
-	mask := uint64(len(counts[0]) - 1)
+// the keys at shift (mask+1 values, at most 2^radixMaxBits: the digit
+// indexes the counters without a bounds check).
+func radixPass(ch chunks, counts []*[1 << radixMaxBits]int, shift uint, mask uint64, keys []uint64, idx []int32, dk []uint64, di []int32) {
 	ch.run(func(c, lo, hi int) {
 		cnt := counts[c]
-		clear(cnt)
+		clear(cnt[:])
 		for _, k := range keys[lo:hi] {
-			cnt[(k>>shift)&mask]++
+			cnt[uint8((k>>shift)&mask)]++
 		}
 	})
 	pos := 0 // digit-major, then chunk: the positions of a stable sort
-	for d := range counts[0] {
+	for d := range int(mask) + 1 {
 		for c := range counts {
 			n := counts[c][d]
 			counts[c][d] = pos
@@ -129,11 +129,12 @@ func radixPass(ch chunks, counts [][]int, shift uint, keys []uint64, idx []int32
 	}
 	ch.run(func(c, lo, hi int) {
 		next := counts[c]
-		for j := lo; j < hi; j++ {
-			k := keys[j]
-			d := (k >> shift) & mask
+		ks, is := keys[lo:hi], idx[lo:hi]
+		is = is[:len(ks)]
+		for j, k := range ks {
+			d := uint8((k >> shift) & mask)
 			p := next[d]
-			dk[p], di[p] = k, idx[j]
+			dk[p], di[p] = k, is[j]
 			next[d]++
 		}
 	})

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"slices"
@@ -18,6 +19,7 @@ type seJob struct {
 	p       *plan
 	e       *varEngine
 	order   []int32      // units sorted by income
+	keys    []uint64     // the sort keys of their incomes in that order (sortKey), when the SE preparation sorted them; else nil
 	sorted  *sortedCells // the units in that order with their finest cell, from the point estimates (nil when they did not sort)
 	cells   [][]lineSums // per line: its sums in the cells of the finest grouping (point estimates)
 	results []Result
@@ -26,7 +28,8 @@ type seJob struct {
 	ratioIndex  map[string]int // ratio rows by (indicator, ratio, domain)
 	set         setFunc        // fills the SE of a row
 	lineRefs    map[*lineValues]*lineRef
-	memberCache map[string]*domainMembers    // per breakdown, members in unit order
+	memberCache map[string]*domainMembers    // per breakdown, members in unit order, made when first asked for (members)
+	memberMu    sync.Mutex                   // guards memberCache
 	sortedCache map[string]*sortedMembers    // per breakdown, members in income order
 	sortedCodes map[string][]int32           // per breakdown, the domain of each unit of order
 	rmpgLines   map[*lineValues]rmpgLine     // per national line: the line as RMPG's influence sees it
@@ -147,6 +150,25 @@ func newSortedMembers(u *units, g *grouping, order []int32, cells *psuCells, mem
 	return sm, sorted
 }
 
+// sortedMembersFromKeys is newSortedMembers for a breakdown of one domain
+// without cells, from the sort keys of the incomes in order (radixKeys):
+// the incomes are the keys' values (keyValue, the same bits), read in
+// sequence, and only the weights are gathered, in parallel chunks.
+func sortedMembersFromKeys(u *units, order []int32, keys []uint64, codes bool) (*sortedMembers, []int32) {
+	n := len(order)
+	sm := &sortedMembers{domainMembers: &domainMembers{off: []int{0, n}, idx: order}, x: make([]float64, n), w: make([]float64, n)}
+	newChunks(n).run(func(_, lo, hi int) {
+		for p := lo; p < hi; p++ {
+			sm.x[p], sm.w[p] = keyValue(keys[p]), u.w[order[p]]
+		}
+	})
+	var sorted []int32
+	if codes {
+		sorted = make([]int32, n) // one domain: every code is 0
+	}
+	return sm, sorted
+}
+
 // sortedMembersFrom is newSortedMembers from the point estimates' sorted
 // units sc, in the order of order, with their codes of the finest grouping
 // (sc.cells; nil when it has one group), which groupOf maps to the domains
@@ -212,7 +234,7 @@ func sortedMembersFrom(sc *sortedCells, g *grouping, groupOf []int32, order []in
 // finestGroupOf returns the domain of g of each domain of the finest
 // grouping (a coarsening of it), from one unit of each.
 func (j *seJob) finestGroupOf(g *grouping) []int32 {
-	fm := j.memberCache["\x00finest"]
+	fm := j.finestMembers()
 	groupOf := make([]int32, len(fm.off)-1)
 	for f := range groupOf {
 		if fm.off[f+1] > fm.off[f] {
@@ -294,17 +316,11 @@ func (j *seJob) run(ctx context.Context, lines []*lineValues, results []Result) 
 	}
 	j.set = set
 	breakdowns := append([][]string{nil}, j.s.Domains...)
-	// The caches the tasks read: members of every domain, the reference
-	// of every national relative line.
+	// The caches the tasks read: the reference of every national relative
+	// line (the members of the domains are made when first asked for).
 	var tasks []func() error
-	finest := j.p.groupings[colsKey(j.p.finestCols)]
-	j.memberCache["\x00finest"] = newDomainMembers(finest.codes, finest.size())
 	for _, cols := range breakdowns {
-		g := j.p.groupings[colsKey(cols)]
-		m := newDomainMembers(g.codes, g.size())
-		j.memberCache[colsKey(cols)] = m
 		j.sortedCache[colsKey(cols)] = nil
-
 	}
 	// The units of each domain in order of income: for the median and the
 	// influence functions that sort (every breakdown), for the lines
@@ -338,6 +354,13 @@ func (j *seJob) run(ctx context.Context, lines []*lineValues, results []Result) 
 		// population's incomes and weights in order, not the cells, and
 		// the other breakdowns only their codes in that order.
 		members, codes := sortedDomains || len(cols) == 0, estimated && g.size() > 1
+		// The codes alone would be a gather, one cache miss per unit:
+		// lineKernelSums reads those of the units near the lines instead
+		// (unless they come in sequence from the point estimates' units).
+		fromPoint := j.sorted != nil && len(j.sorted.x) == len(j.order) && (j.sorted.cells != nil || g.size() == 1)
+		if codes && !members && !fromPoint {
+			continue
+		}
 		var sm *sortedMembers
 		if members {
 			sm = &sortedMembers{}
@@ -348,16 +371,17 @@ func (j *seJob) run(ctx context.Context, lines []*lineValues, results []Result) 
 			sc = make([]int32, len(j.order))
 		}
 		j.sortedCodes[colsKey(cols)] = sc
-		m := j.memberCache[colsKey(cols)]
 		sortedTasks = append(sortedTasks, func() error {
 			var cells *psuCells
 			if sortedDomains {
-				cells = j.e.cells(m)
+				cells = j.e.cells(j.members(g))
 			}
 			var got *sortedMembers
 			var gotCodes []int32
-			if sc := j.sorted; sc != nil && len(sc.x) == len(j.order) && (sc.cells != nil || g.size() == 1) {
-				got, gotCodes = sortedMembersFrom(sc, g, j.finestGroupOf(g), j.order, cells, members, codes)
+			if fromPoint {
+				got, gotCodes = sortedMembersFrom(j.sorted, g, j.finestGroupOf(g), j.order, cells, members, codes)
+			} else if members && g.size() == 1 && cells == nil && len(j.keys) == len(j.order) {
+				got, gotCodes = sortedMembersFromKeys(j.u, j.order, j.keys, codes)
 			} else {
 				got, gotCodes = newSortedMembers(j.u, g, j.order, cells, members, codes)
 			}
@@ -1001,11 +1025,79 @@ func (j *seJob) resultValue(ind, line string, g *grouping, d int, index map[stri
 
 // woodruff inverts the interval p ± t se(F) of the CDF at the quantile
 // through the quantile function (qrule "math"): the interval and the SE
-// (upper - lower)/(2 t) that R survey reports.
-func (j *seJob) woodruff(xs, ws []float64, p, seF float64) (lo, hi, se float64) {
+// (upper - lower)/(2 t) that R survey reports. xs, ws are sorted by
+// income and total is sortedTotal(ws); both bounds come from one scan.
+func (j *seJob) woodruff(xs, ws []float64, total, p, seF float64) (lo, hi, se float64) {
 	pl, ph := math.Max(p-j.e.t*seF, 0), math.Min(p+j.e.t*seF, 1)
-	lo, hi = indices.QuantileSorted(pl, xs, ws), indices.QuantileSorted(ph, xs, ws)
+	q := quantilesSortedN([]float64{pl, ph}, xs, ws, total)
+	lo, hi = q[0], q[1]
 	return lo, hi, (hi - lo) / (2 * j.e.t)
+}
+
+// sortedTotal returns the total weight of ws added in order, as
+// indices.QuantileSorted and indices.KernelDensitySorted add it (and
+// panics, as they do, on a negative weight).
+func sortedTotal(ws []float64) float64 {
+	total := 0.0
+	for _, w := range ws {
+		if w < 0 {
+			panic("indices: negative weight")
+		}
+		total += w
+	}
+	return total
+}
+
+// quantilesSortedN returns indices.QuantileSorted(p, xs, ws) for every p
+// of ps, bit for bit, given total = sortedTotal(ws): the ps in (0, 1)
+// from one scan that stops at the largest (quantilesSorted, without its
+// pass for the total), the others (0, 1, or out of range) from
+// QuantileSorted itself.
+func quantilesSortedN(ps, xs, ws []float64, total float64) []float64 {
+	qs := make([]float64, len(ps))
+	var inner []int // the ps in (0, 1), in increasing order
+	for k, p := range ps {
+		if p > 0 && p < 1 {
+			inner = append(inner, k)
+		} else {
+			qs[k] = indices.QuantileSorted(p, xs, ws)
+		}
+	}
+	if len(inner) == 0 {
+		return qs
+	}
+	if len(xs) == 0 || total == 0 {
+		for _, k := range inner {
+			qs[k] = math.NaN()
+		}
+		return qs
+	}
+	slices.SortStableFunc(inner, func(a, b int) int { return cmp.Compare(ps[a], ps[b]) })
+	next, cum := 0, 0.0 // inner[next]: the first p not resolved yet
+	for i := 0; i < len(xs) && next < len(inner); {
+		v := xs[i]
+		for i < len(xs) && xs[i] == v {
+			cum += ws[i]
+			i++
+		}
+		for ; next < len(inner) && cum > 0 && cum/total >= ps[inner[next]]; next++ {
+			k := inner[next]
+			qs[k] = v
+			if cum/total == ps[k] {
+				qs[k] = nextPositive(v, xs[i:], ws[i:])
+			}
+		}
+	}
+	if next < len(inner) { // the largest income of positive weight
+		last := len(ws) - 1
+		for last > 0 && !(ws[last] > 0) {
+			last--
+		}
+		for _, k := range inner[next:] {
+			qs[k] = xs[last]
+		}
+	}
+	return qs
 }
 
 func b2i(b bool) int {
@@ -1087,7 +1179,8 @@ var kernelTail = math.Exp(-kernelCut*kernelCut/2) / math.Sqrt(2*math.Pi)
 // lineKernelSums adds to sums[b][d] the kernel weights w_i K((z - x_i)/h)
 // of the units of domain d of breakdown b within cut h of z (xs, ws: the
 // whole population in order of income), one exponential per unit for all
-// breakdowns. With pops (the weight of every domain) it reports whether
+// breakdowns; the units' domains come from j.sortedCodes, or, when it has
+// none for the breakdown, from the codes of the window's units (j.order). With pops (the weight of every domain) it reports whether
 // the units beyond, each of kernel weight at most w_i kernelTail, add
 // less than kernelNegligible of every domain's sum; without, true.
 func (j *seJob) lineKernelSums(breakdowns [][]string, sums, pops [][]float64, xs, ws []float64, z, h, cut float64) bool {
@@ -1109,8 +1202,8 @@ func (j *seJob) lineKernelSums(breakdowns [][]string, sums, pops [][]float64, xs
 	}
 	ok := true
 	for b, cols := range breakdowns {
-		codes := j.sortedCodes[colsKey(cols)]
-		if codes == nil { // one domain
+		g := j.p.groupings[colsKey(cols)]
+		if g.size() == 1 { // one domain
 			sums[b][0] = all
 			ok = ok && negligible(b, 0, in, all)
 			continue
@@ -1119,7 +1212,16 @@ func (j *seJob) lineKernelSums(breakdowns [][]string, sums, pops [][]float64, xs
 		if pops != nil {
 			inD = make([]float64, len(sums[b]))
 		}
-		for k, c := range codes[lo:hi] {
+		var win []int32 // the domains of the window's units
+		if codes := j.sortedCodes[colsKey(cols)]; codes != nil {
+			win = codes[lo:hi]
+		} else { // gathered for the window only, in a loop of its own (independent reads)
+			win = make([]int32, hi-lo)
+			for k, i := range j.order[lo:hi] {
+				win[k] = g.codes[i]
+			}
+		}
+		for k, c := range win {
 			sums[b][c] += kw[k]
 			if inD != nil {
 				inD[c] += ws[lo+k]
@@ -1157,10 +1259,16 @@ type refCore struct {
 	h     float64
 	n     float64   // the weight of the reference units
 	basis string    // "median" or "mean"
+	med   bool      // basis == "median", for l
 	fm    float64   // median: the density of the reference incomes at the median
 	blF   []float64 // per domain of the finest grouping: sum w^2 L, in unit order (povertyErrors)
 	mask  []bool    // the reference units (nil: all)
 	stat  float64   // the median or the mean of the reference units
+	// A median line's reference units in order of income and their
+	// weight added in that order (sortedTotal), for the median, its
+	// density and Woodruff's interval.
+	xs, ws  []float64
+	sortedN float64
 	// The Woodruff interval of the median of the reference units
 	// (lineValueErrors), once.
 	wood               sync.Once
@@ -1174,7 +1282,7 @@ func (r *refCore) l(u *units, i int) float64 {
 	if (r.mask != nil && !r.mask[i]) || !(u.w[i] > 0) {
 		return 0
 	}
-	if r.basis == "median" {
+	if r.med {
 		return b2f(u.x[i] <= r.stat) - 0.5
 	}
 	return u.x[i] - r.stat
@@ -1238,10 +1346,14 @@ func (j *seJob) computeRefCore(l Line, waitSorted func()) *refCore {
 	}
 	var NR, incR float64
 	for i, wi := range w {
+		if wi < 0 {
+			panic("indices: negative weight") // as Bandwidth
+		}
 		NR += wi
 		incR += wi * u.x[i]
 	}
-	r := &refCore{h: indices.Bandwidth(u.x, w), basis: l.Basis, n: NR, mask: mask}
+	// Bandwidth's sums are NR and incR, added in the same order.
+	r := &refCore{h: indices.BandwidthSums(u.x, w, NR, incR), basis: l.Basis, med: l.Basis == "median", n: NR, mask: mask}
 	var stat float64 // the median or the mean
 	switch l.Basis {
 	case "median":
@@ -1253,8 +1365,11 @@ func (j *seJob) computeRefCore(l Line, waitSorted func()) *refCore {
 		} else {
 			xs, ws = maskedSorted(u, j.order, mask)
 		}
-		stat = indices.QuantileSorted(0.5, xs, ws) // exactly, not z / F
-		r.fm = indices.KernelDensitySorted(xs, ws, stat, r.h)
+		// QuantileSorted and KernelDensitySorted, exactly (not z / F), with
+		// the total weight they both add first added once.
+		r.xs, r.ws, r.sortedN = xs, ws, sortedTotal(ws)
+		stat = quantilesSortedN([]float64{0.5}, xs, ws, r.sortedN)[0]
+		r.fm = indices.KernelDensitySortedN(xs, ws, stat, r.h, r.sortedN)
 	case "mean":
 		stat = incR / NR
 	}
@@ -1265,11 +1380,18 @@ func (j *seJob) computeRefCore(l Line, waitSorted func()) *refCore {
 	r.blF = make([]float64, F.size())
 	T := make([]float64, len(j.e.stratumOf))
 	var sumL, sumLL float64
+	median, psu := r.med, j.e.psu[:len(F.codes)]
 	for i, f := range F.codes {
-		li := r.l(u, i)
-		wi := u.w[i]
+		wi, li := u.w[i], 0.0 // li = r.l(u, i), its tests out of the loop
+		if (mask == nil || mask[i]) && wi > 0 {
+			if median {
+				li = b2f(u.x[i] <= stat) - 0.5
+			} else {
+				li = u.x[i] - stat
+			}
+		}
 		wl := wi * li
-		T[j.e.psu[i]] += wl
+		T[psu[i]] += wl
 		sumL += wl
 		sumLL += wl * wl
 		r.blF[f] += wi * wi * li
@@ -1282,7 +1404,6 @@ func (j *seJob) computeRefCore(l Line, waitSorted func()) *refCore {
 // reference units of a median line, lo and hi, and its SE.
 func (j *seJob) refWoodruff(lv *lineValues, lr *lineRef) (lo, hi, se float64) {
 	lr.wood.Do(func() {
-		ref, _ := whereMask(j.u, lv.line)
 		// The statistic's linearized variable is L / N_R ([x <= m] - 1/2),
 		// whose PSU totals lr.glob holds: its variance costs the strata
 		// only.
@@ -1290,20 +1411,30 @@ func (j *seJob) refWoodruff(lv *lineValues, lr *lineRef) (lo, hi, se float64) {
 		sp.Reset()
 		v := sp.Variance(1/lr.n, lr.glob.shared)
 		j.e.sparsePool.Put(sp)
-		var rx, rw []float64
-		if ref == nil { // the whole population, already in order
-			_, rx, rw = j.sortedCache[colsKey(nil)].domain(0)
-		} else {
-			rx, rw = maskedSorted(j.u, j.order, ref)
-		}
-		lr.woodLo, lr.woodHi, lr.se = j.woodruff(rx, rw, 0.5, math.Sqrt(v))
+		lr.woodLo, lr.woodHi, lr.se = j.woodruff(lr.xs, lr.ws, lr.sortedN, 0.5, math.Sqrt(v))
 	})
 	return lr.woodLo, lr.woodHi, lr.se
 }
 
-// members returns (once per breakdown) the units of each domain of g.
+// members returns the units of each domain of g, made once per breakdown
+// when first asked for (a breakdown with the columns of the finest
+// grouping shares its members, and so its cells); safe for concurrent
+// use.
 func (j *seJob) members(g *grouping) *domainMembers {
-	return j.memberCache[colsKey(g.cols)]
+	j.memberMu.Lock()
+	defer j.memberMu.Unlock()
+	key := colsKey(g.cols)
+	m := j.memberCache[key]
+	if m == nil {
+		m = newDomainMembers(g.codes, g.size())
+		j.memberCache[key] = m
+	}
+	return m
+}
+
+// finestMembers returns the members of the finest grouping's domains.
+func (j *seJob) finestMembers() *domainMembers {
+	return j.members(j.p.groupings[colsKey(j.p.finestCols)])
 }
 
 // lineValueErrors: the SE of a national relative line, f times the SE of
@@ -1374,6 +1505,7 @@ type sePrep struct {
 	e       *varEngine
 	err     error
 	order   []int32
+	keys    []uint64 // the sort keys of the incomes in that order
 }
 
 // tasks returns the tasks of the preparation of study s: none unless its
@@ -1390,11 +1522,20 @@ func (p *sePrep) tasks(s *Study, u *units, sorted bool) []func() error {
 	}}
 	if !sorted {
 		tasks = append(tasks, func() error {
-			p.order = sortedOrder(u)
+			p.order, p.keys = radixKeys(u.x) // sortedOrder, with the keys
 			return nil
 		})
 	}
 	return tasks
+}
+
+// keysFor returns the sort keys of the incomes in order when order is
+// the prepared one; nil otherwise.
+func (p *sePrep) keysFor(order []int32) []uint64 {
+	if len(order) == 0 || len(p.order) != len(order) || &p.order[0] != &order[0] {
+		return nil
+	}
+	return p.keys
 }
 
 // engine returns the design of the units (made now when not prepared).

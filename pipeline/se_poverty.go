@@ -43,7 +43,7 @@ func (j *seJob) povertyErrors(breakdowns [][]string, lv *lineValues) {
 	u := j.u
 	name := lv.line.Name
 	F := j.p.groupings[colsKey(j.p.finestCols)]
-	fm := j.memberCache["\x00finest"]
+	fm := j.finestMembers()
 	cells := j.e.cells(fm)
 	nf := F.size()
 	// Which indicators: want[v] when the row of the whole population
@@ -286,7 +286,7 @@ type povBaseF struct{ b, bp, bb, bbp float64 }
 func (j *seJob) povertyBase() *povBase {
 	u := j.u
 	F := j.p.groupings[colsKey(j.p.finestCols)]
-	cells := j.e.cells(j.memberCache["\x00finest"])
+	cells := j.e.cells(j.finestMembers())
 	pb := &povBase{cell: make([]float64, 2*len(cells.psu)), f: make([]povBaseF, F.size())}
 	for i, f := range F.codes {
 		x, w := u.x[i], u.w[i]
@@ -319,7 +319,7 @@ func (j *seJob) lineSumsOf(g *grouping, lv *lineValues) []indices.PovertySums {
 		return sums
 	}
 	for i, d := range g.codes {
-		if z := lv.z[i]; !math.IsNaN(z) {
+		if z := lv.at(i); !math.IsNaN(z) {
 			sums[d].Add(j.u.x[i], j.u.w[i], z)
 		}
 	}
