@@ -21,7 +21,8 @@ import (
 // carry an SE, interval and RSE. It comes from the replicates (bootstrap,
 // replicate weights) or, under linearization, from the difference of the
 // two rows' linearized variables over the full design (seJob.diffVariance;
-// "unavailable" for rows without one, such as the median). Without it a
+// the median's is its density-based influence function, the quantile's
+// linearized variable; "unavailable" for rows without one). Without it a
 // study with SEs marks them "unavailable".
 func changeRows(results []Result, time string, diff func(cur, prev int) (se, t float64, method string)) []Result {
 	type cell struct {

@@ -442,7 +442,7 @@ func (j *seJob) run(ctx context.Context, lines []*lineValues, results []Result) 
 	}
 	grouped := make([]*groupedLine, len(lines))
 	for l, lv := range lines {
-		if wantsInfluence(j.s.Indicators, "headcount", "line") && len(lv.line.By) > 0 {
+		if wantsInfluence(j.s.Indicators, "headcount", "line", "rmpg") && len(lv.line.By) > 0 {
 			tasks = append(tasks, func() error {
 				grouped[l] = j.computeGroupedLine(lv)
 				return nil
@@ -609,6 +609,7 @@ func (j *seJob) baseErrors(g *grouping, st *groupStats, set setFunc, results []R
 		q, lo, hi, se := j.domainWoodruff(sp, j.e.cells(members), d, sorted, 0.5)
 		set("median", "", g, d, q, se*se, math.NaN(), "woodruff, "+method)
 		results[i].CILower, results[i].CIUpper = lo, hi
+		j.keepMedian(j.e.cells(members), g, d, sorted, q)
 	}
 }
 
@@ -749,6 +750,7 @@ func (j *seJob) influenceTasks(g *grouping, lines []*lineValues, set setFunc) []
 	wantSen, wantRMPG := slices.Contains(j.s.Indicators, "sen"), slices.Contains(j.s.Indicators, "rmpg")
 	for _, lv := range lines {
 		if len(lv.line.By) > 0 {
+			tasks = append(tasks, j.groupedLineTasks(g, lv, wantSen, wantRMPG)...)
 			continue
 		}
 		z := lv.values[0]

@@ -8,12 +8,16 @@ import (
 // linRecord is the linearized variable of one result row, kept for the
 // variances of differences: its weighted totals in the PSUs of its domain
 // (psu[k], tot[k]; zero in the other PSUs) plus c times a global part (an
-// estimated line's linearized variable; nil for none).
+// estimated line's linearized variable; nil for none). method, when not
+// empty, is the se_method its differences build on, when not the row's
+// (the median: its row's interval is Woodruff's, its differences'
+// linearized; see keepMedian).
 type linRecord struct {
-	psu  []int32
-	tot  []float64
-	c    float64
-	glob *globalPart
+	psu    []int32
+	tot    []float64
+	c      float64
+	glob   *globalPart
+	method string
 }
 
 // recordAcc returns the record of variable k in domain d of acc.
@@ -57,8 +61,7 @@ func (j *seJob) keepRatio(name string, g *grouping, d int, r *linRecord) {
 //
 // takes the covariance into account: PSUs holding units of both (a panel,
 // a domain and the whole population) or a shared estimated line. ok is
-// false when either row has no linearized record (no linearized SE, or the
-// median's Woodruff interval).
+// false when either row has no linearized record (no linearized SE).
 func (j *seJob) diffVariance(a, b int) (v float64, ok bool) {
 	ra, rb := j.records[a], j.records[b]
 	if ra == nil || rb == nil {
@@ -94,14 +97,19 @@ func (j *seJob) diffVariance(a, b int) (v float64, ok bool) {
 
 // diffFunc returns the standard error of results[cur] - results[prev]
 // for changeRows: from diffVariance, with the t quantile of the design and
-// the method of the later row; NaN and "unavailable" without records.
+// the method of the later row (of its record, when it names one); NaN and
+// "unavailable" without records.
 func (j *seJob) diffFunc() func(cur, prev int) (float64, float64, string) {
 	return func(cur, prev int) (float64, float64, string) {
 		v, ok := j.diffVariance(cur, prev)
 		if !ok {
 			return math.NaN(), j.e.t, "unavailable"
 		}
-		return math.Sqrt(v), j.e.t, diffMethod(j.results[cur].SEMethod)
+		method := j.results[cur].SEMethod
+		if m := j.records[cur].method; m != "" {
+			method = m
+		}
+		return math.Sqrt(v), j.e.t, diffMethod(method)
 	}
 }
 
