@@ -695,14 +695,7 @@ func quantilesSorted(q, ps []float64, x, weights []float64) {
 			panic("indices: quantilesSorted needs increasing probabilities in (0, 1)")
 		}
 	}
-	total := 0.0
-	for i := range x {
-		w := weightAt(weights, i)
-		if w < 0 {
-			panic("indices: negative weight")
-		}
-		total += w
-	}
+	total := linCheck(x, weights)
 	if len(x) == 0 || total == 0 {
 		linFill(q, math.NaN())
 		return

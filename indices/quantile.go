@@ -77,14 +77,7 @@ func QuantileInPlace(p float64, x, weights []float64) float64 {
 // sorted.
 func QuantileSorted(p float64, x, weights []float64) float64 {
 	checkQuantileArgs(p, x, weights)
-	total := 0.0
-	for i := range x {
-		w := weightAt(weights, i)
-		if w < 0 {
-			panic("indices: negative weight")
-		}
-		total += w
-	}
+	total := linCheck(x, weights)
 	if len(x) == 0 || total == 0 {
 		return math.NaN()
 	}
