@@ -60,7 +60,7 @@ func InMemory() Option { return func(c *runConfig) { c.forceMemory = true } }
 
 // Memory estimate, in bytes, from the row count R of the footers:
 //
-//	in-memory  = base + R·(Σ_c b_c + 1 + 16 + 4·F + 12·G + 16·M + 8·L + 24·S + 16·V)
+//	in-memory  = base + R·(Σ_c b_c + 1 + 16 + 4·F + 12·G + 16·M + 8·L + 24·S + 16·V + 256·S·V)
 //	streaming  = base + 2·R_split·(2·(Σ_c b_c + 1) + 3·20) + cells + 16·M·R/256
 //
 // where b_c is 8 bytes for a numeric column and 4 for a categorical one
@@ -70,7 +70,11 @@ func InMemory() Option { return func(c *runConfig) { c.forceMemory = true } }
 // while built), M the medians asked for (a 16-byte copy of the units of each
 // group), L the lines (an 8-byte line per unit), S 1 when an indicator sorts
 // the units (Gini, shares, Lorenz, Sen, rmpg: order and sorted copies) and
-// V 1 with standard errors (influence values); R_split is the largest
+// V 1 with standard errors (influence values; with S, 256 more: the
+// units of every breakdown in income order with their PSU cells, the
+// influence values of the tasks running at once and their scratch,
+// measured at 280 bytes a unit over the point job for all indicators
+// with 3 lines by province at 1e7 households); R_split is the largest
 // split's rows: the streaming runner holds its columns and keep marks twice
 // (two loaders) and the units of three splits (20 bytes: income, weight,
 // 4-byte cell), in buffers reused from split to split, and the factor 2 is
@@ -84,7 +88,9 @@ func InMemory() Option { return func(c *runConfig) { c.forceMemory = true } }
 // on generated households (one breakdown, one median line, the median): in
 // memory, 1e7 households peak at 309 MiB for an estimate of 1.5 GiB (the
 // formula still counts copies that medians, groupings and lines no longer
-// make: it errs high, towards streaming); streaming over row groups of 2^20
+// make: it errs high, towards streaming); all indicators with 3 lines by
+// province, 1.2 GiB for 2.3 GiB, and with linearized SEs 3.8 GiB for
+// 5.0 GiB; streaming over row groups of 2^20
 // rows, 1e8 households peak at 226 MiB for an estimate of 318 MiB, 1e9 at
 // 366 MiB for 479 MiB.
 const (
@@ -188,7 +194,7 @@ func estimateMemory(s *Study, splits []datasets.Split) (rows, inMemory, streamin
 		rows += n
 		largest = max(largest, n)
 	}
-	unit := perCol + 1 + 16 + 4*factors + 12*groupings + 16*medians + 8*int64(len(s.Lines)) + 24*sorted + 16*se
+	unit := perCol + 1 + 16 + 4*factors + 12*groupings + 16*medians + 8*int64(len(s.Lines)) + 24*sorted + 16*se + 256*sorted*se
 	inMemory = memoryBase + rows*unit
 	streaming = memoryBase + 2*largest*(2*(perCol+1)+3*20) + 4096*int64(len(s.Domains)+len(s.Lines)+1) + 16*medians*rows/256
 	return rows, inMemory, streaming
