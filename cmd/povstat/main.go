@@ -54,7 +54,7 @@ Usage:
   povstat vulnerability --input PATH --income COL --weight COL --line NAME=SPEC --features COL,... [--id COL --year COL] [flags]
                                   vulnerability as expected poverty (FGLS of log income and its variance) from one cross-section
   povstat bench [--households N]  time the indices job against the bare decode
-  povstat bench-scale [--sizes 10000000,100000000]
+  povstat bench-scale [--sizes 10000000,100000000] [--modes ...]
                                   wall time and peak memory of the in-memory and streaming paths against the decode
   povstat version
 
