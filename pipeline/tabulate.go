@@ -74,22 +74,32 @@ type poorUnits struct {
 }
 
 func sortedPoor(u *units, lv *lineValues, finest *grouping) *poorUnits {
-	var idx []int32
-	var r []float64
+	poor := func(x, z float64) bool { return x < z && z > 0 }
+	n := 0
 	for i, x := range u.x {
-		if z := lv.at(i); x < z && z > 0 {
+		if poor(x, lv.at(i)) {
+			n++
+		}
+	}
+	// The poor in unit order, in arrays of their exact size.
+	idx, r := make([]int32, 0, n), make([]float64, 0, n)
+	for i, x := range u.x {
+		if z := lv.at(i); poor(x, z) {
 			idx = append(idx, int32(i))
 			r = append(r, x/z)
 		}
 	}
 	order := radixOrder(r)
-	n := len(idx)
 	p := &poorUnits{cell: make([]int32, n), r: make([]float64, n), w: make([]float64, n)}
+	codes := finest.codes
+	if finest.size() == 1 {
+		codes = nil // one cell: every cell is 0
+	}
 	for k, o := range order {
 		i := idx[o]
 		p.r[k], p.w[k] = r[o], u.w[i]
-		if finest.size() > 1 {
-			p.cell[k] = finest.codes[i]
+		if codes != nil {
+			p.cell[k] = codes[i]
 		}
 	}
 	return p
