@@ -68,6 +68,9 @@ import (
 //	  year: year
 //	  features: [illness]
 //	  scores_out: true        # scores.csv
+//	vulnerability:            # vulnerability as expected poverty (see RunVulnerability and vulnerabilitySection)
+//	  features: [hh_size, illness]
+//	  scores: vulnerability.csv
 //
 // ParseStudy fills every field, applying the defaults shown.
 type Study struct {
@@ -134,6 +137,9 @@ type Study struct {
 	Compare  *Comparison
 	Dynamics *DynamicsSection
 	Risk     *RiskSection
+	// Vulnerability is the vulnerability: section, nil when absent (see
+	// study_vulnerability.go).
+	Vulnerability *VulnerabilitySection
 	// sectionColumns are the columns the sections name, for CheckColumns.
 	sectionColumns []studyColumnRef
 
@@ -602,7 +608,7 @@ func (p *studyParser) isFlow(n ast.Node) bool {
 var studyTopKeys = []string{
 	"name", "inputs", "columns", "unit", "rows", "equivalence", "lines",
 	"domains", "indicators", "outputs", "seed", "options", "region", "ratios", "time",
-	"design", "variance", "compare", "dynamics", "risk",
+	"design", "variance", "compare", "dynamics", "risk", "vulnerability",
 }
 
 // study fills s from the top-level mapping.

@@ -51,6 +51,7 @@ func (p *studyParser) sections(s *Study, f map[string]*ast.MappingValueNode) {
 	p.compareSection(s, f["compare"])
 	p.dynamicsSection(s, f["dynamics"])
 	p.riskSection(s, f["risk"])
+	s.Vulnerability = p.vulnerabilitySection(s, f["vulnerability"])
 }
 
 // compareSection reads the comparison of poverty lines (see Compare):
@@ -571,25 +572,14 @@ func (s *Study) completeSections() []error {
 	return errs
 }
 
-// runSections runs the compare:, dynamics: and risk: sections of s, in
-// this order, and appends their results, warnings (each prefixed by the
-// section's name), flags, scores and files to out. rows are the row counts
-// of the study's own read: a section that reads other rows (the inputs
-// changed in between) says so in a warning. A risk score without enough
+// runSections runs the compare:, dynamics:, risk: and vulnerability:
+// sections of s, in this order, and appends their results, warnings (each
+// prefixed by the section's name), flags, scores and files to out. rows
+// are the row counts of the study's own read: a section that reads other
+// rows (the inputs changed in between) says so in a warning. A risk score without enough
 // events to fit (ErrTooFewEvents) is a warning, not an error.
 func runSections(ctx context.Context, s *Study, out *Output, rows RowCounts) error {
-	add := func(section string, results []Result, warnings []string, got RowCounts) {
-		for i := range results {
-			markNoSE(s, &results[i])
-		}
-		out.Results = append(out.Results, results...)
-		for _, w := range warnings {
-			out.Warnings = append(out.Warnings, section+": "+w)
-		}
-		if got.Read != rows.Read || got.Used != rows.Used {
-			out.Warnings = append(out.Warnings, fmt.Sprintf("%s: read %d rows and used %d, the study %d and %d", section, got.Read, got.Used, rows.Read, rows.Used))
-		}
-	}
+	add := sectionAdder(s, out, rows)
 	if s.Compare != nil {
 		res, err := Compare(ctx, s, *s.Compare)
 		if err != nil {
@@ -618,22 +608,47 @@ func runSections(ctx context.Context, s *Study, out *Output, rows RowCounts) err
 			sc.Lines = []Line{*r.Line}
 		}
 		res, err := RunRisk(ctx, &sc, r.Risk)
-		if errors.Is(err, ErrTooFewEvents) {
+		switch {
+		case errors.Is(err, ErrTooFewEvents):
 			// A panel too short or too calm to fit a score leaves the
 			// study's other results standing.
 			out.Warnings = append(out.Warnings, fmt.Sprintf("risk: no score: %v", err))
-			return nil
-		}
-		if err != nil {
+		case err != nil:
 			return fmt.Errorf("risk: %w", err)
+		default:
+			add("risk", res.Results, res.Warnings, res.Rows)
+			out.Scores = res.Scores
+			if r.ScoresOut {
+				out.Files = append(out.Files, File{Name: "scores.csv", Data: EncodeScores(res.Scores, r.ID, r.Year, s.Weight)})
+			}
 		}
-		add("risk", res.Results, res.Warnings, res.Rows)
-		out.Scores = res.Scores
-		if r.ScoresOut {
-			out.Files = append(out.Files, File{Name: "scores.csv", Data: EncodeScores(res.Scores, r.ID, r.Year, s.Weight)})
+	}
+	if v := s.Vulnerability; v != nil {
+		if err := runVulnerabilitySection(ctx, s, v, out, add); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// sectionAdder returns the function that appends a section's results and
+// warnings to out (see runSections): the rows without a standard error of
+// their own are marked (markNoSE), each warning is prefixed by the
+// section's name, and a section that read or used other rows than the
+// study says so in a warning.
+func sectionAdder(s *Study, out *Output, rows RowCounts) func(section string, results []Result, warnings []string, got RowCounts) {
+	return func(section string, results []Result, warnings []string, got RowCounts) {
+		for i := range results {
+			markNoSE(s, &results[i])
+		}
+		out.Results = append(out.Results, results...)
+		for _, w := range warnings {
+			out.Warnings = append(out.Warnings, section+": "+w)
+		}
+		if got.Read != rows.Read || got.Used != rows.Used {
+			out.Warnings = append(out.Warnings, fmt.Sprintf("%s: read %d rows and used %d, the study %d and %d", section, got.Read, got.Used, rows.Read, rows.Used))
+		}
+	}
 }
 
 // markNoSE gives a section's row that has no standard error of its own
