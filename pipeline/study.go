@@ -580,6 +580,24 @@ func (p *studyParser) items(n ast.Node, key, want string) (list []ast.Node, ok b
 	return []ast.Node{n}, true
 }
 
+// shares reads a list of shares in (0, 1] (a scalar is a list of one),
+// failing on each entry out of range; an empty list gives an empty slice.
+func (p *studyParser) shares(mv *ast.MappingValueNode, key string) []float64 {
+	items, _ := p.items(mv.Value, key, "a list of shares in (0, 1]")
+	out := []float64{}
+	for i, it := range items {
+		ikey := p.itemKey(mv.Value, key, i)
+		if v, ok := p.number(it, ikey); ok {
+			if !(v > 0 && v <= 1) {
+				p.fail(it, ikey, "want a share in (0, 1], got %v", v)
+				continue
+			}
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // itemKey names item i of list: key[i], or key when list is a single
 // value standing for a list of one.
 func (p *studyParser) itemKey(list ast.Node, key string, i int) string {

@@ -294,18 +294,7 @@ func (p *studyParser) riskSection(s *Study, e *ast.MappingValueNode) {
 		r.TestYear, _ = p.name(te.Value, key+".test_year", "year")
 	}
 	if ke := f["top_k"]; !p.isNull(ke) {
-		items, _ := p.items(ke.Value, key+".top_k", "a list of shares in (0, 1]")
-		r.TopK = []float64{}
-		for i, it := range items {
-			ikey := p.itemKey(ke.Value, key+".top_k", i)
-			if v, ok := p.number(it, ikey); ok {
-				if !(v > 0 && v <= 1) {
-					p.fail(it, ikey, "want a share in (0, 1], got %v", v)
-					continue
-				}
-				r.TopK = append(r.TopK, v)
-			}
-		}
+		r.TopK = p.shares(ke, key+".top_k")
 	}
 	if pe := f["penalty"]; !p.isNull(pe) {
 		if v, ok := p.number(pe.Value, key+".penalty"); ok {
