@@ -89,7 +89,7 @@ func decodeTable(ctx context.Context, job *parquetJob, f fileSpec, par int) (*Ta
 		c.Levels = levels[i]
 		c.Null = outs[i].nulls.marks()
 	}
-	src := Source{Path: f.path, Rows: n, RowGroups: len(job.starts) - 1, Partition: cloneMap(f.partition)}
+	src := Source{Path: f.path, Rows: n, RowGroups: len(job.starts) - 1, RowGroupRows: job.rowGroupRows(), Partition: cloneMap(f.partition)}
 	return &Table{Rows: n, Columns: cols, Sources: []Source{src}}, nil
 }
 

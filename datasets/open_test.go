@@ -71,7 +71,7 @@ func TestOpenParallelismInvariance(t *testing.T) {
 func TestOpenNoColumns(t *testing.T) {
 	data := writeFixture(t, fixColumns(), fixConfig{version: 2, rowGroup: 300})
 	tb := openFixture(t, data, nil)
-	want := []Source{{Path: "fixture.parquet", Rows: fixRows, RowGroups: 4}}
+	want := []Source{{Path: "fixture.parquet", Rows: fixRows, RowGroups: 4, RowGroupRows: []int{300, 300, 300, 100}}}
 	if tb.Rows != fixRows || len(tb.Columns) != 0 || !slices.EqualFunc(tb.Sources, want, sameSource) {
 		t.Errorf("got %+v", tb)
 	}
@@ -79,6 +79,7 @@ func TestOpenNoColumns(t *testing.T) {
 
 func sameSource(a, b Source) bool {
 	return a.Path == b.Path && a.Start == b.Start && a.Rows == b.Rows && a.RowGroups == b.RowGroups &&
+		slices.Equal(a.RowGroupRows, b.RowGroupRows) &&
 		len(a.Partition) == len(b.Partition) && (len(a.Partition) == 0 || mapsEqual(a.Partition, b.Partition))
 }
 

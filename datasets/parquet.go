@@ -130,6 +130,15 @@ func newParquetJob(name string, f *parquet.File, r io.ReaderAt, plans []colPlan)
 // rows returns the number of rows of the file.
 func (j *parquetJob) rows() int { return j.starts[len(j.starts)-1] }
 
+// rowGroupRows returns the row count of each row group, for Source.
+func (j *parquetJob) rowGroupRows() []int {
+	out := make([]int, len(j.starts)-1)
+	for i := range out {
+		out[i] = j.starts[i+1] - j.starts[i]
+	}
+	return out
+}
+
 // chunkResult holds the levels of a Categorical column chunk.
 type chunkResult struct {
 	ints *intCoder

@@ -207,6 +207,7 @@ func (p *filePart) source() Source {
 	s := Source{Path: p.spec.path, Start: p.start, Rows: p.rows, Partition: cloneMap(p.spec.partition)}
 	if p.job != nil {
 		s.RowGroups = len(p.job.starts) - 1
+		s.RowGroupRows = p.job.rowGroupRows()
 	}
 	return s
 }

@@ -181,7 +181,7 @@ func (r *SplitReader) Read(ctx context.Context, sp Split, reqs []Request, buf *T
 	if err != nil {
 		return nil, err
 	}
-	t.Sources = []Source{{Path: sp.Path, Start: -sp.Start, Rows: n, RowGroups: 1, Partition: cloneMap(sp.Partition)}}
+	t.Sources = []Source{{Path: sp.Path, Start: -sp.Start, Rows: n, RowGroups: 1, RowGroupRows: []int{n}, Partition: cloneMap(sp.Partition)}}
 	return t, nil
 }
 

@@ -75,6 +75,11 @@ type Source struct {
 	Rows  int
 	// RowGroups is the number of Parquet row groups; 0 for CSV.
 	RowGroups int
+	// RowGroupRows is the row count of each row group, in order (nil for
+	// CSV): with Start, where each split of the file (see Splits) begins in
+	// the table, for a caller that sums split by split as a distributed
+	// runner does.
+	RowGroupRows []int
 	// Partition holds the constant columns of the file: hive partition
 	// values from its path (e.g. {"year": "2020"}) and the Partition option.
 	// It is nil when there are none.

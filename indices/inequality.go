@@ -311,6 +311,16 @@ func newPowers(ps []float64) []powerSum {
 	return q
 }
 
+// Reset empties s, keeping its parameters and their memory: s is then as
+// NewEntropySums made it.
+func (s *EntropySums) Reset() {
+	ps := s.powers
+	for k, q := range ps {
+		ps[k] = powerSum{p: q.p, kind: q.kind}
+	}
+	*s = EntropySums{powers: ps}
+}
+
 // Clone returns a copy of s that shares no memory with it.
 func (s EntropySums) Clone() EntropySums {
 	s.powers = slices.Clone(s.powers)
@@ -381,10 +391,12 @@ func (s *EntropySums) Merge(o EntropySums) {
 	if o.center == 0 {
 		return // o added no positive income with positive weight
 	}
+	d := 0.0 // ln(x/xc_s) = ln(x/xc_o) + d; exactly 0 for the same reference (x*(1/x) need not be 1)
 	if s.center == 0 {
 		s.center, s.inv = o.center, o.inv
+	} else if o.center != s.center {
+		d = math.Log(o.center * s.inv)
 	}
-	d := math.Log(o.center * s.inv) // ln(x/xc_s) = ln(x/xc_o) + d
 	s.logSum += o.logSum + d*o.Pop
 	s.xlogSum += o.xlogSum + d*o.Income
 	s.Pop += o.Pop

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 )
@@ -592,5 +593,31 @@ func TestEntropyAgainstDirect(t *testing.T) {
 				t.Errorf("Atkinson %v, direct %v", got, want)
 			}
 		})
+	}
+}
+
+// TestEntropySumsResetAndMergeIntoEmpty: a Reset accumulator is a new one
+// of the same parameters, and merging into an empty accumulator copies the
+// sums exactly (no ln(x*(1/x)) shift, which need not be 0).
+func TestEntropySumsResetAndMergeIntoEmpty(t *testing.T) {
+	x := []float64{3, 7.1, 0, -2, 49.3, 0.31}
+	w := []float64{1.5, 2, 1, 1, 0.7, 3}
+	a := NewEntropySums([]float64{2, -1}, []float64{0.5, 1})
+	a.AddAll([]float64{11, 13}, nil)
+	a.Reset()
+	a.AddAll(x, w)
+	b := NewEntropySums([]float64{2, -1}, []float64{0.5, 1})
+	b.AddAll(x, w)
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("after Reset: %+v, want %+v", a, b)
+	}
+	for _, c := range []float64{3, 0.1, 1.0 / 3, 49.3, 6.1} { // some c*(1/c) != 1
+		s := NewEntropySums([]float64{2, -1}, []float64{0.5, 1})
+		s.AddAll([]float64{c, 2 * c, 5.3}, []float64{1, 2, 3})
+		m := NewEntropySums([]float64{2, -1}, []float64{0.5, 1})
+		m.Merge(s)
+		if !reflect.DeepEqual(m, s) {
+			t.Errorf("merged into empty (first income %v): %+v, want %+v", c, m, s)
+		}
 	}
 }

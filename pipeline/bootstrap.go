@@ -67,7 +67,7 @@ func addReplicateErrors(ctx context.Context, s *Study, u *units, rp indices.Repl
 					return err
 				}
 				rp.Weights(w, r)
-				ru := &units{x: u.x, w: w, factors: u.factors}
+				ru := &units{x: u.x, w: w, factors: u.factors, blocks: u.blocks}
 				out, _, err := tabulate(ctx, &rs, ru)
 				if err != nil {
 					return fmt.Errorf("bootstrap replicate %d: %w", r, err)

@@ -74,19 +74,55 @@ func newCellData(u *units, g *grouping, nd ineqNeeds) *cellData {
 	if k == 1 { // one cell: every unit in it, no codes read
 		codes = nil
 	}
-	for i, x := range u.x {
-		var c int32
-		if codes != nil {
-			c = codes[i]
-		}
-		w := u.w[i]
-		cd.n[c]++
-		cd.pop[c] += w
-		cd.income[c] += w * x
-		if cd.entropy != nil {
-			cd.entropy[c].Add(x, w)
+	// Blocked by split (units.eachBlock): a block's sums start at zero.
+	part := &groupStats{n: make([]int, k), pop: make([]float64, k), income: make([]float64, k)}
+	var ent []indices.EntropySums
+	if cd.entropy != nil {
+		ent = make([]indices.EntropySums, k)
+		for c := range ent {
+			ent[c] = indices.NewEntropySums(nd.alphas, nd.epsilons)
 		}
 	}
+	many := k > 1<<12 // then the block's cells are listed, not all merged
+	var touched []int32
+	all := &groupStats{n: cd.n, pop: cd.pop, income: cd.income}
+	u.eachBlock(func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			var c int32
+			if codes != nil {
+				c = codes[i]
+			}
+			if many && part.n[c] == 0 {
+				touched = append(touched, c)
+			}
+			x, w := u.x[i], u.w[i]
+			part.n[c]++
+			part.pop[c] += w
+			part.income[c] += w * x
+			if ent != nil {
+				ent[c].Add(x, w)
+			}
+		}
+		if ent != nil {
+			merge := func(c int) {
+				cd.entropy[c].Merge(ent[c])
+				ent[c].Reset()
+			}
+			if many {
+				for _, c := range touched {
+					merge(int(c))
+				}
+			} else {
+				for c := range ent {
+					if part.n[c] > 0 {
+						merge(c)
+					}
+				}
+			}
+		}
+		all.mergeBlock(part, touched, many)
+		touched = touched[:0]
+	})
 	return cd
 }
 

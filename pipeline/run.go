@@ -407,7 +407,7 @@ func makeUnits(s *Study, tbl *datasets.Table, keep []bool, consume bool) (*units
 	size := floatColumn(tbl, s.sizeColumn())
 	adults := floatColumn(tbl, s.adultsColumn())
 	children := floatColumn(tbl, s.childrenColumn())
-	u := &units{factors: map[string]*factor{}}
+	u := &units{factors: map[string]*factor{}, blocks: unitBlocks(tbl, keep)}
 	var eq func(i int, x float64) float64 // the equivalised income of row i
 	switch s.Equivalence {
 	case "per-capita":
@@ -447,6 +447,42 @@ func makeUnits(s *Study, tbl *datasets.Table, keep []bool, consume bool) (*units
 		}
 	}
 	return u, nil
+}
+
+// unitBlocks returns units.blocks: where the units of each split of the
+// table's files start, given the rows keep marks (nil: all), and the unit
+// count last.
+func unitBlocks(tbl *datasets.Table, keep []bool) []int {
+	rows := []int{0} // the first row of each split, then the row count
+	cut := func(r int) {
+		if r > rows[len(rows)-1] && r < tbl.Rows { // a table of one split has Start <= 0
+			rows = append(rows, r)
+		}
+	}
+	for _, src := range tbl.Sources {
+		cut(src.Start)
+		r := src.Start
+		for _, n := range src.RowGroupRows {
+			r += n
+			cut(r)
+		}
+	}
+	rows = append(rows, tbl.Rows)
+	if keep == nil {
+		return rows
+	}
+	out := make([]int, len(rows))
+	n := 0
+	for b := 0; b+1 < len(rows); b++ {
+		out[b] = n
+		for _, k := range keep[rows[b]:rows[b+1]] {
+			if k {
+				n++
+			}
+		}
+	}
+	out[len(rows)-1] = n
+	return out
 }
 
 // unitChunk is the number of rows a goroutine of keptValues transforms.

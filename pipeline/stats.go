@@ -21,24 +21,42 @@ type groupStats struct {
 }
 
 // computeStats makes the statistics of g over the units where mask is true
-// (nil: all units). The sums are added in unit order; the medians come
-// from groupMedians, beside them.
+// (nil: all units). The sums are added in unit order, blocked by split
+// (units.eachBlock); the medians come from groupMedians, beside them.
 func computeStats(u *units, g *grouping, mask []bool, withMedian bool) *groupStats {
 	k := g.size()
 	st := &groupStats{n: make([]int, k), pop: make([]float64, k), income: make([]float64, k)}
 	sums := func() error {
 		if k == 1 { // one group: the sums in registers, no codes read
-			st.n[0], st.pop[0], st.income[0] = oneGroupSums(mask, u.x, u.w)
+			u.eachBlock(func(lo, hi int) {
+				n, pop, income := oneGroupSums(maskPart(mask, lo, hi), u.x[lo:hi], u.w[lo:hi])
+				if n > 0 {
+					st.n[0] += n
+					st.pop[0] += pop
+					st.income[0] += income
+				}
+			})
 			return nil
 		}
-		for i, c := range g.codes {
-			if mask != nil && !mask[i] {
-				continue
+		part := &groupStats{n: make([]int, k), pop: make([]float64, k), income: make([]float64, k)}
+		var touched []int32 // the groups of a block, when k is large
+		u.eachBlock(func(lo, hi int) {
+			many := k > 1<<12
+			for i := lo; i < hi; i++ {
+				if mask != nil && !mask[i] {
+					continue
+				}
+				c := g.codes[i]
+				if many && part.n[c] == 0 {
+					touched = append(touched, c)
+				}
+				part.n[c]++
+				part.pop[c] += u.w[i]
+				part.income[c] += u.w[i] * u.x[i]
 			}
-			st.n[c]++
-			st.pop[c] += u.w[i]
-			st.income[c] += u.w[i] * u.x[i]
-		}
+			st.mergeBlock(part, touched, many)
+			touched = touched[:0]
+		})
 		return nil
 	}
 	if !withMedian {
@@ -50,6 +68,28 @@ func computeStats(u *units, g *grouping, mask []bool, withMedian bool) *groupSta
 		return nil
 	}})
 	return st
+}
+
+// mergeBlock adds the sums of a block's groups (those of touched when many,
+// else those with a unit) to st and clears them in part.
+func (st *groupStats) mergeBlock(part *groupStats, touched []int32, many bool) {
+	add := func(c int) {
+		st.n[c] += part.n[c]
+		st.pop[c] += part.pop[c]
+		st.income[c] += part.income[c]
+		part.n[c], part.pop[c], part.income[c] = 0, 0, 0
+	}
+	if many {
+		for _, c := range touched {
+			add(int(c))
+		}
+		return
+	}
+	for c, n := range part.n {
+		if n > 0 {
+			add(c)
+		}
+	}
 }
 
 // oneGroupSums is computeStats's sums of a single group, in unit order.

@@ -133,6 +133,10 @@ type streamRun struct {
 	cdIncome []float64
 	entropy  []indices.EntropySums
 	nd       ineqNeeds
+	// a split's sums by finest cell, merged into those above after it
+	cdBlock    blockStats
+	entBlock   []indices.EntropySums
+	entTouched []int32
 	// cdShare is the request whose groups are the finest cells, over all
 	// units, when there is one: its sums are the cells' (the same units in
 	// the same order), kept once, and cdN, cdPop, cdIncome stay zero.
@@ -165,6 +169,42 @@ type streamStats struct {
 	hist   *indices.DomainHistograms // nil unless the median is needed
 	cand   *indices.QuantileCandidates
 	median []float64
+	block  blockStats // a split's n, pop and income, merged into the others after it
+}
+
+// blockStats are the sums of one split by group, which start at zero and
+// are then merged into the totals (units.eachBlock).
+type blockStats struct {
+	part    groupStats
+	touched []int32
+}
+
+// reset sizes the sums for k groups, all zero.
+func (b *blockStats) reset(k int) *groupStats {
+	p := &b.part
+	for len(p.n) < k {
+		p.n, p.pop, p.income = append(p.n, 0), append(p.pop, 0), append(p.income, 0)
+	}
+	b.touched = b.touched[:0]
+	return p
+}
+
+// add adds a unit of group g.
+func (b *blockStats) add(g int32, x, w float64) {
+	p := &b.part
+	if p.n[g] == 0 {
+		b.touched = append(b.touched, g)
+	}
+	p.n[g]++
+	p.pop[g] += w
+	p.income[g] += w * x
+}
+
+// mergeInto adds the split's sums to n, pop and income and clears them.
+func (b *blockStats) mergeInto(n []int, pop, income []float64) {
+	all := groupStats{n: n, pop: pop, income: income}
+	all.mergeBlock(&b.part, b.touched, true)
+	b.touched = b.touched[:0]
 }
 
 // keySpace numbers tuples of global level codes in order of first
@@ -911,15 +951,15 @@ func inParallel(tasks []func()) {
 // histograms.
 func (st *streamStats) add(su *splitUnits) {
 	x, w := su.x, su.w
-	of, inRef, n, pop, income := st.of, st.inRef, st.n, st.pop, st.income
+	of, inRef := st.of, st.inRef
 	all := st.req.line == nil // every cell is in the reference units
+	b := &st.block
+	b.reset(len(st.n))
+	defer b.mergeInto(st.n, st.pop, st.income) // blocked by split, as Run (units.eachBlock)
 	if st.hist == nil {
 		for i, c := range su.cell {
 			if all || inRef[c] {
-				g := of[c]
-				n[g]++
-				pop[g] += w[i]
-				income[g] += w[i] * x[i]
+				b.add(of[c], x[i], w[i])
 			}
 		}
 		return
@@ -928,9 +968,7 @@ func (st *streamStats) add(su *splitUnits) {
 	for i, c := range su.cell {
 		if all || inRef[c] {
 			g := of[c]
-			n[g]++
-			pop[g] += w[i]
-			income[g] += w[i] * x[i]
+			b.add(g, x[i], w[i])
 			h[g].Add(x[i], w[i])
 		}
 	}
@@ -942,17 +980,30 @@ func (st *streamStats) add(su *splitUnits) {
 func (r *streamRun) addCells(su *splitUnits) {
 	x, w := su.x, su.w
 	if r.cdShare == nil {
+		b := &r.cdBlock
+		b.reset(len(r.cdN))
 		for i, c := range su.cell {
-			f := r.fcellOf[c]
-			r.cdN[f]++
-			r.cdPop[f] += w[i]
-			r.cdIncome[f] += w[i] * x[i]
+			b.add(r.fcellOf[c], x[i], w[i])
 		}
+		b.mergeInto(r.cdN, r.cdPop, r.cdIncome)
 	}
 	if r.entropy != nil {
-		for i, c := range su.cell {
-			r.entropy[r.fcellOf[c]].Add(x[i], w[i])
+		for len(r.entBlock) < len(r.entropy) {
+			r.entBlock = append(r.entBlock, indices.NewEntropySums(r.nd.alphas, r.nd.epsilons))
 		}
+		touched := r.entTouched[:0]
+		for i, c := range su.cell {
+			f := r.fcellOf[c]
+			if r.entBlock[f].N == 0 {
+				touched = append(touched, f)
+			}
+			r.entBlock[f].Add(x[i], w[i])
+		}
+		for _, f := range touched {
+			r.entropy[f].Merge(r.entBlock[f])
+			r.entBlock[f].Reset()
+		}
+		r.entTouched = touched
 	}
 }
 

@@ -162,6 +162,13 @@ func (r *streamRun) finish(ctx context.Context) (*Output, error) {
 func (r *streamRun) addPass3(fs *finestSpace, lines []*lineValues, cells [][]lineSums) func(*splitUnits) {
 	workers := max(1, min(runtime.GOMAXPROCS(0), len(fs.u.x), 8))
 	var rank, task []int32 // per stream cell, its finest cell in output order and its task
+	// A split's sums of each line by cell, merged into cells after it (as
+	// Run blocks them, units.eachBlock); each task lists the cells it met.
+	part := make([][]lineSums, len(lines))
+	for l := range part {
+		part[l] = make([]lineSums, len(cells[l]))
+	}
+	touched := make([][]int32, workers)
 	return func(su *splitUnits) {
 		for c := len(rank); c < len(r.fcellOf); c++ {
 			j := fs.rank[r.fcellOf[c]]
@@ -171,20 +178,29 @@ func (r *streamRun) addPass3(fs *finestSpace, lines []*lineValues, cells [][]lin
 		for k := range tasks {
 			tasks[k] = func() {
 				for l, lv := range lines {
-					cs := cells[l]
+					ps := part[l]
+					met := touched[k][:0]
 					for i, c := range su.cell {
 						if task[c] != int32(k) {
 							continue
 						}
 						j := rank[c]
+						p := &ps[j]
+						if p.sums.N == 0 && p.unresolvedN == 0 {
+							met = append(met, j)
+						}
 						z := lv.z[c]
 						if math.IsNaN(z) {
-							cs[j].unresolvedN++
-							cs[j].unresolvedW += su.w[i]
+							p.unresolvedN++
+							p.unresolvedW += su.w[i]
 							continue
 						}
-						cs[j].sums.Add(su.x[i], su.w[i], z)
+						p.sums.Add(su.x[i], su.w[i], z)
 					}
+					for _, j := range met {
+						cells[l][j].merge(&ps[j])
+					}
+					touched[k] = met
 				}
 			}
 		}

@@ -15,6 +15,31 @@ type units struct {
 	fpc     []float64   // sampling fraction of each unit's stratum, nil without design.fpc
 	rep     [][]float64 // replicate weights shipped with the data, one slice per replicate
 	factors map[string]*factor
+	// blocks are the units of each split of the input (a Parquet row
+	// group, a CSV file; see datasets.Splits): those of split b are
+	// [blocks[b], blocks[b+1]). nil is one block of every unit. Sums over
+	// units are blocked by split (see eachBlock).
+	blocks []int
+}
+
+// eachBlock calls f with the units [lo, hi) of every split of the input,
+// in order.
+//
+// Every sum over units is blocked by split: the units of one split are
+// added in row order to an accumulator of their group or cell that starts
+// at zero, and these partial sums are then merged in split order (groups
+// of a coarser domain from their cells, in cell order). A runner that
+// sums split by split on different machines (pipeline/beam), each split's
+// partial starting at zero, so makes the same additions in the same order,
+// and its sums equal Run's to the bit.
+func (u *units) eachBlock(f func(lo, hi int)) {
+	if len(u.blocks) < 2 {
+		f(0, len(u.x))
+		return
+	}
+	for b := 0; b+1 < len(u.blocks); b++ {
+		f(u.blocks[b], u.blocks[b+1])
+	}
 }
 
 // wants says which indicators a study asked for.
@@ -126,13 +151,19 @@ func cellSums(u *units, finest *grouping, rep []int, lv *lineValues) []lineSums 
 	for c := range cells {
 		cells[c].rep = rep[c]
 	}
+	part := make([]lineSums, len(cells)) // a block's sums (units.eachBlock)
+	many := len(cells) > 1<<12            // then the block's cells are listed, not all merged
+	var touched []int32
 	add := func(c int32, i int, z float64) {
+		if many && part[c].sums.N == 0 && part[c].unresolvedN == 0 {
+			touched = append(touched, c)
+		}
 		if math.IsNaN(z) {
-			cells[c].unresolvedN++
-			cells[c].unresolvedW += u.w[i]
+			part[c].unresolvedN++
+			part[c].unresolvedW += u.w[i]
 			return
 		}
-		cells[c].sums.Add(u.x[i], u.w[i], z)
+		part[c].sums.Add(u.x[i], u.w[i], z)
 	}
 	fc := finest.codes
 	if len(cells) == 1 { // one cell: no codes read
@@ -144,18 +175,44 @@ func cellSums(u *units, finest *grouping, rep []int, lv *lineValues) []lineSums 
 		}
 		return fc[i]
 	}
-	if lv.national() {
-		z := lv.values[0]
-		for i := range u.x {
-			add(cell(i), i, z)
-		}
-		return cells
-	}
 	codes := lv.groups.codes
-	for i := range u.x {
-		add(cell(i), i, lv.values[codes[i]])
-	}
+	u.eachBlock(func(lo, hi int) {
+		if lv.national() {
+			z := lv.values[0]
+			for i := lo; i < hi; i++ {
+				add(cell(i), i, z)
+			}
+		} else {
+			for i := lo; i < hi; i++ {
+				add(cell(i), i, lv.values[codes[i]])
+			}
+		}
+		if many {
+			for _, c := range touched {
+				cells[c].merge(&part[c])
+			}
+			touched = touched[:0]
+			return
+		}
+		for c := range part {
+			cells[c].merge(&part[c])
+		}
+	})
 	return cells
+}
+
+// merge adds the sums of a block (those with a unit) to s and clears them
+// in p.
+func (s *lineSums) merge(p *lineSums) {
+	if p.sums.N > 0 {
+		s.sums.Merge(p.sums)
+		p.sums = indices.PovertySums{}
+	}
+	if p.unresolvedN > 0 {
+		s.unresolvedN += p.unresolvedN
+		s.unresolvedW += p.unresolvedW
+		p.unresolvedN, p.unresolvedW = 0, 0
+	}
 }
 
 // representatives returns the index of the first unit of each group (-1
@@ -186,12 +243,16 @@ func povertyRows(u *units, g *grouping, lv *lineValues, cells []lineSums, poor *
 	unresolvedN := make([]int, k)
 	unresolvedW := make([]float64, k)
 	groupOf := make([]int32, len(cells)) // the group of each cell
-	for c, cell := range cells {
+	for c, cell := range cells { // in cell order, those with a unit (as a runner that sums only the cells it meets)
 		j := g.codes[cell.rep]
 		groupOf[c] = j
-		sums[j].Merge(cell.sums)
-		unresolvedN[j] += cell.unresolvedN
-		unresolvedW[j] += cell.unresolvedW
+		if cell.sums.N > 0 {
+			sums[j].Merge(cell.sums)
+		}
+		if cell.unresolvedN > 0 {
+			unresolvedN[j] += cell.unresolvedN
+			unresolvedW[j] += cell.unresolvedW
+		}
 	}
 	var gini []float64
 	if want["sen"] {

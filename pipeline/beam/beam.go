@@ -217,14 +217,15 @@ func (f *histFn) ProcessElement(sp Split, emit func(Partial)) error {
 			if needHist {
 				h.add(d, u.x, u.w)
 			}
-			if entropy {
-				e, ok := p.Entropy[d]
-				if !ok {
-					e = indices.NewEntropySums(alphas, epsilons)
-				}
-				e.Add(u.x, u.w)
-				p.Entropy[d] = e
+		}
+		if entropy { // by cell, as pipeline (see keyer.cell)
+			c := k.cell(u)
+			e, ok := p.Entropy[c]
+			if !ok {
+				e = indices.NewEntropySums(alphas, epsilons)
 			}
+			e.Add(u.x, u.w)
+			p.Entropy[c] = e
 		}
 		for i, lc := range k.lines {
 			for c, at := range lc.where {
@@ -295,7 +296,7 @@ func (f *locateFn) ProcessElement(_ int, iter func(*Partial) bool, emit func([]b
 			st.Ref[lineKey(i, "")] = groupStats{}
 		}
 	}
-	alphas, epsilons, _ := j.entropyParams()
+	alphas, epsilons, entropy := j.entropyParams()
 	seen := map[string]bool{}
 	h := histograms{}
 	for _, part := range gather(iter) {
@@ -332,6 +333,11 @@ func (f *locateFn) ProcessElement(_ int, iter func(*Partial) bool, emit func([]b
 				return fmt.Errorf("line %q: no unit has %s=%s", l.Name, c.Column, c.Value)
 			}
 		}
+	}
+	if entropy {
+		cellsInto(j, st.Entropy, cellKeys(st.Base), func(d string) string { return d }, func(dst *indices.EntropySums, src indices.EntropySums) {
+			dst.Merge(src) // the zero value takes src's parameters
+		})
 	}
 	ps := j.quantileProbs()
 	for k := range st.Base {
@@ -669,22 +675,23 @@ func (f *sumsFn) ProcessElement(sp Split, side func(*[]byte) bool, emit func(Par
 				}
 			}
 		}
+		cell := k.cell(u)
 		for i := range k.lines {
 			z := lineValue(st, k.group(i, u))
-			for _, d := range doms {
-				sk := sumsKey(i, d)
-				if math.IsNaN(z) {
-					un := p.Unres[sk]
-					un.N++
-					un.Pop += u.w
-					p.Unres[sk] = un
-					continue
-				}
-				s := p.Sums[sk]
-				s.Add(u.x, u.w, z)
-				p.Sums[sk] = s
-				if poorHist && u.x < z && z > 0 {
-					h.add(sk, u.x/z, u.w)
+			sk := sumsKey(i, cell) // by cell, as pipeline (see keyer.cell)
+			if math.IsNaN(z) {
+				un := p.Unres[sk]
+				un.N++
+				un.Pop += u.w
+				p.Unres[sk] = un
+				continue
+			}
+			s := p.Sums[sk]
+			s.Add(u.x, u.w, z)
+			p.Sums[sk] = s
+			if poorHist && u.x < z && z > 0 {
+				for _, d := range doms {
+					h.add(sumsKey(i, d), u.x/z, u.w)
 				}
 			}
 		}
@@ -746,6 +753,15 @@ func (f *sumsMergeFn) ProcessElement(_ int, iter func(*Partial) bool, side func(
 			st.Unres[k] = u
 		}
 		h.merge(p.Hist)
+	}
+	cells := cellKeys(st.Base)
+	for i := range f.Job.mustLines() {
+		key := func(d string) string { return sumsKey(i, d) }
+		cellsInto(f.Job, st.Sums, cells, key, func(dst *indices.PovertySums, src indices.PovertySums) { dst.Merge(src) })
+		cellsInto(f.Job, st.Unres, cells, key, func(dst *groupStats, src groupStats) {
+			dst.N += src.N
+			dst.Pop += src.Pop
+		})
 	}
 	for i := range f.Job.mustLines() {
 		for d := range st.Base {

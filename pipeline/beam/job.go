@@ -322,6 +322,38 @@ func groupsOf[V any](m map[string]V, prefix string) []string {
 	return out
 }
 
+// cellsInto sets, when the job has a breakdown, the whole population's
+// accumulator in m from those of the cells (the domains of the
+// breakdown), merged in pipeline's cell order: m[key(nationalKey)] from
+// every m[key(d)] present, d in cells. Without a breakdown the only cell
+// is the whole population.
+func cellsInto[V any](j *Job, m map[string]V, cells []string, key func(string) string, merge func(dst *V, src V)) {
+	if len(j.By) == 0 {
+		return
+	}
+	var all V
+	any := false
+	for _, d := range cells {
+		if v, ok := m[key(d)]; ok {
+			merge(&all, v)
+			any = true
+		}
+	}
+	if any {
+		m[key(nationalKey)] = all
+	}
+}
+
+// cellKeys are the domain keys of the breakdown's cells met in base, in
+// pipeline's cell order.
+func cellKeys(base map[string]groupStats) []string {
+	var out []string
+	for _, d := range groupsOf(base, "D") {
+		out = append(out, domainKey(d))
+	}
+	return out
+}
+
 // tables turns the merged accumulators into pipeline's result rows, in
 // pipeline's order: the lines' rows, then for the whole population and then
 // the breakdown, the base rows of every domain, each line's rows of every

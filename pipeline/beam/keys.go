@@ -69,6 +69,18 @@ func (k *keyer) domains(u *unit, dst []string) []string {
 	return dst
 }
 
+// cell returns the key of u's cell, the finest domain: its domain of the
+// breakdown, or the whole population without one. Sums that pipeline adds
+// by cell (the poverty and entropy sums) are kept by cell, and the whole
+// population's merged from them (cellsInto), as pipeline merges its
+// domains from its cells.
+func (k *keyer) cell(u *unit) string {
+	if len(k.by) == 0 {
+		return nationalKey
+	}
+	return domainKey(join(u.levels, k.by))
+}
+
 // group returns the key of u's group of line i.
 func (k *keyer) group(i int, u *unit) string { return lineKey(i, join(u.levels, k.lines[i].by)) }
 
