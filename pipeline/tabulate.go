@@ -152,7 +152,7 @@ func cellSums(u *units, finest *grouping, rep []int, lv *lineValues) []lineSums 
 		cells[c].rep = rep[c]
 	}
 	part := make([]lineSums, len(cells)) // a block's sums (units.eachBlock)
-	many := len(cells) > 1<<12            // then the block's cells are listed, not all merged
+	many := len(cells) > 1<<12           // then the block's cells are listed, not all merged
 	var touched []int32
 	add := func(c int32, i int, z float64) {
 		if many && part[c].sums.N == 0 && part[c].unresolvedN == 0 {
@@ -243,7 +243,7 @@ func povertyRows(u *units, g *grouping, lv *lineValues, cells []lineSums, poor *
 	unresolvedN := make([]int, k)
 	unresolvedW := make([]float64, k)
 	groupOf := make([]int32, len(cells)) // the group of each cell
-	for c, cell := range cells { // in cell order, those with a unit (as a runner that sums only the cells it meets)
+	for c, cell := range cells {         // in cell order, those with a unit (as a runner that sums only the cells it meets)
 		j := g.codes[cell.rep]
 		groupOf[c] = j
 		if cell.sums.N > 0 {
