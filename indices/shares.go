@@ -197,10 +197,12 @@ func NewShareSums(cuts []float64) ShareSums {
 
 // Group returns the group of income x: the number of cut points below x.
 func (s *ShareSums) Group(x float64) int {
-	if len(s.Cuts) <= 16 {
+	if len(s.Cuts) <= 16 { // counted without a branch: the cuts do not decrease
 		j := 0
-		for j < len(s.Cuts) && s.Cuts[j] < x {
-			j++
+		for _, c := range s.Cuts {
+			if c < x {
+				j++
+			}
 		}
 		return j
 	}

@@ -205,6 +205,56 @@ func (g *GiniSums) Append(o GiniSums) {
 	g.cum = o.cum
 }
 
+// Join adds the sums of the next block of units, o, summed from zero (the
+// zero value, C of its first unit its own weight): afterwards g holds the
+// sums of its units followed by o's,
+//
+//	sum w x C += o's + C_g * o's sum w x,  sum w^2 x += o's,  sum w x += o's,
+//	C = C_g + o's C,
+//
+// since each unit of o has C = C_g + its C within o. Unlike Append, no
+// block needs the weight below it before it is summed.
+func (g *GiniSums) Join(o GiniSums) {
+	g.swxc += o.swxc + g.cum*o.swx
+	g.sw2x += o.sw2x
+	g.swx += o.swx
+	g.cum += o.cum
+}
+
+// GiniByBucket accumulates GiniSums over units added in increasing order of
+// income, bucket by bucket of the histogram grid (HistogramBucket): the
+// units of each bucket are summed from zero and the buckets joined in
+// order (GiniSums.Join). These are the additions of a runner that sorts
+// each bucket on its own worker and joins the buckets' sums, so both give
+// the same bits; the value is laeken's Gini, as AddSorted's, up to the
+// order of the floating-point additions. The zero value is empty.
+type GiniByBucket struct {
+	total, bucket GiniSums
+	at            uint32 // the bucket of the units in bucket
+	started       bool
+}
+
+// AddSorted adds a unit with income x and weight w; x must not be smaller
+// than any income added before.
+func (g *GiniByBucket) AddSorted(x, w float64) {
+	b := HistogramBucket(x)
+	if g.started && b != g.at {
+		g.total.Join(g.bucket)
+		g.bucket = GiniSums{}
+	}
+	g.at, g.started = b, true
+	g.bucket.AddSorted(x, w)
+}
+
+// Sums returns the sums of the units added.
+func (g *GiniByBucket) Sums() GiniSums {
+	t := g.total
+	if g.started {
+		t.Join(g.bucket)
+	}
+	return t
+}
+
 // MarshalBinary encodes the sums.
 func (g GiniSums) MarshalBinary() ([]byte, error) {
 	w := stateWriter{stateVersion}

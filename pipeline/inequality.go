@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -293,25 +294,27 @@ func inequalityRows(u *units, g *grouping, st *groupStats, cd *cellData, order [
 		off, xs, ws = cd.sortedUnits(u, order).segments(k, groupsOfCells(g, cd.rep))
 		ps = nd.quantiles()
 	}
+	segs := make([]sortedSegment, k)
+	if nd.sorted {
+		for j := range segs {
+			segs[j] = newSortedSegment(xs[off[j]:off[j+1]], ws[off[j]:off[j+1]])
+			segs[j].prefetch(ps)
+		}
+	}
+	sets, ss := shareSums(u, g, segs, nd)
 	var out []Result
 	for j := 0; j < k; j++ {
 		dom := g.domain(j)
-		var seg sortedSegment
-		if nd.sorted {
-			seg = newSortedSegment(xs[off[j]:off[j+1]], ws[off[j]:off[j+1]])
-			seg.prefetch(ps)
-		}
+		seg := segs[j]
 		for _, ind := range nd.inds {
 			r := Result{Indicator: ind.name, Domain: dom, N: st.n[j], Population: st.pop[j]}
 			switch {
 			case ind.name == "gini":
 				r.Estimate = seg.gini()
-			case ind.name == "qsr":
-				r.Estimate = indices.QSRAt(seg.x, seg.w, seg.q(0.2), seg.q(0.8))
-			case ind.name == "palma":
-				r.Estimate = indices.PalmaAt(seg.x, seg.w, seg.q(0.4), seg.q(0.9))
-			case ind.groups > 0:
-				r.Estimate = seg.share(ind.groups, ind.group)
+			case ind.name == "qsr" || ind.name == "palma" || ind.groups > 0:
+				cuts, _ := QuantileCuts(ind.name)
+				at := slices.IndexFunc(sets, func(c []float64) bool { return slices.Equal(c, cuts) })
+				r.Estimate = ShareMeasure(ind.name, ss[j][at])
 			default:
 				r.Estimate, r.ExcludedN, r.ExcludedPopulation = entropyMeasure(entropy[j], ind)
 			}
@@ -322,6 +325,128 @@ func inequalityRows(u *units, g *grouping, st *groupStats, cd *cellData, order [
 		}
 	}
 	return out
+}
+
+// shareSums returns the sets of cut shares of the quantile-share
+// indicators of nd (QuantileCuts, each set once) and, for every domain j of
+// g and set c, the domain's sums by the groups its quantiles at those
+// shares make (from segs[j]), over its units in unit order, blocked by
+// split (units.eachBlock), as the Beam runner sums them split by split.
+func shareSums(u *units, g *grouping, segs []sortedSegment, nd ineqNeeds) ([][]float64, [][]indices.ShareSums) {
+	var sets [][]float64
+	for _, ind := range nd.inds {
+		if cuts, ok := QuantileCuts(ind.name); ok && !slices.ContainsFunc(sets, func(c []float64) bool { return slices.Equal(c, cuts) }) {
+			sets = append(sets, cuts)
+		}
+	}
+	if len(sets) == 0 {
+		return nil, nil
+	}
+	// Each unit's group in every set comes from its group among the union
+	// of the sets' shares (the cuts do not decrease, so cut m of the union
+	// lies below x exactly when x's union group exceeds m), counted once.
+	var union []float64
+	for _, ps := range sets {
+		union = append(union, ps...)
+	}
+	slices.Sort(union)
+	union = slices.Compact(union)
+	nu, ns := len(union), len(sets)
+	ng := 0 // groups of the largest set
+	for _, ps := range sets {
+		ng = max(ng, len(ps)+1)
+	}
+	table := make([]int, ns*(nu+1)) // set c's group of union group ug: table[c*(nu+1)+ug]
+	for c, ps := range sets {
+		for ug := range nu + 1 {
+			for _, p := range ps {
+				if slices.Index(union, p) < ug {
+					table[c*(nu+1)+ug]++
+				}
+			}
+		}
+	}
+	k := g.size()
+	total := make([][]indices.ShareSums, k)
+	ukey := make([]uint64, k*nu) // the union's cuts of domain j as order keys: ukey[j*nu+m]
+	for j := range k {
+		total[j] = make([]indices.ShareSums, ns)
+		for c, ps := range sets {
+			at := make([]float64, len(ps))
+			for i, p := range ps {
+				at[i] = segs[j].q(p)
+			}
+			total[j][c] = indices.NewShareSums(at)
+		}
+		for m, p := range union {
+			ukey[j*nu+m] = compareKey(segs[j].q(p))
+		}
+	}
+	codes := g.codes
+	if k == 1 {
+		codes = nil
+	}
+	// A block's sums, flat: set c's group grp of domain j at (j*ns+c)*ng+grp.
+	type blockSums struct {
+		pop, income []float64
+		met         []bool
+	}
+	eachBlockParallel(u, func() *blockSums {
+		return &blockSums{pop: make([]float64, k*ns*ng), income: make([]float64, k*ns*ng), met: make([]bool, k)}
+	}, func(b *blockSums, lo, hi int) {
+		pop, income, met := b.pop, b.income, b.met
+		xs, ws := u.x[lo:hi], u.w[lo:hi]
+		var cs []int32
+		if codes != nil {
+			cs = codes[lo:hi]
+		}
+		for i, x := range xs {
+			w := ws[i]
+			j := 0
+			if cs != nil {
+				j = int(cs[i])
+			}
+			met[j] = true
+			// x's union group: the cuts below x, counted by the borrow
+			// of key(cut) - key(x), without a branch.
+			kx, ug := compareKey(x), 0
+			for _, kc := range ukey[j*nu : j*nu+nu] {
+				_, borrow := bits.Sub64(kc, kx, 0)
+				ug += int(borrow)
+			}
+			at := j * ns * ng
+			for c := range ns { // as ShareSums.Add
+				q := at + c*ng + table[c*(nu+1)+ug]
+				pop[q] += w
+				income[q] += w * x
+			}
+		}
+	}, func(b *blockSums) {
+		for j, m := range b.met {
+			if !m {
+				continue
+			}
+			for c := range ns {
+				at := (j*ns + c) * ng
+				n := len(total[j][c].Pop)
+				part := indices.ShareSums{Cuts: total[j][c].Cuts, Pop: b.pop[at : at+n], Income: b.income[at : at+n]}
+				total[j][c].Merge(part)
+				clear(part.Pop)
+				clear(part.Income)
+			}
+			b.met[j] = false
+		}
+	})
+	return sets, total
+}
+
+// compareKey maps x to a key in the order of the values as < compares
+// them: -0 and +0 share one key (sortKey keeps -0 before +0).
+func compareKey(x float64) uint64 {
+	if x == 0 {
+		x = 0
+	}
+	return sortKey(x)
 }
 
 // quantiles returns the shares of the population p, in increasing order,
@@ -375,13 +500,12 @@ func inequalityReason(pop float64) string {
 
 // sortedSegment is the units of one domain in increasing order of income.
 type sortedSegment struct {
-	x, w   []float64
-	cache  map[float64]float64 // quantiles by p
-	shares map[int][]float64   // income shares by number of groups
+	x, w  []float64
+	cache map[float64]float64 // quantiles by p
 }
 
 func newSortedSegment(x, w []float64) sortedSegment {
-	return sortedSegment{x: x, w: w, cache: map[float64]float64{}, shares: map[int][]float64{}}
+	return sortedSegment{x: x, w: w, cache: map[float64]float64{}}
 }
 
 // q returns the weighted p-quantile (laeken's rule) of the segment.
@@ -461,36 +585,13 @@ func nextPositive(v float64, x, w []float64) float64 {
 	return v
 }
 
+// gini is laeken's Gini of the segment, its sums joined bucket by bucket
+// of the histogram grid as the Beam runner joins them (indices.GiniByBucket).
 func (s sortedSegment) gini() float64 {
-	var g indices.GiniSums
+	var g indices.GiniByBucket
 	for i, x := range s.x {
 		g.AddSorted(x, s.w[i])
 	}
-	return g.Gini()
-}
-
-// share returns the income share of group j (1-based) of k quantile groups
-// (indices.Shares).
-func (s sortedSegment) share(k, j int) float64 {
-	if sh, ok := s.shares[k]; ok {
-		return sh[j-1]
-	}
-	sh := s.computeShares(k)
-	s.shares[k] = sh
-	return sh[j-1]
-}
-
-func (s sortedSegment) computeShares(k int) []float64 {
-	cuts := make([]float64, k-1)
-	for j := range cuts {
-		cuts[j] = s.q(float64(j+1) / float64(k))
-	}
-	if slices.ContainsFunc(cuts, math.IsNaN) {
-		out := make([]float64, k)
-		for j := range out {
-			out[j] = math.NaN()
-		}
-		return out
-	}
-	return indices.SharesAt(nil, s.x, s.w, cuts)
+	sums := g.Sums()
+	return sums.Gini()
 }

@@ -2,7 +2,9 @@ package pipeline
 
 import (
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/povstat/povstat/indices"
 )
@@ -39,6 +41,37 @@ func (u *units) eachBlock(f func(lo, hi int)) {
 	}
 	for b := 0; b+1 < len(u.blocks); b++ {
 		f(u.blocks[b], u.blocks[b+1])
+	}
+}
+
+// eachBlockParallel is eachBlock over goroutines: sum(p, lo, hi) adds the
+// units of a block into a part p of its own (made by mk, one per
+// goroutine), and merge(p) then adds each block's part into the totals
+// and clears it, block after block in order, so that the totals are those
+// of eachBlock's loop whatever GOMAXPROCS is. Blocks run in waves of up
+// to GOMAXPROCS.
+func eachBlockParallel[P any](u *units, mk func() P, sum func(p P, lo, hi int), merge func(p P)) {
+	var bounds [][2]int
+	u.eachBlock(func(lo, hi int) { bounds = append(bounds, [2]int{lo, hi}) })
+	wave := max(1, min(runtime.GOMAXPROCS(0), len(bounds)))
+	parts := make([]P, wave)
+	for i := range parts {
+		parts[i] = mk()
+	}
+	for first := 0; first < len(bounds); first += wave {
+		last := min(first+wave, len(bounds))
+		if last-first == 1 {
+			sum(parts[0], bounds[first][0], bounds[first][1])
+		} else {
+			var wg sync.WaitGroup
+			for b := first; b < last; b++ {
+				wg.Go(func() { sum(parts[b-first], bounds[b][0], bounds[b][1]) })
+			}
+			wg.Wait()
+		}
+		for b := first; b < last; b++ {
+			merge(parts[b-first])
+		}
 	}
 }
 
@@ -151,40 +184,69 @@ func cellSums(u *units, finest *grouping, rep []int, lv *lineValues) []lineSums 
 	for c := range cells {
 		cells[c].rep = rep[c]
 	}
-	part := make([]lineSums, len(cells)) // a block's sums (units.eachBlock)
-	many := len(cells) > 1<<12           // then the block's cells are listed, not all merged
+	// A block's sums (units.eachBlock); with many cells, the cells a block
+	// meets are listed rather than all merged.
+	part := make([]lineSums, len(cells))
+	many := len(cells) > 1<<12
 	var touched []int32
-	add := func(c int32, i int, z float64) {
-		if many && part[c].sums.N == 0 && part[c].unresolvedN == 0 {
-			touched = append(touched, c)
-		}
-		if math.IsNaN(z) {
-			part[c].unresolvedN++
-			part[c].unresolvedW += u.w[i]
-			return
-		}
-		part[c].sums.Add(u.x[i], u.w[i], z)
-	}
 	fc := finest.codes
 	if len(cells) == 1 { // one cell: no codes read
 		fc = nil
 	}
-	cell := func(i int) int32 {
-		if fc == nil {
-			return 0
-		}
-		return fc[i]
-	}
-	codes := lv.groups.codes
 	u.eachBlock(func(lo, hi int) {
-		if lv.national() {
-			z := lv.values[0]
-			for i := lo; i < hi; i++ {
-				add(cell(i), i, z)
+		// The loop is written out (no closure per unit): the national line
+		// and one cell read neither codes nor lines.
+		x, w := u.x[lo:hi], u.w[lo:hi]
+		switch {
+		case lv.national() && fc == nil:
+			z, p := lv.values[0], &part[0]
+			if math.IsNaN(z) {
+				for i := range x {
+					p.unresolvedN++
+					p.unresolvedW += w[i]
+				}
+				break
 			}
-		} else {
-			for i := lo; i < hi; i++ {
-				add(cell(i), i, lv.values[codes[i]])
+			for i := range x {
+				p.sums.Add(x[i], w[i], z)
+			}
+			if many && len(x) > 0 {
+				touched = append(touched, 0)
+			}
+		default: // a loop for each case, so that no unit tests what the case is
+			var cs, codes []int32
+			if fc != nil {
+				cs = fc[lo:hi]
+			}
+			if !lv.national() {
+				codes = lv.groups.codes[lo:hi]
+			}
+			add := func(c int32, i int, z float64) {
+				p := &part[c]
+				if many && p.sums.N == 0 && p.unresolvedN == 0 {
+					touched = append(touched, c)
+				}
+				if math.IsNaN(z) {
+					p.unresolvedN++
+					p.unresolvedW += w[i]
+					return
+				}
+				p.sums.Add(x[i], w[i], z)
+			}
+			switch {
+			case codes == nil: // a national line, several cells
+				z := lv.values[0]
+				for i, c := range cs {
+					add(c, i, z)
+				}
+			case cs == nil: // a line by group, one cell
+				for i, g := range codes {
+					add(0, i, lv.values[g])
+				}
+			default:
+				for i, c := range cs {
+					add(c, i, lv.values[codes[i]])
+				}
 			}
 		}
 		if many {
@@ -243,7 +305,9 @@ func povertyRows(u *units, g *grouping, lv *lineValues, cells []lineSums, poor *
 	unresolvedN := make([]int, k)
 	unresolvedW := make([]float64, k)
 	groupOf := make([]int32, len(cells)) // the group of each cell
-	for c, cell := range cells {         // in cell order, those with a unit (as a runner that sums only the cells it meets)
+	// In cell order, the cells with a unit (as a runner that sums only the
+	// cells it meets).
+	for c, cell := range cells {
 		j := g.codes[cell.rep]
 		groupOf[c] = j
 		if cell.sums.N > 0 {
@@ -256,13 +320,14 @@ func povertyRows(u *units, g *grouping, lv *lineValues, cells []lineSums, poor *
 	}
 	var gini []float64
 	if want["sen"] {
-		gs := make([]indices.GiniSums, k)
+		gs := make([]indices.GiniByBucket, k) // as the Beam runner joins them
 		for p, c := range poor.cell {
 			gs[groupOf[c]].AddSorted(poor.r[p], poor.w[p])
 		}
 		gini = make([]float64, k)
 		for j := range gs {
-			gini[j] = gs[j].Gini()
+			sums := gs[j].Sums()
+			gini[j] = sums.Gini()
 		}
 	}
 	var rmpg []float64

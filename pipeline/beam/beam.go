@@ -51,7 +51,6 @@ type state struct {
 	Ref     map[string]groupStats          // line group (every group met): its reference units
 	Entropy map[string]indices.EntropySums // domain
 	Targets map[string]indices.QuantileTarget
-	Starts  map[string]float64 // bucket key: the weight of the buckets below it (Gini)
 	Medians map[string]float64 // resolved targets, by the targets' keys
 	Values  map[string]float64 // line group: the line's value
 	Gini    map[string]indices.GiniSums
@@ -125,7 +124,6 @@ func (st *state) makeMaps() {
 	mk(&st.Base)
 	mk(&st.Ref)
 	mk(&st.Unres)
-	mk(&st.Starts)
 	mk(&st.Medians)
 	mk(&st.Values)
 	if st.Entropy == nil {
@@ -174,19 +172,6 @@ func (h histograms) merge(bs map[string][]indices.Bucket) {
 	}
 }
 
-// starts records, for the Gini, each bucket of h[key]'s weight below it.
-func (h histograms) starts(st *state, key string) {
-	hk := h[key]
-	if hk == nil {
-		return
-	}
-	below := 0.0
-	for _, b := range hk.Buckets() {
-		st.Starts[bucketKey(key, b.Index)] = below
-		below += b.W
-	}
-}
-
 // histFn is pass 1: per split, the counts and income of every domain and
 // line group, the histograms of the domains' incomes (medians, Gini) and of
 // the median lines' reference incomes, and the entropy sums.
@@ -204,7 +189,7 @@ func (f *histFn) ProcessElement(sp Split, emit func(Partial)) error {
 	j := f.Job
 	k := newKeyer(j)
 	alphas, epsilons, entropy := j.entropyParams()
-	needHist := j.wants("median", "gini") || len(j.shareCuts()) > 0
+	needHist := j.wants("median") || len(j.shareCuts()) > 0
 	p := part1{Base: map[string]groupStats{}, Ref: map[string]groupStats{}, Seen: map[string]bool{}, Entropy: map[string]indices.EntropySums{}}
 	h := histograms{}
 	var doms []string
@@ -289,7 +274,7 @@ func (f *locateFn) ProcessElement(_ int, iter func(*Partial) bool, emit func([]b
 	j := f.Job
 	lines := j.mustLines()
 	st := &state{Base: map[string]groupStats{nationalKey: {}}, Ref: map[string]groupStats{}, Entropy: map[string]indices.EntropySums{},
-		Targets: map[string]indices.QuantileTarget{}, Starts: map[string]float64{}, Medians: map[string]float64{},
+		Targets: map[string]indices.QuantileTarget{}, Medians: map[string]float64{},
 		Values: map[string]float64{}, Gini: map[string]indices.GiniSums{}}
 	for i, l := range lines {
 		if len(l.By) == 0 {
@@ -352,9 +337,6 @@ func (f *locateFn) ProcessElement(_ int, iter func(*Partial) bool, emit func([]b
 			for i, t := range hk.LocateAll(ps) {
 				st.Targets[quantileKey(k, ps[i])] = t
 			}
-		}
-		if j.wants("gini") {
-			h.starts(st, k)
 		}
 	}
 	for i, l := range lines {
@@ -567,23 +549,10 @@ func (j *Job) lineValues(st *state) {
 }
 
 // bucketFn sorts the units of one bucket of one domain (from every split)
-// and returns their Gini sums, started at the weight of the buckets below.
-type bucketFn struct {
-	st *state // the side input, decoded once per instance
-}
+// and returns their Gini sums, summed from zero.
+type bucketFn struct{}
 
-func (f *bucketFn) ProcessElement(key string, iter func(*[]byte) bool, side func(*[]byte) bool, emit func(Partial)) error {
-	if f.st == nil {
-		st, err := sideState(side)
-		if err != nil {
-			return err
-		}
-		f.st = st
-	}
-	below, ok := f.st.Starts[key]
-	if !ok {
-		return fmt.Errorf("povbeam: no histogram bucket %q", key)
-	}
+func (f *bucketFn) ProcessElement(key string, iter func(*[]byte) bool, emit func(Partial)) error {
 	var recs []record
 	var b []byte
 	for iter(&b) {
@@ -592,13 +561,14 @@ func (f *bucketFn) ProcessElement(key string, iter func(*[]byte) bool, side func
 			return err
 		}
 	}
-	g := bucketGini(below, recs)
+	g := bucketGini(recs)
 	emit(Partial{Key: key, Data: encode(g)})
 	return nil
 }
 
-// giniFn merges the buckets' Gini sums, in the order of the buckets, into
-// each domain's.
+// giniFn joins the buckets' Gini sums, in the order of the buckets, into
+// each domain's (indices.GiniSums.Join, as indices.GiniByBucket joins them
+// in pipeline).
 type giniFn struct{}
 
 func (f *giniFn) ProcessElement(_ int, iter func(*Partial) bool, side func(*[]byte) bool, emit func([]byte)) error {
@@ -627,7 +597,7 @@ func (f *giniFn) ProcessElement(_ int, iter func(*Partial) bool, side func(*[]by
 		slices.SortFunc(bs, func(a, b block) int { return int(int64(a.b) - int64(b.b)) })
 		var g indices.GiniSums
 		for _, b := range bs {
-			g.Append(b.g)
+			g.Join(b.g)
 		}
 		st.Gini[key] = g
 	}
@@ -656,7 +626,7 @@ func (f *sumsFn) ProcessElement(sp Split, side func(*[]byte) bool, emit func(Par
 	}
 	j := f.Job
 	k := newKeyer(j)
-	poorHist := j.wants("sen", "rmpg")
+	poorHist := j.wants("rmpg")
 	p := part3{Sums: map[string]indices.PovertySums{}, Unres: map[string]groupStats{}, Shares: map[string][]indices.ShareSums{}}
 	h := histograms{}
 	cuts := j.shareCuts()
@@ -769,9 +739,6 @@ func (f *sumsMergeFn) ProcessElement(_ int, iter func(*Partial) bool, side func(
 			if f.Job.wants("rmpg") {
 				st.Targets[poorKey(sk)] = target(h, sk)
 			}
-			if f.Job.wants("sen") {
-				h.starts(st, sk)
-			}
 		}
 	}
 	emit(encode(st))
@@ -812,7 +779,7 @@ func init() {
 	register.DoFn3x1[int, func(*Partial) bool, func([]byte), error](&locateFn{})
 	register.DoFn4x1[Split, func(*[]byte) bool, func(Partial), func(string, []byte), error](&collectFn{})
 	register.DoFn4x1[int, func(*Partial) bool, func(*[]byte) bool, func([]byte), error](&resolveFn{})
-	register.DoFn4x1[string, func(*[]byte) bool, func(*[]byte) bool, func(Partial), error](&bucketFn{})
+	register.DoFn3x1[string, func(*[]byte) bool, func(Partial), error](&bucketFn{})
 	register.DoFn4x1[int, func(*Partial) bool, func(*[]byte) bool, func([]byte), error](&giniFn{})
 	register.DoFn3x1[Split, func(*[]byte) bool, func(Partial), error](&sumsFn{})
 	register.DoFn4x1[int, func(*Partial) bool, func(*[]byte) bool, func([]byte), error](&sumsMergeFn{})
@@ -850,7 +817,7 @@ func Build(j *Job) (*beam.Pipeline, error) {
 	// gini sorts the batches of each bucket and merges the buckets' sums.
 	gini := func(name string, batches, st beam.PCollection) beam.PCollection {
 		s := s.Scope(name)
-		sums := beam.ParDo(s, &bucketFn{}, beam.GroupByKey(s, batches), side(st))
+		sums := beam.ParDo(s, &bucketFn{}, beam.GroupByKey(s, batches))
 		return beam.ParDo(s, &giniFn{}, merge(name+" merge", sums), side(st))
 	}
 

@@ -12,18 +12,18 @@ import (
 // The Gini by a distributed exact sort. The histogram grid of
 // indices.HistogramBucket cuts the value line into ordered buckets. Pass 2
 // (or 4) keys every unit by domain and bucket; Beam groups each bucket's
-// units on one worker, which sorts them and computes the bucket's share of
-// laeken's sums (indices.GiniSums) started at the weight of the buckets
-// below it (the prefix sums of the merged histogram, state.Starts); the
-// buckets' sums are then appended in bucket order (GiniSums.Append).
+// units on one worker, which sorts them and sums laeken's sums
+// (indices.GiniSums) over them from zero; the buckets' sums are then
+// joined in bucket order (GiniSums.Join). pipeline adds its sorted units
+// bucket by bucket and joins the buckets the same way
+// (indices.GiniByBucket), so both make the same additions.
 //
 // Ties. pipeline sorts the units by income with a stable radix sort on the
 // float64 bits (-0 just before +0) and takes tied incomes in unit order:
 // file, row group, row. A bucket is sorted the same way: by the same key,
 // then by split (file, row group) and position in the split. So every unit
-// meets the same cumulative weight C_i as in pipeline's one pass, and the
-// sums differ from it only by the grouping of the additions (none where
-// they are exact).
+// meets the same cumulative weight within its bucket as in pipeline, and
+// the sums are the same bits.
 
 // record is one unit of a bucket: value, weight and its place in the input.
 type record struct {
@@ -82,10 +82,10 @@ func compareRecords(a, b record) int {
 }
 
 // bucketGini sorts the records of one bucket and returns their Gini sums,
-// the bucket starting after units of total weight below.
-func bucketGini(below float64, recs []record) indices.GiniSums {
+// summed from zero (joined in bucket order by giniFn).
+func bucketGini(recs []record) indices.GiniSums {
 	slices.SortFunc(recs, compareRecords)
-	g := indices.NewGiniSumsAfter(below)
+	var g indices.GiniSums
 	for _, r := range recs {
 		g.AddSorted(r.x, r.w)
 	}
