@@ -289,19 +289,16 @@ func inequalityRows(u *units, g *grouping, st *groupStats, cd *cellData, order [
 	}
 	var off []int
 	var xs, ws []float64
-	var ps []float64
 	if nd.sorted {
 		off, xs, ws = cd.sortedUnits(u, order).segments(k, groupsOfCells(g, cd.rep))
-		ps = nd.quantiles()
 	}
 	segs := make([]sortedSegment, k)
 	if nd.sorted {
 		for j := range segs {
 			segs[j] = newSortedSegment(xs[off[j]:off[j+1]], ws[off[j]:off[j+1]])
-			segs[j].prefetch(ps)
 		}
 	}
-	sets, ss := shareSums(u, g, segs, nd)
+	sets, ss := shareSums(u, g, st, nd)
 	var out []Result
 	for j := 0; j < k; j++ {
 		dom := g.domain(j)
@@ -330,9 +327,10 @@ func inequalityRows(u *units, g *grouping, st *groupStats, cd *cellData, order [
 // shareSums returns the sets of cut shares of the quantile-share
 // indicators of nd (QuantileCuts, each set once) and, for every domain j of
 // g and set c, the domain's sums by the groups its quantiles at those
-// shares make (from segs[j]), over its units in unit order, blocked by
-// split (units.eachBlock), as the Beam runner sums them split by split.
-func shareSums(u *units, g *grouping, segs []sortedSegment, nd ineqNeeds) ([][]float64, [][]indices.ShareSums) {
+// shares make (groupQuantiles, as the runners that read row groups find
+// them), over its units in unit order, blocked by split (units.eachBlock),
+// as the Beam runner sums them split by split.
+func shareSums(u *units, g *grouping, st *groupStats, nd ineqNeeds) ([][]float64, [][]indices.ShareSums) {
 	var sets [][]float64
 	for _, ind := range nd.inds {
 		if cuts, ok := QuantileCuts(ind.name); ok && !slices.ContainsFunc(sets, func(c []float64) bool { return slices.Equal(c, cuts) }) {
@@ -367,6 +365,21 @@ func shareSums(u *units, g *grouping, segs []sortedSegment, nd ineqNeeds) ([][]f
 		}
 	}
 	k := g.size()
+	qs := make([][]float64, k) // by domain, at the union's shares
+	for j := range qs {
+		qs[j] = make([]float64, nu)
+	}
+	if slices.ContainsFunc(union, func(p float64) bool { return st.quantiles[p] == nil }) {
+		for j, q := range groupQuantiles(g.codes, k, nil, u.x, u.w, u.blocks, union) {
+			copy(qs[j], q)
+		}
+	} else {
+		for m, p := range union { // found with the median (statsRequests)
+			for j := range qs {
+				qs[j][m] = st.quantiles[p][j]
+			}
+		}
+	}
 	total := make([][]indices.ShareSums, k)
 	ukey := make([]uint64, k*nu) // the union's cuts of domain j as order keys: ukey[j*nu+m]
 	for j := range k {
@@ -374,12 +387,12 @@ func shareSums(u *units, g *grouping, segs []sortedSegment, nd ineqNeeds) ([][]f
 		for c, ps := range sets {
 			at := make([]float64, len(ps))
 			for i, p := range ps {
-				at[i] = segs[j].q(p)
+				at[i] = qs[j][slices.Index(union, p)]
 			}
 			total[j][c] = indices.NewShareSums(at)
 		}
-		for m, p := range union {
-			ukey[j*nu+m] = compareKey(segs[j].q(p))
+		for m := range union {
+			ukey[j*nu+m] = compareKey(qs[j][m])
 		}
 	}
 	codes := g.codes
@@ -499,80 +512,9 @@ func inequalityReason(pop float64) string {
 }
 
 // sortedSegment is the units of one domain in increasing order of income.
-type sortedSegment struct {
-	x, w  []float64
-	cache map[float64]float64 // quantiles by p
-}
+type sortedSegment struct{ x, w []float64 }
 
-func newSortedSegment(x, w []float64) sortedSegment {
-	return sortedSegment{x: x, w: w, cache: map[float64]float64{}}
-}
-
-// q returns the weighted p-quantile (laeken's rule) of the segment.
-func (s sortedSegment) q(p float64) float64 {
-	if v, ok := s.cache[p]; ok {
-		return v
-	}
-	v := indices.QuantileSorted(p, s.x, s.w)
-	s.cache[p] = v
-	return v
-}
-
-// prefetch puts the quantiles of the segment at ps (increasing, in (0, 1))
-// in its cache, from one scan (quantilesSorted).
-func (s sortedSegment) prefetch(ps []float64) {
-	if len(ps) == 0 {
-		return
-	}
-	qs := quantilesSorted(ps, s.x, s.w)
-	for k, p := range ps {
-		s.cache[p] = qs[k]
-	}
-}
-
-// quantilesSorted returns indices.QuantileSorted(p, x, w) for every p of
-// ps (increasing, each in (0, 1)), bit for bit, from one scan of x, w
-// (sorted by x) rather than one per p: the cumulative weight at the end of
-// each run of equal incomes is the same sum, added in the same order, and
-// each p is resolved at the first run whose cumulative share reaches it
-// (laeken's rule: the mean of that income and the next one of positive
-// weight when the share equals p exactly).
-func quantilesSorted(ps, x, w []float64) []float64 {
-	qs := make([]float64, len(ps))
-	total := 0.0
-	last := -1 // the last unit of positive weight
-	for i, wi := range w {
-		total += wi
-		if wi > 0 {
-			last = i
-		}
-	}
-	if len(x) == 0 || total == 0 {
-		for k := range qs {
-			qs[k] = math.NaN()
-		}
-		return qs
-	}
-	k := 0 // the first p not resolved yet
-	cum := 0.0
-	for i := 0; i < len(x) && k < len(ps); {
-		v := x[i]
-		for i < len(x) && x[i] == v {
-			cum += w[i]
-			i++
-		}
-		for ; k < len(ps) && cum > 0 && cum/total >= ps[k]; k++ {
-			qs[k] = v
-			if cum/total == ps[k] {
-				qs[k] = nextPositive(v, x[i:], w[i:])
-			}
-		}
-	}
-	for ; k < len(ps); k++ {
-		qs[k] = x[last]
-	}
-	return qs
-}
+func newSortedSegment(x, w []float64) sortedSegment { return sortedSegment{x: x, w: w} }
 
 // nextPositive returns the mean of v and the first income of x of
 // positive weight, or v when there is none.

@@ -196,7 +196,7 @@ func TestQuantilesSortedBitForBit(t *testing.T) {
 			}
 		}
 		slices.Sort(x)
-		got := quantilesSorted(ps, x, w)
+		got := quantilesSortedN(ps, x, w, sortedTotal(w))
 		for k, p := range ps {
 			want := indices.QuantileSorted(p, x, w)
 			if math.Float64bits(got[k]) != math.Float64bits(want) && !(math.IsNaN(got[k]) && math.IsNaN(want)) {
@@ -212,15 +212,15 @@ func TestQuantilesSortedBitForBit(t *testing.T) {
 // first quintile of 1..4 is 1 and the ninth decile 4.
 func TestQuantilesSortedHandWorked(t *testing.T) {
 	x := []float64{1, 2, 3, 4}
-	got := quantilesSorted([]float64{0.2, 0.5, 0.9}, x, []float64{1, 1, 1, 1})
+	got := quantilesSortedN([]float64{0.2, 0.5, 0.9}, x, []float64{1, 1, 1, 1}, sortedTotal([]float64{1, 1, 1, 1}))
 	if want := []float64{1, 2.5, 4}; !slices.Equal(got, want) {
 		t.Errorf("unit weights: %v, want %v", got, want)
 	}
-	got = quantilesSorted([]float64{0.5}, x, []float64{1, 0, 0, 1})
+	got = quantilesSortedN([]float64{0.5}, x, []float64{1, 0, 0, 1}, sortedTotal([]float64{1, 0, 0, 1}))
 	if got[0] != 2.5 {
 		t.Errorf("zero weights inside: median %v, want 2.5", got[0])
 	}
-	got = quantilesSorted([]float64{0.5}, x, []float64{0, 0, 0, 0})
+	got = quantilesSortedN([]float64{0.5}, x, []float64{0, 0, 0, 0}, sortedTotal([]float64{0, 0, 0, 0}))
 	if !math.IsNaN(got[0]) {
 		t.Errorf("zero total weight: %v, want NaN", got[0])
 	}

@@ -4,14 +4,15 @@ import "slices"
 
 // statsRequests lists the group statistics a study needs, in order: every
 // breakdown (the whole population first), with its median when the study
-// asks for medians; the reference groups of every line, with their median
+// asks for medians and the quantiles that cut its quantile shares; the reference groups of every line, with their median
 // for a median line; the region's groups. finest is the finest
 // cross-classification of the breakdowns, the region and the ratio
 // columns, which every breakdown coarsens.
 func statsRequests(s *Study, want wants) (reqs []statsRequest, finest []string) {
 	breakdowns := append([][]string{nil}, s.Domains...)
+	shares := inequalityNeeds(s).quantiles() // the quantile shares' cuts: from the same histograms
 	for _, cols := range breakdowns {
-		reqs = append(reqs, statsRequest{cols: cols, median: want["median"]})
+		reqs = append(reqs, statsRequest{cols: cols, median: want["median"], quantiles: shares})
 	}
 	for i := range s.Lines {
 		l := &s.Lines[i]

@@ -1052,8 +1052,9 @@ func sortedTotal(ws []float64) float64 {
 
 // quantilesSortedN returns indices.QuantileSorted(p, xs, ws) for every p
 // of ps, bit for bit, given total = sortedTotal(ws): the ps in (0, 1)
-// from one scan that stops at the largest (quantilesSorted, without its
-// pass for the total), the others (0, 1, or out of range) from
+// from one scan that stops at the largest (without a pass for the total:
+// the cumulative weight at the end of each run of equal incomes is the
+// same sum, added in the same order, as QuantileSorted's), the others (0, 1, or out of range) from
 // QuantileSorted itself.
 func quantilesSortedN(ps, xs, ws []float64, total float64) []float64 {
 	qs := make([]float64, len(ps))

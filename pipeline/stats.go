@@ -18,12 +18,21 @@ type groupStats struct {
 	pop    []float64
 	income []float64
 	median []float64 // nil unless asked for
+	// quantiles[p][j] is group j's quantile at p, for the ps asked for
+	// beside the median (groupQuantiles).
+	quantiles map[float64][]float64
 }
 
 // computeStats makes the statistics of g over the units where mask is true
 // (nil: all units). The sums are added in unit order, blocked by split
 // (units.eachBlock); the medians come from groupMedians, beside them.
 func computeStats(u *units, g *grouping, mask []bool, withMedian bool) *groupStats {
+	return computeStatsAt(u, g, mask, withMedian, nil)
+}
+
+// computeStatsAt is computeStats with the quantiles at ps too, found with
+// the median (one groupQuantiles).
+func computeStatsAt(u *units, g *grouping, mask []bool, withMedian bool, ps []float64) *groupStats {
 	k := g.size()
 	st := &groupStats{n: make([]int, k), pop: make([]float64, k), income: make([]float64, k)}
 	sums := func() error {
@@ -59,15 +68,47 @@ func computeStats(u *units, g *grouping, mask []bool, withMedian bool) *groupSta
 		})
 		return nil
 	}
-	if !withMedian {
+	if !withMedian && len(ps) == 0 {
 		_ = sums()
 		return st
 	}
 	_ = runTasks(context.Background(), []func() error{sums, func() error {
-		st.median = groupMedians(g.codes, k, mask, u.x, u.w)
+		st.setQuantiles(g, mask, u, withMedian, ps)
 		return nil
 	}})
 	return st
+}
+
+// setQuantiles sets the median (when withMedian) and the quantiles at ps
+// of every group of g over the units of mask, from one groupQuantiles.
+func (st *groupStats) setQuantiles(g *grouping, mask []bool, u *units, withMedian bool, ps []float64) {
+	all := slices.Clone(ps)
+	if withMedian {
+		all = append(all, 0.5)
+	}
+	slices.Sort(all)
+	all = slices.Compact(all)
+	if len(all) == 0 {
+		return
+	}
+	qs := groupQuantiles(g.codes, g.size(), mask, u.x, u.w, u.blocks, all)
+	at := func(p float64) []float64 {
+		i := slices.Index(all, p)
+		out := make([]float64, len(qs))
+		for j := range qs {
+			out[j] = qs[j][i]
+		}
+		return out
+	}
+	if withMedian {
+		st.median = at(0.5)
+	}
+	if len(ps) > 0 {
+		st.quantiles = map[float64][]float64{}
+		for _, p := range ps {
+			st.quantiles[p] = at(p)
+		}
+	}
 }
 
 // mergeBlock adds the sums of a block's groups (those of touched when many,
@@ -106,62 +147,107 @@ func oneGroupSums(mask []bool, x, w []float64) (n int, pop, income float64) {
 }
 
 // histogramPerGroup is the number of units per group from which
-// groupMedians finds the medians in two passes over histograms rather than
-// by selection in a copy of the units (indices.QuantileInPlace): a
-// histogram costs a fixed grid and pages of buckets (a few hundred KiB for
-// incomes spread over a dozen powers of two) per group and chunk held,
-// which pays off in time from about 2^14 units per group and in memory
-// (below the 16 bytes a unit of the copy, with medianWave+1 histograms of a
-// group held) from about 2^17 (see BenchmarkGroupMedians).
+// groupQuantiles finds the quantiles in two passes over histograms rather
+// than from a sorted copy of each group's units
+// (indices.QuantilesBlocked): a histogram costs a fixed grid and pages of
+// buckets (a few hundred KiB for incomes spread over a dozen powers of
+// two) per group and block held, which pays off in time from about 2^14
+// units per group and in memory (below the 16 bytes a unit of the copy,
+// with medianWave+1 histograms of a group held) from about 2^17 (see
+// BenchmarkGroupMedians). Both give the same bits.
 const histogramPerGroup = 1 << 17
 
-// medianChunk is the number of units a task of histogramMedians scans: a
-// fixed number, so that the histograms are merged in the same order
-// whatever GOMAXPROCS is.
-const medianChunk = 1 << 21
+// histogramFasterPerGroup is the number of units per group from which the
+// histograms are faster than the sorted copy; with at most
+// histogramFewGroups groups their memory (a few MiB a group) stays small,
+// and groupQuantiles takes them from there.
+const (
+	histogramFasterPerGroup = 1 << 14
+	histogramFewGroups      = 64
+)
 
-// medianWave bounds the chunks whose histograms are held at once.
+// medianWave bounds the blocks whose histograms are held at once.
 const medianWave = 4
 
 // groupMedians returns the weighted median of x, laeken's Q(1/2) (see
 // indices.Quantile), in each of the k groups of codes (codes[i] in [0, k)),
-// over the units where mask is true (nil: all). Empty groups, or groups of
-// zero weight, have NaN.
-func groupMedians(codes []int32, k int, mask []bool, x, w []float64) []float64 {
-	if len(codes) >= histogramPerGroup*max(k, 1) {
-		return histogramMedians(codes, k, mask, x, w, medianChunk)
-	}
+// over the units where mask is true (nil: all), the units coming in blocks
+// (units.blocks; nil: one). Empty groups, or groups of zero weight, have
+// NaN.
+func groupMedians(codes []int32, k int, mask []bool, x, w []float64, blocks []int) []float64 {
+	qs := groupQuantiles(codes, k, mask, x, w, blocks, []float64{0.5})
 	out := make([]float64, k)
-	off, xs, ws := partition(codes, k, mask, x, w)
 	for j := range out {
-		out[j] = indices.QuantileInPlace(0.5, xs[off[j]:off[j+1]], ws[off[j]:off[j+1]])
+		out[j] = qs[j][0]
 	}
 	return out
 }
 
-// histogramMedians is groupMedians in the two passes of the streaming
+// groupQuantiles returns the weighted quantiles at ps of every group, as
+// groupMedians the median: the answers of the two-pass histogram algorithm
+// fed the units block by block (a histogram per block, merged in block
+// order), which is what the streaming runner and the Beam runner compute
+// from the same row groups, so that the three agree to the bit. Large
+// groups take the two passes (histogramQuantiles), small ones a sorted
+// copy of their units (indices.QuantilesBlocked); both give the same bits.
+func groupQuantiles(codes []int32, k int, mask []bool, x, w []float64, blocks []int, ps []float64) [][]float64 {
+	if len(blocks) < 2 {
+		blocks = []int{0, len(x)}
+	}
+	if perGroup := len(codes) / max(k, 1); perGroup >= histogramPerGroup || perGroup >= histogramFasterPerGroup && k <= histogramFewGroups {
+		return histogramQuantiles(codes, k, mask, x, w, blocks, ps)
+	}
+	return copiedQuantiles(codes, k, mask, x, w, blocks, ps)
+}
+
+// copiedQuantiles is groupQuantiles from a copy of every group's units in
+// unit order, with the bounds of their blocks (indices.QuantilesBlocked).
+func copiedQuantiles(codes []int32, k int, mask []bool, x, w []float64, blocks []int, ps []float64) [][]float64 {
+	off, xs, ws := partition(codes, k, mask, x, w)
+	// Each group's blocks: where, among its units, each block's start.
+	gb := make([][]int, k)
+	seen := make([]int, k) // 1 + the last block of each group met
+	cnt := make([]int, k)
+	for b := 0; b+1 < len(blocks); b++ {
+		for i := blocks[b]; i < blocks[b+1]; i++ {
+			if mask != nil && !mask[i] {
+				continue
+			}
+			j := codes[i]
+			if seen[j] != b+1 {
+				gb[j], seen[j] = append(gb[j], cnt[j]), b+1
+			}
+			cnt[j]++
+		}
+	}
+	out := make([][]float64, k)
+	for j := range out {
+		out[j] = indices.QuantilesBlocked(nil, ps, xs[off[j]:off[j+1]], ws[off[j]:off[j+1]], append(gb[j], cnt[j]))
+	}
+	return out
+}
+
+// histogramQuantiles is groupQuantiles in the two passes of the streaming
 // runner, without a copy of the units: pass 1 adds every unit to a
-// histogram of its group (indices.DomainHistograms), in chunks of chunk
-// units in parallel, the chunks' histograms merged in chunk order; pass 2
-// keeps, in the same chunks, only the units of each group's median bucket
-// (indices.QuantileCandidates), from which the median is resolved exactly.
-// The medians equal QuantileInPlace's (up to the rounding note of
-// indices.QuantileHistogram), as the streaming runner's equal Run's.
-// Chunks run in waves of up to min(GOMAXPROCS, medianWave), each wave
-// merged before the next starts, so that at most medianWave+1 histograms
-// of every group are held. One group reads no codes. (One pass for the
-// histograms of several groupings of the same units, bucket found once,
-// was measured slower than a pass each: their pages compete for the cache.)
-func histogramMedians(codes []int32, k int, mask []bool, x, w []float64, chunk int) []float64 {
-	n := len(x)
+// histogram of its group (indices.DomainHistograms), block by block in
+// parallel, the blocks' histograms merged in block order; pass 2 keeps, in
+// the same blocks, only the units of each group's located buckets
+// (indices.QuantileCandidates), from which the quantiles are resolved
+// exactly. Blocks run in waves of up to min(GOMAXPROCS, medianWave), each
+// wave merged before the next starts, so that at most medianWave+1
+// histograms of every group are held. One group reads no codes. (One pass
+// for the histograms of several groupings of the same units, bucket found
+// once, was measured slower than a pass each: their pages compete for the
+// cache.)
+func histogramQuantiles(codes []int32, k int, mask []bool, x, w []float64, blocks []int, ps []float64) [][]float64 {
 	if k == 1 {
 		codes = nil
 	}
-	chunks := max((n+chunk-1)/chunk, 1)
+	chunks := len(blocks) - 1
 	wave := min(runtime.GOMAXPROCS(0), medianWave)
-	bounds := func(c int) (int, int) { return c * chunk, min((c+1)*chunk, n) }
-	// inWaves runs do(c) for every chunk c, wave by wave, and then merge(c)
-	// for the chunks of the wave in chunk order.
+	bounds := func(c int) (int, int) { return blocks[c], blocks[c+1] }
+	// inWaves runs do(c) for every block c, wave by wave, and then merge(c)
+	// for the blocks of the wave in block order.
 	inWaves := func(do, merge func(c int)) {
 		for first := 0; first < chunks; first += wave {
 			last := min(first+wave, chunks)
@@ -186,7 +272,7 @@ func histogramMedians(codes []int32, k int, mask []bool, x, w []float64, chunk i
 			hists[c] = nil
 		}
 	})
-	targets := hists[0].Locate([]float64{0.5})
+	targets := hists[0].Locate(ps)
 	cands := make([]*indices.QuantileCandidates, chunks)
 	inWaves(func(c int) {
 		lo, hi := bounds(c)
@@ -198,11 +284,7 @@ func histogramMedians(codes []int32, k int, mask []bool, x, w []float64, chunk i
 			cands[c] = nil
 		}
 	})
-	out := make([]float64, k)
-	for j, q := range cands[0].Quantiles() {
-		out[j] = q[0]
-	}
-	return out
+	return cands[0].Quantiles()
 }
 
 // codesPart is codes[lo:hi], or nil for nil codes (every unit in group 0).
@@ -256,9 +338,10 @@ func whereKey(l Line) string {
 // statsRequest asks for the statistics of the groups of cols over the units
 // meeting where.
 type statsRequest struct {
-	cols   []string
-	line   *Line // the line whose Where conditions select the units; nil for all
-	median bool
+	cols      []string
+	line      *Line // the line whose Where conditions select the units; nil for all
+	median    bool
+	quantiles []float64 // beside the median
 }
 
 func (r statsRequest) key() string {
@@ -337,6 +420,7 @@ func makePlanWith(ctx context.Context, s *Study, u *units, want wants, started f
 	for _, r := range reqs {
 		if j, ok := index[r.key()]; ok {
 			unique[j].median = unique[j].median || r.median
+			unique[j].quantiles = append(unique[j].quantiles, r.quantiles...)
 			continue
 		}
 		index[r.key()] = len(unique)
@@ -349,9 +433,7 @@ func makePlanWith(ctx context.Context, s *Study, u *units, want wants, started f
 			tasks = append(tasks, func() error {
 				g := p.groupings[colsKey(r.cols)]
 				st := &groupStats{}
-				if r.median {
-					st.median = groupMedians(g.codes, g.size(), nil, u.x, u.w)
-				}
+				st.setQuantiles(g, nil, u, r.median, r.quantiles)
 				cd := cells()
 				st.n, st.pop, st.income = slices.Clone(cd.n), slices.Clone(cd.pop), slices.Clone(cd.income)
 				computed[i] = st
@@ -367,7 +449,7 @@ func makePlanWith(ctx context.Context, s *Study, u *units, want wants, started f
 					return err
 				}
 			}
-			computed[i] = computeStats(u, p.groupings[colsKey(r.cols)], mask, r.median)
+			computed[i] = computeStatsAt(u, p.groupings[colsKey(r.cols)], mask, r.median, r.quantiles)
 			return nil
 		})
 	}

@@ -33,8 +33,8 @@ func TestGroupMediansHandWorked(t *testing.T) {
 		check(t, fmt.Sprintf("histogram chunk %d", chunk), histogramMedians(codes, 3, mask, x, w, chunk), want)
 		check(t, fmt.Sprintf("histogram chunk %d, no mask", chunk), histogramMedians(codes, 3, nil, x, w, chunk), wantAll)
 	}
-	check(t, "selection", groupMedians(codes, 3, mask, x, w), want)
-	check(t, "selection, no mask", groupMedians(codes, 3, nil, x, w), wantAll)
+	check(t, "selection", groupMedians(codes, 3, mask, x, w, nil), want)
+	check(t, "selection, no mask", groupMedians(codes, 3, nil, x, w, nil), wantAll)
 }
 
 // One group reads no codes: its median is the hand-worked median of all
@@ -304,7 +304,7 @@ func TestHistogramMediansEqualSelection(t *testing.T) {
 			for _, chunk := range []int{n, n/7 + 1, 4096} {
 				check(t, fmt.Sprintf("n %d, mask %v, chunk %d", n, m != nil, chunk), histogramMedians(codes, k, m, x, w, chunk), want)
 			}
-			check(t, fmt.Sprintf("groupMedians, n %d, mask %v", n, m != nil), groupMedians(codes, k, m, x, w), want)
+			check(t, fmt.Sprintf("groupMedians, n %d, mask %v", n, m != nil), groupMedians(codes, k, m, x, w, nil), want)
 		}
 		if !slices.Equal(x, x0) || !slices.Equal(w, w0) {
 			t.Error("the units were changed")
@@ -491,8 +491,73 @@ func BenchmarkGroupMedians(b *testing.B) {
 		})
 		b.Run(fmt.Sprintf("histogram/n=%d", n), func(b *testing.B) {
 			for b.Loop() {
-				histogramMedians(codes, 20, nil, x, w, medianChunk)
+				histogramMedians(codes, 20, nil, x, w, 1<<21)
 			}
 		})
 	}
+}
+
+// histogramMedians is histogramQuantiles' medians over blocks of chunk
+// units.
+func histogramMedians(codes []int32, k int, mask []bool, x, w []float64, chunk int) []float64 {
+	qs := histogramQuantiles(codes, k, mask, x, w, chunkBlocks(len(x), chunk), []float64{0.5})
+	out := make([]float64, k)
+	for j := range out {
+		out[j] = qs[j][0]
+	}
+	return out
+}
+
+// chunkBlocks cuts n units into blocks of chunk units.
+func chunkBlocks(n, chunk int) []int {
+	b := []int{0}
+	for lo := chunk; lo < n; lo += chunk {
+		b = append(b, lo)
+	}
+	return append(b, n)
+}
+
+// TestGroupQuantilesPathsAgree: the histogram passes and the sorted copy
+// give the same bits for the same blocks, with weights whose sums are not
+// exact (tenths: shares that equal p in decimal do not in binary, so the
+// order of additions decides between two values), a mask, ties, zero
+// weights and an empty group; and the blocks do change some answers, so
+// that the agreement is not the blocks' doing.
+func TestGroupQuantilesPathsAgree(t *testing.T) {
+	const k = 5 // group 4 stays empty
+	ps := []float64{0.1, 0.2, 0.4, 0.5, 0.8, 0.9}
+	rng := rand.New(rand.NewPCG(21, 22))
+	differ := 0
+	for trial := range 400 {
+		n := 8 + rng.IntN(60)
+		codes, x, w, mask := make([]int32, n), make([]float64, n), make([]float64, n), make([]bool, n)
+		for i := range n {
+			codes[i] = int32(rng.IntN(k - 1))
+			x[i] = float64((1+rng.IntN(6))*1000 + rng.IntN(3))
+			w[i] = float64(rng.IntN(12)) / 10
+			mask[i] = rng.IntN(5) > 0
+		}
+		blocks := chunkBlocks(n, 1+rng.IntN(n))
+		for _, m := range [][]bool{nil, mask} {
+			want := histogramQuantiles(codes, k, m, x, w, blocks, ps)
+			got := copiedQuantiles(codes, k, m, x, w, blocks, ps)
+			for j := range want {
+				for i := range ps {
+					if math.Float64bits(got[j][i]) != math.Float64bits(want[j][i]) && !(math.IsNaN(got[j][i]) && math.IsNaN(want[j][i])) {
+						t.Fatalf("trial %d, group %d, p %v: copy %v, histograms %v", trial, j, ps[i], got[j][i], want[j][i])
+					}
+				}
+			}
+			one := copiedQuantiles(codes, k, m, x, w, nil, ps)
+			for j := range one {
+				if !slices.EqualFunc(one[j], want[j], func(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) }) {
+					differ++
+				}
+			}
+		}
+	}
+	if differ == 0 {
+		t.Error("no answer depends on the blocks: the test cannot tell the orders of addition apart")
+	}
+	t.Logf("%d group answers depend on the blocks", differ)
 }

@@ -35,9 +35,7 @@ import (
 // looked up. The units of every split are taken in file and row order,
 // and every sum is added in that order, group by group and cell by cell,
 // as Run adds them: the sums, counts, medians and lines equal Run's
-// (medians up to the rounding note of indices.QuantileHistogram: a
-// cumulative weight share within about 1e-16 of one half; sums to the last
-// bit in practice, and within 1e-13 relative in the tests).
+// (every sum and histogram blocked by split, units.eachBlock: to the bit).
 //
 // Work is spread over the cores without changing any order of summation:
 // two loaders read, screen and build the units of alternate splits (their
@@ -964,7 +962,10 @@ func (st *streamStats) add(su *splitUnits) {
 		}
 		return
 	}
-	h := st.hist.H
+	// The split's histograms, merged after it, as Run's (groupQuantiles)
+	// and the Beam runner's are.
+	blk := indices.NewDomainHistograms(len(st.hist.H))
+	h := blk.H
 	for i, c := range su.cell {
 		if all || inRef[c] {
 			g := of[c]
@@ -972,6 +973,7 @@ func (st *streamStats) add(su *splitUnits) {
 			h[g].Add(x[i], w[i])
 		}
 	}
+	st.hist.Merge(blk)
 }
 
 // addCells adds the units of a split to the sums of their provisional

@@ -129,6 +129,12 @@ type poorUnits struct {
 	cell []int32   // cell of the finest grouping
 	r    []float64 // x / z
 	w    []float64 // weight
+
+	// The poor in unit order, for their medians (poorMedianGaps): each
+	// one's unit and r, and where the poor of each split start (blocks).
+	unit   []int32
+	unitR  []float64
+	blocks []int
 }
 
 func sortedPoor(u *units, lv *lineValues, finest *grouping) *poorUnits {
@@ -148,7 +154,13 @@ func sortedPoor(u *units, lv *lineValues, finest *grouping) *poorUnits {
 		}
 	}
 	order := radixOrder(r)
-	p := &poorUnits{cell: make([]int32, n), r: make([]float64, n), w: make([]float64, n)}
+	p := &poorUnits{cell: make([]int32, n), r: make([]float64, n), w: make([]float64, n), unit: idx, unitR: r}
+	if len(u.blocks) >= 2 {
+		p.blocks = make([]int, len(u.blocks))
+		for b, lo := range u.blocks {
+			p.blocks[b], _ = slices.BinarySearch(idx, int32(lo))
+		}
+	}
 	codes := finest.codes
 	if finest.size() == 1 {
 		codes = nil // one cell: every cell is 0
@@ -332,7 +344,7 @@ func povertyRows(u *units, g *grouping, lv *lineValues, cells []lineSums, poor *
 	}
 	var rmpg []float64
 	if want["rmpg"] {
-		rmpg = poorMedianGaps(groupOf, k, poor)
+		rmpg = poorMedianGaps(u, g, poor)
 	}
 	var out []Result
 	for j := 0; j < k; j++ {
@@ -396,19 +408,19 @@ func PovertyResult(name, line string, dom []DomainValue, s indices.PovertySums, 
 	return r
 }
 
-// poorMedianGaps returns, per domain (of k; groupOf[c] is the domain of
-// cell c), the relative median poverty gap 1 - median(x/z) over the poor:
-// (z - median of the poor)/z for one line. The poor are sorted, and
-// partition keeps their order within each domain, so each median is a scan.
-func poorMedianGaps(groupOf []int32, k int, poor *poorUnits) []float64 {
-	codes := make([]int32, len(poor.cell))
-	for p, c := range poor.cell {
-		codes[p] = groupOf[c]
+// poorMedianGaps returns, per domain of g, the relative median poverty
+// gap 1 - median(x/z) over the poor: (z - median of the poor)/z for one
+// line. The medians are groupMedians' of the poor in unit order, blocked
+// by split, as the runners that read row groups find them.
+func poorMedianGaps(u *units, g *grouping, poor *poorUnits) []float64 {
+	k := g.size()
+	codes, ws := make([]int32, len(poor.unit)), make([]float64, len(poor.unit))
+	for p, i := range poor.unit {
+		codes[p], ws[p] = g.codes[i], u.w[i]
 	}
-	off, rs, ws := partition(codes, k, nil, poor.r, poor.w)
-	out := make([]float64, k)
+	out := groupMedians(codes, k, nil, poor.unitR, ws, poor.blocks)
 	for j := range out {
-		out[j] = 1 - indices.QuantileSorted(0.5, rs[off[j]:off[j+1]], ws[off[j]:off[j+1]])
+		out[j] = 1 - out[j]
 	}
 	return out
 }
