@@ -256,6 +256,55 @@ func TestBeamEqualsPipelineGenerated(t *testing.T) {
 	}
 }
 
+// TestBeamEqualsPipelineTenths: weights in tenths (not binary fractions)
+// and few distinct incomes, in row groups of 7 and 20 households, so that
+// cumulative weight shares come within rounding of the quantiles' p and
+// the order of the additions decides many a median, line, share cut and
+// rmpg: the results are still the same bytes, with no breakdown and by two
+// columns.
+func TestBeamEqualsPipelineTenths(t *testing.T) {
+	dir := t.TempDir()
+	r := rand.New(rand.NewPCG(9, 10))
+	for f := range 2 {
+		hs := exactHouseholds(r, 600)
+		for i := range hs {
+			hs[i].Income = float64((1+r.IntN(6))*100 + r.IntN(3))
+			hs[i].HHSize = 1
+			if hs[i].Weight != 0 {
+				hs[i].Weight = []float64{0.1, 0.2, 0.3, 0.7}[r.IntN(4)]
+			}
+		}
+		path := filepath.Join(dir, "data", "part-"+string(rune('a'+f))+".parquet")
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		fh, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := parquet.NewGenericWriter[household](fh, parquet.MaxRowsPerRowGroup(int64(7+13*f)))
+		if _, err := w.Write(hs); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := fh.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, by := range []string{"", "province, urban"} {
+		out := runPipeline(t, dir, study(strings.Join(allIndicators, ", "), groupedLines, by))
+		j := &Job{Inputs: []string{filepath.Join(dir, "data")}, Income: "income", Weight: "weight", Size: "hh_size",
+			Lines: splitList(groupedLines), By: splitList(by), Indicators: allIndicators, Out: filepath.Join(dir, "beam.json")}
+		got, err := RunLocal(context.Background(), j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run("by "+by, func(t *testing.T) { compareResults(t, got, pipeline.EncodeJSON(out.Results)) })
+	}
+}
+
 // compareResults requires two results files to be the same bytes, and
 // names the first row that differs.
 func compareResults(t *testing.T, got, want []byte) {
