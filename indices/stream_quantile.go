@@ -31,7 +31,11 @@ import (
 // are exact (integer weights, or multiples of one power of two, whose totals
 // stay below 2^53) both are exact, and the answers are identical whatever the
 // partitions and the order of merging. Otherwise the two can differ only when
-// a cumulative share lies within rounding (about 1e-16 relative) of p.
+// a cumulative share lies within rounding (about 1e-16 relative) of p, which
+// weights such as tenths make common (a share that is p in decimal need not
+// be in binary). The two-pass answer is then a function of the partitions
+// and of the order in which their histograms merge; QuantilesBlocked gives
+// it, to the bit, for partitions given as blocks of one slice.
 
 // HistogramBits is the number of leading bits of a value's order-preserving
 // key that name its bucket: the grid has 2^HistogramBits buckets.

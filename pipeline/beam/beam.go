@@ -266,8 +266,7 @@ func compareStrings(a, b string) int {
 }
 
 // locateFn merges pass 1: the state with the targets of the medians and
-// of the quantiles that cut the quantile shares, and the starts of the
-// Gini's buckets.
+// of the quantiles that cut the quantile shares.
 type locateFn struct{ Job *Job }
 
 func (f *locateFn) ProcessElement(_ int, iter func(*Partial) bool, emit func([]byte)) error {
@@ -606,9 +605,9 @@ func (f *giniFn) ProcessElement(_ int, iter func(*Partial) bool, side func(*[]by
 }
 
 // sumsFn is pass 3: per split, the poverty sums of every line in every
-// domain, the histograms of the poor's incomes relative to their line
-// (for rmpg and the starts of sen's Gini), and every domain's income and
-// weight by the groups of its quantiles (the quantile shares).
+// cell, the histograms of the poor's incomes relative to their line in
+// every domain (for rmpg), and every domain's income and weight by the
+// groups of its quantiles (the quantile shares).
 type sumsFn struct {
 	Job *Job
 	r   *reader
@@ -684,8 +683,8 @@ func newShareSums(st *state, d string, cuts [][]float64) []indices.ShareSums {
 	return ss
 }
 
-// sumsMergeFn merges pass 3: the sums, the targets of the poor's medians
-// and the starts of their Gini's buckets.
+// sumsMergeFn merges pass 3: the sums (the whole population's from the
+// cells) and the targets of the poor's medians (rmpg).
 type sumsMergeFn struct{ Job *Job }
 
 func (f *sumsMergeFn) ProcessElement(_ int, iter func(*Partial) bool, side func(*[]byte) bool, emit func([]byte)) error {

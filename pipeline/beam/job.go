@@ -11,18 +11,17 @@
 // state that the next pass receives as a side input:
 //
 //  1. per domain and per line group: counts and income totals, weighted
-//     histograms of income (indices.QuantileHistogram) and the entropy
-//     sums (indices.EntropySums, shipped by their MarshalBinary); merged,
-//     the histograms locate the bucket of each median and of each quantile
-//     that cuts the quantile shares (qsr: P20, P80; palma: P40, P90;
-//     share_q*, share_d*: the quintiles, deciles), and give the Gini's
-//     buckets their starting weights;
+//     histograms of income (indices.QuantileHistogram), and per cell the
+//     entropy sums (indices.EntropySums, shipped by their MarshalBinary);
+//     merged, the histograms locate the bucket of each median and of each
+//     quantile that cuts the quantile shares (qsr: P20, P80; palma: P40,
+//     P90; share_q*, share_d*: the quintiles, deciles);
 //  2. the units of those buckets only: the exact weighted medians and
 //     quantiles, and every line's value in every group (a fraction of the
 //     median or mean of the group's reference units, or a fixed value);
 //     and every unit keyed by domain and bucket, for the Gini (see
 //     gini.go);
-//  3. poverty sums per line and domain (indices.PovertySums), histograms
+//  3. poverty sums per line and cell (indices.PovertySums), histograms
 //     of the poor's incomes relative to their line, and each domain's
 //     income by the groups its quantiles make (indices.ShareSums, one per
 //     set of cuts), from which pipeline.ShareMeasure gives the shares;
@@ -30,12 +29,13 @@
 //     incomes (rmpg) and their Gini (sen).
 //
 // The result rows are those of pipeline.Run for the same study, in the same
-// order, encoded by pipeline.EncodeJSON. Counts, medians, quantile targets
-// and the order of ties are exact; the sums are float64 sums added per
-// split and then merged, where pipeline adds row by row per cell: both are
-// the same bits where every sum is exact (integer incomes and weights, say)
-// and otherwise differ by rounding, of the order of 1e-15 relative (1e-14
-// for measures that subtract nearly equal sums).
+// order, encoded by pipeline.EncodeJSON, and the same bytes: pipeline blocks
+// every sum by split as this runner does (a split's units added in row
+// order from zero, the splits merged in split order, the whole
+// population's poverty and entropy sums merged from the cells in cell
+// order), finds its quantiles from a histogram per split merged in split
+// order (or the same bits from a sorted copy, indices.QuantilesBlocked),
+// and joins the Gini's buckets as giniFn does (indices.GiniByBucket).
 package povbeam
 
 import (
