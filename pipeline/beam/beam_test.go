@@ -15,7 +15,6 @@ import (
 	"testing"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-	"github.com/parquet-go/parquet-go"
 
 	"github.com/povstat/povstat/datasets/synth"
 	"github.com/povstat/povstat/pipeline"
@@ -83,21 +82,19 @@ func writeExactAs(t *testing.T, dir string, files, rows int, format string) {
 			}
 			continue
 		}
-		fh, err := os.Create(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w := parquet.NewGenericWriter[household](fh, parquet.MaxRowsPerRowGroup(rowGroup))
-		if _, err := w.Write(hs); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if err := fh.Close(); err != nil {
-			t.Fatal(err)
-		}
+		writeHouseholds(t, path, hs, rowGroup)
 	}
+}
+
+// writeHouseholds writes hs to a Parquet file at path (its directory made)
+// in row groups of rowGroup rows (writeRowGroups).
+func writeHouseholds(t *testing.T, path string, hs []household, rowGroup int64) {
+	t.Helper()
+	var groups [][]household
+	for lo := 0; lo < len(hs); lo += int(rowGroup) {
+		groups = append(groups, hs[lo:min(lo+int(rowGroup), len(hs))])
+	}
+	writeRowGroups(t, path, groups)
 }
 
 func exactHouseholds(r *rand.Rand, rows int) []household {
@@ -244,16 +241,7 @@ func TestBeamEqualsPipelineGenerated(t *testing.T) {
 		synth.Config{Households: 4000, Years: 2, Seed: 3, RowGroupSize: 700}); err != nil {
 		t.Fatal(err)
 	}
-	for _, by := range []string{"province", "", "province, urban"} {
-		out := runPipeline(t, dir, study(strings.Join(allIndicators, ", "), groupedLines, by))
-		j := &Job{Inputs: []string{filepath.Join(dir, "data")}, Income: "income", Weight: "weight", Size: "hh_size",
-			Lines: splitList(groupedLines), By: splitList(by), Indicators: allIndicators, Out: filepath.Join(dir, "beam.json")}
-		got, err := RunLocal(context.Background(), j)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Run("by "+by, func(t *testing.T) { compareResults(t, got, pipeline.EncodeJSON(out.Results)) })
-	}
+	sameBytesBy(t, dir, "province", "", "province, urban")
 }
 
 // TestBeamEqualsPipelineTenths: weights in tenths (not binary fractions)
@@ -274,26 +262,16 @@ func TestBeamEqualsPipelineTenths(t *testing.T) {
 				hs[i].Weight = []float64{0.1, 0.2, 0.3, 0.7}[r.IntN(4)]
 			}
 		}
-		path := filepath.Join(dir, "data", "part-"+string(rune('a'+f))+".parquet")
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		fh, err := os.Create(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w := parquet.NewGenericWriter[household](fh, parquet.MaxRowsPerRowGroup(int64(7+13*f)))
-		if _, err := w.Write(hs); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if err := fh.Close(); err != nil {
-			t.Fatal(err)
-		}
+		writeHouseholds(t, filepath.Join(dir, "data", "part-"+string(rune('a'+f))+".parquet"), hs, int64(7+13*f))
 	}
-	for _, by := range []string{"", "province, urban"} {
+	sameBytesBy(t, dir, "", "province, urban")
+}
+
+// sameBytesBy runs every indicator with groupedLines on dir/data, on both
+// paths, for each breakdown of bys, and requires the same bytes.
+func sameBytesBy(t *testing.T, dir string, bys ...string) {
+	t.Helper()
+	for _, by := range bys {
 		out := runPipeline(t, dir, study(strings.Join(allIndicators, ", "), groupedLines, by))
 		j := &Job{Inputs: []string{filepath.Join(dir, "data")}, Income: "income", Weight: "weight", Size: "hh_size",
 			Lines: splitList(groupedLines), By: splitList(by), Indicators: allIndicators, Out: filepath.Join(dir, "beam.json")}
