@@ -27,7 +27,12 @@
 //   - Quantile groups (Shares, QSR, Palma) put a unit at a cut point in the
 //     group below it.
 //   - Accumulators (PovertySums, EntropySums, ShareSums, GiniSums) compute
-//     many domains in one pass and merge across partitions.
+//     many domains in one pass and merge across partitions. Floating-point
+//     sums depend on their order; a caller that wants the same bits from
+//     any partitioning fixes the order: blocks summed from zero and merged
+//     in block order, the Gini's histogram buckets joined in order
+//     (GiniByBucket), quantiles by the two-pass histograms over the blocks
+//     (QuantilesBlocked gives the same bits from a sorted copy).
 //
 // Variance: Linearized(d Design, infl) is the Taylor-linearization variance
 // of a stratified one-stage (with replacement) design, as R survey's
