@@ -32,7 +32,7 @@ type ineqNeeds struct {
 	alphas   []float64   // GE parameters other than 0 and 1
 	epsilons []float64   // Atkinson parameters other than 0 and 1
 	entropy  bool        // some GE, Theil or Atkinson measure (or a Theil decomposition)
-	sorted   bool        // gini or a quantile-share measure: needs the units sorted
+	sorted   bool        // gini: needs the units sorted
 }
 
 func inequalityNeeds(s *Study) ineqNeeds {
@@ -46,7 +46,10 @@ func inequalityNeeds(s *Study) ineqNeeds {
 		case ind.family != familyInequality:
 		case name == "gini" || name == "qsr" || name == "palma" || ind.groups > 0:
 			nd.inds = append(nd.inds, ind)
-			nd.sorted = true
+			// Only the Gini sums the units in order of income: the quantile
+			// shares' cuts come with the medians (statsRequests) and their
+			// sums from one pass in unit order (shareSums).
+			nd.sorted = nd.sorted || name == "gini"
 		default:
 			nd.inds = append(nd.inds, ind)
 			nd.entropy = true
