@@ -1,6 +1,9 @@
 package indices
 
-import "slices"
+import (
+	"math"
+	"slices"
+)
 
 // Masked passes of the streaming quantile over units held in memory: the
 // same histograms and candidates as DomainHistograms.AddAll and
@@ -79,5 +82,66 @@ func (c *QuantileCandidates) AddMasked(domain []int32, keep []bool, x, weights [
 func checkMasked(domain []int32, keep []bool, x, weights []float64) {
 	if domain != nil && len(domain) != len(x) || keep != nil && len(keep) != len(x) || weights != nil && len(weights) != len(x) {
 		panic("indices: slice length mismatch")
+	}
+}
+
+// MergeBlock adds to d the histograms of one block of units, with the
+// bits of d.Merge of a DomainHistograms to which the block was added
+// (AddMasked) but without a grid for the block: its units are sorted by
+// domain and bucket instead, so that a small block costs in proportion to
+// its units rather than to a page table per domain. The arguments are
+// AddMasked's; it panics as AddMasked does, or if a domain is 2^20 or more
+// or the block has 2^24 units or more (use AddMasked and Merge then).
+func (d *DomainHistograms) MergeBlock(domain []int32, keep []bool, x, weights []float64) {
+	checkMasked(domain, keep, x, weights)
+	if len(x) >= 1<<24 {
+		panic("indices: block too large for MergeBlock")
+	}
+	// Key: domain (20 bits), bucket (HistogramBits), position (24 bits),
+	// so that a domain's bucket holds its units in unit order.
+	keys := make([]uint64, 0, len(x))
+	for i, v := range x {
+		if keep != nil && !keep[i] {
+			continue
+		}
+		w := 1.0
+		if weights != nil {
+			w = weights[i]
+		}
+		if !(w >= 0) {
+			panic("indices: negative weight")
+		}
+		if v != v {
+			panic("indices: NaN value in a quantile histogram")
+		}
+		if w == 0 {
+			continue
+		}
+		j := int32(0)
+		if domain != nil {
+			j = domain[i]
+		}
+		if j < 0 || int(j) >= len(d.H) || j >= 1<<20 {
+			panic("indices: domain out of range")
+		}
+		keys = append(keys, (uint64(j)<<HistogramBits|uint64(HistogramBucket(v)))<<24|uint64(i))
+	}
+	slices.Sort(keys)
+	for k := 0; k < len(keys); {
+		cell := keys[k] >> 24
+		b := Bucket{Index: uint32(cell & (1<<HistogramBits - 1)), Min: math.Inf(1), Max: math.Inf(-1)}
+		w := 0.0 // added in unit order, as the block's own histogram adds it
+		for ; k < len(keys) && keys[k]>>24 == cell; k++ {
+			i := int(keys[k] & (1<<24 - 1))
+			if weights != nil {
+				w += weights[i]
+			} else {
+				w += 1
+			}
+			b.N++
+			b.Min, b.Max = min(b.Min, x[i]), max(b.Max, x[i])
+		}
+		b.W = w
+		d.H[cell>>HistogramBits].addBucket(b.Index, b.W, b.N, b.Min, b.Max)
 	}
 }

@@ -141,3 +141,51 @@ func TestAddMaskedNilDomain(t *testing.T) {
 		t.Error("a short domain slice does not panic")
 	}
 }
+
+// TestMergeBlock: merging a block by sorting gives the bits of merging the
+// block's own histograms: weights in tenths (sums not exact), a mask,
+// zero weights, ties, -0 and +0, no domains, and blocks merged in turn.
+func TestMergeBlock(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	for trial := range 200 {
+		k := 1 + r.IntN(5)
+		byGrid, bySort := NewDomainHistograms(k), NewDomainHistograms(k)
+		for range 1 + r.IntN(4) {
+			n := r.IntN(300)
+			dom, x, w, keep := make([]int32, n), make([]float64, n), make([]float64, n), make([]bool, n)
+			for i := range n {
+				dom[i] = int32(r.IntN(k))
+				x[i] = float64(r.IntN(40)*50 + r.IntN(3))
+				if r.IntN(20) == 0 {
+					x[i] = math.Copysign(0, float64(r.IntN(2))-0.5)
+				}
+				w[i] = float64(r.IntN(25)) / 10
+				keep[i] = r.IntN(6) > 0
+			}
+			var domain []int32
+			if k > 1 || trial%2 == 0 {
+				domain = dom
+			}
+			var mask []bool
+			if trial%3 > 0 {
+				mask = keep
+			}
+			block := NewDomainHistograms(k)
+			block.AddMasked(domain, mask, x, w)
+			byGrid.Merge(block)
+			bySort.MergeBlock(domain, mask, x, w)
+		}
+		for j := range k {
+			a, b := byGrid.H[j].Buckets(), bySort.H[j].Buckets()
+			if len(a) != len(b) {
+				t.Fatalf("trial %d domain %d: %d buckets by the grid, %d by sorting", trial, j, len(a), len(b))
+			}
+			for i := range a {
+				if a[i].Index != b[i].Index || math.Float64bits(a[i].W) != math.Float64bits(b[i].W) || a[i].N != b[i].N ||
+					math.Float64bits(a[i].Min) != math.Float64bits(b[i].Min) || math.Float64bits(a[i].Max) != math.Float64bits(b[i].Max) {
+					t.Fatalf("trial %d domain %d bucket %d: grid %+v, sorting %+v", trial, j, i, a[i], b[i])
+				}
+			}
+		}
+	}
+}

@@ -166,6 +166,10 @@ const (
 	histogramFewGroups      = 64
 )
 
+// smallBlock is the number of units below which a block's histograms are
+// merged by sorting its units (indices.DomainHistograms.MergeBlock).
+const smallBlock = 1 << 14
+
 // medianWave bounds the blocks whose histograms are held at once.
 const medianWave = 4
 
@@ -261,13 +265,28 @@ func histogramQuantiles(codes []int32, k int, mask []bool, x, w []float64, block
 			}
 		}
 	}
+	// A small block is merged by sorting its units (MergeBlock, the same
+	// bits) rather than through a grid of its own, whose page table per
+	// group would cost more than its units: row groups of a few hundred
+	// rows would otherwise allocate gigabytes.
+	small := func(c int) bool { lo, hi := bounds(c); return hi-lo < smallBlock && k < 1<<20 }
 	hists := make([]*indices.DomainHistograms, chunks)
 	inWaves(func(c int) {
+		if small(c) {
+			return
+		}
 		lo, hi := bounds(c)
 		hists[c] = indices.NewDomainHistograms(k)
 		hists[c].AddMasked(codesPart(codes, lo, hi), maskPart(mask, lo, hi), x[lo:hi], w[lo:hi])
 	}, func(c int) {
-		if c > 0 {
+		if hists[0] == nil {
+			hists[0] = indices.NewDomainHistograms(k)
+		}
+		switch {
+		case small(c):
+			lo, hi := bounds(c)
+			hists[0].MergeBlock(codesPart(codes, lo, hi), maskPart(mask, lo, hi), x[lo:hi], w[lo:hi])
+		case c > 0:
 			hists[0].Merge(hists[c])
 			hists[c] = nil
 		}

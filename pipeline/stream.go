@@ -963,7 +963,18 @@ func (st *streamStats) add(su *splitUnits) {
 		return
 	}
 	// The split's histograms, merged after it, as Run's (groupQuantiles)
-	// and the Beam runner's are.
+	// and the Beam runner's are; a small split's by sorting its units.
+	if len(su.cell) < smallBlock && len(st.hist.H) < 1<<20 {
+		groups, keep := make([]int32, len(su.cell)), make([]bool, len(su.cell))
+		for i, c := range su.cell {
+			if all || inRef[c] {
+				groups[i], keep[i] = of[c], true
+				b.add(of[c], x[i], w[i])
+			}
+		}
+		st.hist.MergeBlock(groups, keep, x, w)
+		return
+	}
 	blk := indices.NewDomainHistograms(len(st.hist.H))
 	h := blk.H
 	for i, c := range su.cell {
