@@ -68,21 +68,31 @@ func writeExactAs(t *testing.T, dir string, files, rows int, format string) {
 		rowGroup := int64(50 + r.IntN(200))
 		hs := exactHouseholds(r, rows)
 		if format == "csv" {
-			var b strings.Builder
-			b.WriteString("income,weight,hh_size,province,urban\n")
-			for _, h := range hs {
-				inc := strconv.FormatFloat(h.Income, 'g', -1, 64)
-				if math.IsNaN(h.Income) {
-					inc = ""
-				}
-				fmt.Fprintf(&b, "%s,%g,%d,%d,%t\n", inc, h.Weight, h.HHSize, h.Province, h.Urban)
-			}
-			if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			writeCSV(t, path, hs)
 			continue
 		}
 		writeHouseholds(t, path, hs, rowGroup)
+	}
+}
+
+// writeCSV writes hs as a CSV file at path (its directory made), NaN an
+// empty cell (a missing income).
+func writeCSV(t *testing.T, path string, hs []household) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("income,weight,hh_size,province,urban\n")
+	for _, h := range hs {
+		inc := strconv.FormatFloat(h.Income, 'g', -1, 64)
+		if math.IsNaN(h.Income) {
+			inc = ""
+		}
+		fmt.Fprintf(&b, "%s,%s,%d,%d,%t\n", inc, strconv.FormatFloat(h.Weight, 'g', -1, 64), h.HHSize, h.Province, h.Urban)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -251,7 +261,7 @@ func TestBeamEqualsPipelineGenerated(t *testing.T) {
 // rmpg: the results are still the same bytes, with no breakdown and by two
 // columns.
 func TestBeamEqualsPipelineTenths(t *testing.T) {
-	dir := t.TempDir()
+	dir, csvDir := t.TempDir(), t.TempDir()
 	r := rand.New(rand.NewPCG(9, 10))
 	for f := range 2 {
 		hs := exactHouseholds(r, 600)
@@ -262,9 +272,14 @@ func TestBeamEqualsPipelineTenths(t *testing.T) {
 				hs[i].Weight = []float64{0.1, 0.2, 0.3, 0.7}[r.IntN(4)]
 			}
 		}
-		writeHouseholds(t, filepath.Join(dir, "data", "part-"+string(rune('a'+f))+".parquet"), hs, int64(7+13*f))
+		name := "part-" + string(rune('a'+f))
+		writeHouseholds(t, filepath.Join(dir, "data", name+".parquet"), hs, int64(7+13*f))
+		for c := range 3 { // CSV: each file one split
+			writeCSV(t, filepath.Join(csvDir, "data", fmt.Sprintf("%s%d.csv", name, c)), hs[c*200:(c+1)*200])
+		}
 	}
 	sameBytesBy(t, dir, allIndicators, "", "province, urban")
+	sameBytesBy(t, csvDir, allIndicators, "province, urban")
 	// Without the Gini nothing is sorted: the shares' cuts come with the
 	// median, their sums from a pass in unit order.
 	sameBytesBy(t, dir, []string{"qsr", "palma", "share_q1", "share_q5", "share_d1", "share_d10", "rmpg"}, "province, urban")
