@@ -2,7 +2,9 @@
 // Beam: locally with prism (the default), or on a cluster with --runner
 // flink|spark|dataflow and that runner's flags (--endpoint, --project,
 // --region, --staging_location, ...). The Parquet or CSV files must be
-// readable at the same paths by every worker (a shared file system).
+// readable at the same paths by every worker (a shared file system). The
+// results file is the same bytes as povstat indices --format json over the
+// same files: both sum row group by row group and merge in the same order.
 //
 //	povbeam --input /data/registry --income income --weight weight --size hh_size \
 //	        --line median60=median:0.6 --line prov=median:0.6@province --by province --out results.json
