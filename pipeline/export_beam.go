@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/povstat/povstat/datasets"
 	"github.com/povstat/povstat/indices"
@@ -131,3 +132,19 @@ func ShareMeasure(name string, s indices.ShareSums) float64 {
 // InequalityReason is Run's note for an inequality measure without an
 // estimate in a domain of population pop.
 func InequalityReason(pop float64) string { return inequalityReason(pop) }
+
+// RegionIndicators lists the regional disparity indicators (RegionRows), in
+// the order a study with a region column computes them by default.
+func RegionIndicators() []string { return slices.Clone(regionIndicators) }
+
+// FinestColumns returns the columns of the finest cross-classification of
+// the study (every breakdown's columns, then the region's and the ratios'),
+// in Run's order: the sums Run adds by cell (poverty, entropy, and the
+// cells' counts, populations and incomes behind the regional measures and
+// ratios) are merged into every domain from these cells, in the cells'
+// order (groups sorted by their levels, column by column, as
+// CompareLevels).
+func FinestColumns(s *Study) []string {
+	_, finest := statsRequests(s, wants{})
+	return finest
+}

@@ -48,6 +48,7 @@ func (g *groupStats) merge(o groupStats) {
 // workers as a side input. Keys are described at nationalKey.
 type state struct {
 	Base    map[string]groupStats          // domain: all its units
+	Cells   map[string]groupStats          // cell (keyer.cell): all its units, for the regional measures and ratios
 	Ref     map[string]groupStats          // line group (every group met): its reference units
 	Entropy map[string]indices.EntropySums // domain
 	Targets map[string]indices.QuantileTarget
@@ -62,6 +63,7 @@ type state struct {
 // part1 is pass 1's accumulator of a split.
 type part1 struct {
 	Base, Ref map[string]groupStats
+	Cells     map[string]groupStats // by cell (keyer.cell)
 	Seen      map[string]bool // col=value of the lines' conditions met by some unit
 	Hist      map[string][]indices.Bucket
 	Entropy   map[string]indices.EntropySums
@@ -122,6 +124,7 @@ func (st *state) makeMaps() {
 		}
 	}
 	mk(&st.Base)
+	mk(&st.Cells)
 	mk(&st.Ref)
 	mk(&st.Unres)
 	mk(&st.Medians)
@@ -188,9 +191,10 @@ func (f *histFn) Teardown() error                  { return f.r.close() }
 func (f *histFn) ProcessElement(sp Split, emit func(Partial)) error {
 	j := f.Job
 	k := newKeyer(j)
-	alphas, epsilons, entropy := j.entropyParams()
+	alphas, epsilons, _ := j.entropyParams()
+	entropy := j.entropyByCell()
 	needHist := j.wants("median") || len(j.shareCuts()) > 0
-	p := part1{Base: map[string]groupStats{}, Ref: map[string]groupStats{}, Seen: map[string]bool{}, Entropy: map[string]indices.EntropySums{}}
+	p := part1{Base: map[string]groupStats{}, Ref: map[string]groupStats{}, Cells: map[string]groupStats{}, Seen: map[string]bool{}, Entropy: map[string]indices.EntropySums{}}
 	h := histograms{}
 	var doms []string
 	err := readSplit(f.r, j, sp, func(u *unit) {
@@ -203,8 +207,11 @@ func (f *histFn) ProcessElement(sp Split, emit func(Partial)) error {
 				h.add(d, u.x, u.w)
 			}
 		}
-		if entropy { // by cell, as pipeline (see keyer.cell)
-			c := k.cell(u)
+		c := k.cell(u) // by cell, as pipeline
+		cs := p.Cells[c]
+		cs.add(u.x, u.w)
+		p.Cells[c] = cs
+		if entropy {
 			e, ok := p.Entropy[c]
 			if !ok {
 				e = indices.NewEntropySums(alphas, epsilons)
@@ -272,7 +279,7 @@ type locateFn struct{ Job *Job }
 func (f *locateFn) ProcessElement(_ int, iter func(*Partial) bool, emit func([]byte)) error {
 	j := f.Job
 	lines := j.mustLines()
-	st := &state{Base: map[string]groupStats{nationalKey: {}}, Ref: map[string]groupStats{}, Entropy: map[string]indices.EntropySums{},
+	st := &state{Base: map[string]groupStats{nationalKey: {}}, Ref: map[string]groupStats{}, Cells: map[string]groupStats{}, Entropy: map[string]indices.EntropySums{},
 		Targets: map[string]indices.QuantileTarget{}, Medians: map[string]float64{},
 		Values: map[string]float64{}, Gini: map[string]indices.GiniSums{}}
 	for i, l := range lines {
@@ -280,7 +287,8 @@ func (f *locateFn) ProcessElement(_ int, iter func(*Partial) bool, emit func([]b
 			st.Ref[lineKey(i, "")] = groupStats{}
 		}
 	}
-	alphas, epsilons, entropy := j.entropyParams()
+	alphas, epsilons, _ := j.entropyParams()
+	entropy := j.entropyByCell()
 	seen := map[string]bool{}
 	h := histograms{}
 	for _, part := range gather(iter) {
@@ -297,6 +305,11 @@ func (f *locateFn) ProcessElement(_ int, iter func(*Partial) bool, emit func([]b
 			r := st.Ref[k]
 			r.merge(p.Ref[k])
 			st.Ref[k] = r
+		}
+		for _, k := range sortedKeys(p.Cells) {
+			c := st.Cells[k]
+			c.merge(p.Cells[k])
+			st.Cells[k] = c
 		}
 		for _, k := range sortedKeys(p.Entropy) {
 			e, ok := st.Entropy[k]
@@ -319,7 +332,7 @@ func (f *locateFn) ProcessElement(_ int, iter func(*Partial) bool, emit func([]b
 		}
 	}
 	if entropy {
-		cellsInto(j, st.Entropy, cellKeys(st.Base), func(d string) string { return d }, func(dst *indices.EntropySums, src indices.EntropySums) {
+		fromCells(j, st.Entropy, cellKeys(st.Cells), func(d string) string { return d }, func(dst *indices.EntropySums, src indices.EntropySums) {
 			dst.Merge(src) // the zero value takes src's parameters
 		})
 	}
@@ -723,11 +736,11 @@ func (f *sumsMergeFn) ProcessElement(_ int, iter func(*Partial) bool, side func(
 		}
 		h.merge(p.Hist)
 	}
-	cells := cellKeys(st.Base)
+	cells := cellKeys(st.Cells)
 	for i := range f.Job.mustLines() {
 		key := func(d string) string { return sumsKey(i, d) }
-		cellsInto(f.Job, st.Sums, cells, key, func(dst *indices.PovertySums, src indices.PovertySums) { dst.Merge(src) })
-		cellsInto(f.Job, st.Unres, cells, key, func(dst *groupStats, src groupStats) {
+		fromCells(f.Job, st.Sums, cells, key, func(dst *indices.PovertySums, src indices.PovertySums) { dst.Merge(src) })
+		fromCells(f.Job, st.Unres, cells, key, func(dst *groupStats, src groupStats) {
 			dst.N += src.N
 			dst.Pop += src.Pop
 		})

@@ -301,6 +301,40 @@ func sameBytesBy(t *testing.T, dir string, indicators []string, bys ...string) {
 	}
 }
 
+// TestBeamRegions: the regional measures (each region's mean, CV,
+// Williamson, max/min, the Theil decompositions) and the urban/rural
+// income ratio, with the region in the cells of every sum (so the
+// domains' poverty and entropy sums merge several cells each): the same
+// bytes as pipeline on generated data with real weights, with no
+// breakdown and by urban.
+func TestBeamRegions(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := synth.Write(context.Background(), filepath.Join(dir, "data"),
+		synth.Config{Households: 3000, Seed: 4, RowGroupSize: 500}); err != nil {
+		t.Fatal(err)
+	}
+	indicators := append([]string{"population", "mean", "median", "headcount", "watts", "sen", "rmpg", "gini", "theil_t", "qsr", "ratio"},
+		pipeline.RegionIndicators()...)
+	for _, by := range []string{"", "urban"} {
+		text := study(strings.Join(indicators, ", "), groupedLines, by) + "region: province\nratios: [urban=true/false]\n"
+		out := runPipeline(t, dir, text)
+		j := &Job{Inputs: []string{filepath.Join(dir, "data")}, Income: "income", Weight: "weight", Size: "hh_size",
+			Lines: splitList(groupedLines), By: splitList(by), Region: "province", Ratios: []string{"urban=true/false"},
+			Indicators: indicators, Out: filepath.Join(dir, "beam.json")}
+		got, err := RunLocal(context.Background(), j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := pipeline.EncodeJSON(out.Results)
+		for _, frag := range []string{`"indicator":"williamson"`, `"indicator":"theil_t_between"`, `"indicator":"ratio"`, `"indicator":"region_mean"`} {
+			if !bytes.Contains(want, []byte(frag)) {
+				t.Fatalf("by %q: the results lack %s", by, frag)
+			}
+		}
+		t.Run("by "+by, func(t *testing.T) { compareResults(t, got, want) })
+	}
+}
+
 // compareResults requires two results files to be the same bytes, and
 // names the first row that differs.
 func compareResults(t *testing.T, got, want []byte) {

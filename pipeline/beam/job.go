@@ -78,14 +78,17 @@ type Job struct {
 	LineName     string
 	LineFraction float64
 	By           []string // one breakdown (crossed columns); nil for the whole population only
-	Indicators   []string // see Supported; nil for Supported
+	Region       string   // the region column of the regional measures (pipeline.RegionIndicators); "" for none
+	Ratios       []string // mean-income ratios COL=A/B (the indicator ratio)
+	Indicators   []string // see Supported; nil for Supported (with the regional measures and ratio when set)
 	Out          string   // the results JSON file written
 }
 
 // Supported lists the indicators the Beam runner computes, in pipeline's
 // default order; besides these, ge_<alpha>, atkinson_<epsilon>,
-// share_q1..share_q5 and share_d1..share_d10. The Lorenz curves, the
-// regional measures and standard errors are not computed (see the package
+// share_q1..share_q5 and share_d1..share_d10, the regional measures
+// (pipeline.RegionIndicators) with a Region and ratio with Ratios. The
+// Lorenz curves and standard errors are not computed (see the package
 // README).
 var Supported = []string{"population", "n", "mean", "median", "line",
 	"headcount", "gap", "severity", "watts", "sen", "rmpg", "poor_population", "gap_total",
@@ -153,16 +156,53 @@ func (j *Job) check() error {
 	if j.Unit != "persons" && j.Unit != "households" {
 		return fmt.Errorf("job: unit %q, want persons or households", j.Unit)
 	}
+	for _, r := range j.Ratios {
+		if _, err := pipeline.ParseRatio(r); err != nil {
+			return fmt.Errorf("job: %w", err)
+		}
+	}
 	if len(j.Indicators) == 0 {
-		j.Indicators = Supported
+		j.Indicators = slices.Clone(Supported)
+		if j.Region != "" {
+			j.Indicators = append(j.Indicators, pipeline.RegionIndicators()...)
+		}
+		if len(j.Ratios) > 0 {
+			j.Indicators = append(j.Indicators, "ratio")
+		}
 	}
 	for _, n := range j.Indicators {
+		switch {
+		case slices.Contains(pipeline.RegionIndicators(), n) && j.Region == "":
+			return fmt.Errorf("job: indicator %q needs a region column", n)
+		case n == "ratio" && len(j.Ratios) == 0:
+			return fmt.Errorf("job: indicator ratio needs ratios (COL=A/B)")
+		case n == "ratio" || slices.Contains(pipeline.RegionIndicators(), n):
+			continue
+		}
 		if _, ok := parseInequality(n); !ok && !slices.Contains(Supported, n) {
-			return fmt.Errorf("job: indicator %q is not computed by the Beam runner (supported: %s, ge_<alpha>, atkinson_<epsilon>, share_q1..share_q5, share_d1..share_d10)",
+			return fmt.Errorf("job: indicator %q is not computed by the Beam runner (supported: %s, ge_<alpha>, atkinson_<epsilon>, share_q1..share_q5, share_d1..share_d10, the regional measures with a region, ratio with ratios)",
 				n, strings.Join(Supported, ", "))
 		}
 	}
 	return nil
+}
+
+// ratios parses the job's ratios.
+func (j *Job) ratios() []pipeline.Ratio {
+	out := make([]pipeline.Ratio, len(j.Ratios))
+	for i, r := range j.Ratios {
+		out[i], _ = pipeline.ParseRatio(r) // checked by check
+	}
+	return out
+}
+
+// entropyByCell reports whether the cells keep entropy sums: for an
+// entropy measure, or a Theil decomposition across regions.
+func (j *Job) entropyByCell() bool {
+	_, _, any := j.entropyParams()
+	return any || slices.ContainsFunc(j.Indicators, func(n string) bool {
+		return strings.HasPrefix(n, "theil_t_") || strings.HasPrefix(n, "theil_l_")
+	})
 }
 
 // lines parses the job's lines.
@@ -259,6 +299,12 @@ func (j *Job) catColumns() []string {
 	for _, c := range j.By {
 		add(c)
 	}
+	if j.Region != "" {
+		add(j.Region)
+	}
+	for _, r := range j.ratios() {
+		add(r.Column)
+	}
 	for _, l := range j.mustLines() {
 		for _, c := range l.By {
 			add(c)
@@ -276,6 +322,29 @@ func (j *Job) catColumns() []string {
 const nationalKey = "N"
 
 func domainKey(values string) string { return "D" + values }
+
+// cellKey is the key of a cell of pipeline's finest columns, whose first
+// values are the breakdown's.
+func cellKey(values string) string { return "C" + values }
+
+// finestColumns are pipeline's finest columns of the job's study.
+func (j *Job) finestColumns() []string {
+	s, err := j.study()
+	if err != nil {
+		panic(err) // checked by Build
+	}
+	return pipeline.FinestColumns(s)
+}
+
+// domainsOfCell returns the domains a cell belongs to: the whole
+// population, then its domain of the breakdown.
+func (j *Job) domainsOfCell(cell string) []string {
+	if len(j.By) == 0 {
+		return []string{nationalKey}
+	}
+	values := strings.Split(cell[1:], "\x00")
+	return []string{nationalKey, domainKey(strings.Join(values[:len(j.By)], "\x00"))}
+}
 
 func lineKey(line int, values string) string { return "L" + strconv.Itoa(line) + "\x01" + values }
 
@@ -322,34 +391,37 @@ func groupsOf[V any](m map[string]V, prefix string) []string {
 	return out
 }
 
-// cellsInto sets, when the job has a breakdown, the whole population's
-// accumulator in m from those of the cells (the domains of the
-// breakdown), merged in pipeline's cell order: m[key(nationalKey)] from
-// every m[key(d)] present, d in cells. Without a breakdown the only cell
-// is the whole population.
-func cellsInto[V any](j *Job, m map[string]V, cells []string, key func(string) string, merge func(dst *V, src V)) {
-	if len(j.By) == 0 {
-		return
-	}
-	var all V
-	any := false
-	for _, d := range cells {
-		if v, ok := m[key(d)]; ok {
-			merge(&all, v)
-			any = true
+// fromCells sets every domain's accumulator in m (key(d)) from those of
+// the cells (key(c) for c in cells, in pipeline's cell order, those
+// present): the whole population's from every cell, each domain of the
+// breakdown's from its own, each merged in cell order from the zero value,
+// as pipeline merges its domains from its finest cells.
+func fromCells[V any](j *Job, m map[string]V, cells []string, key func(string) string, merge func(dst *V, src V)) {
+	acc := map[string]*V{}
+	for _, c := range cells {
+		v, ok := m[key(c)]
+		if !ok {
+			continue
+		}
+		for _, d := range j.domainsOfCell(c) {
+			a := acc[d]
+			if a == nil {
+				a = new(V)
+				acc[d] = a
+			}
+			merge(a, v)
 		}
 	}
-	if any {
-		m[key(nationalKey)] = all
+	for d, a := range acc {
+		m[key(d)] = *a
 	}
 }
 
-// cellKeys are the domain keys of the breakdown's cells met in base, in
-// pipeline's cell order.
-func cellKeys(base map[string]groupStats) []string {
+// cellKeys are the keys of the cells met, in pipeline's cell order.
+func cellKeys(cells map[string]groupStats) []string {
 	var out []string
-	for _, d := range groupsOf(base, "D") {
-		out = append(out, domainKey(d))
+	for _, c := range groupsOf(cells, "C") {
+		out = append(out, cellKey(c))
 	}
 	return out
 }
@@ -394,8 +466,86 @@ func (j *Job) tables(st *state) []pipeline.Result {
 		for _, k := range keys {
 			out = append(out, j.inequalityRows(st, k)...)
 		}
+		if j.Region != "" && !(keys[0] != nationalKey && slices.Contains(j.By, j.Region)) {
+			for _, k := range keys {
+				out = append(out, j.regionRows(st, k)...)
+			}
+		}
+		if j.wants("ratio") {
+			for _, r := range j.ratios() {
+				for _, k := range keys {
+					out = append(out, j.ratioRow(st, r, k))
+				}
+			}
+		}
 	}
 	return out
+}
+
+// cellValue returns a cell's value of the finest column at position at.
+func cellValue(cell string, at int) string { return strings.Split(cell[1:], "\x00")[at] }
+
+// inDomain reports whether cell belongs to domain key.
+func (j *Job) inDomain(cell, key string) bool { return slices.Contains(j.domainsOfCell(cell), key) }
+
+// regionRows returns the regional measures of one domain, as pipeline's
+// regionRows: each region's count, population, income and entropy sums
+// merged from the domain's cells of that region in cell order.
+func (j *Job) regionRows(st *state, key string) []pipeline.Result {
+	cells := cellKeys(st.Cells)
+	at := slices.Index(j.finestColumns(), j.Region)
+	var levels []string
+	for _, c := range cells {
+		if v := cellValue(c, at); !slices.Contains(levels, v) {
+			levels = append(levels, v)
+		}
+	}
+	slices.SortFunc(levels, pipeline.CompareLevels)
+	r := len(levels)
+	n, pop, income := make([]int, r), make([]float64, r), make([]float64, r)
+	var entropy []indices.EntropySums
+	if j.entropyByCell() {
+		entropy = make([]indices.EntropySums, r)
+	}
+	for _, c := range cells {
+		if !j.inDomain(c, key) {
+			continue
+		}
+		q := slices.Index(levels, cellValue(c, at))
+		cs := st.Cells[c]
+		pop[q] += cs.Pop
+		income[q] += cs.Income
+		n[q] += cs.N
+		if entropy != nil {
+			entropy[q].Merge(st.Entropy[c])
+		}
+	}
+	b := st.Base[key]
+	return pipeline.RegionRows(j.Region, j.Indicators, j.domainOf(key), levels, n, pop, income, entropy, b.N, b.Pop)
+}
+
+// ratioRow returns one ratio's row of one domain, as pipeline's ratioRows:
+// the two groups' populations and incomes merged from the domain's cells in
+// cell order.
+func (j *Job) ratioRow(st *state, r pipeline.Ratio, key string) pipeline.Result {
+	var num, den [2]float64 // pop, income
+	at := slices.Index(j.finestColumns(), r.Column)
+	for _, c := range cellKeys(st.Cells) {
+		if !j.inDomain(c, key) {
+			continue
+		}
+		cs := st.Cells[c]
+		switch cellValue(c, at) {
+		case r.Numerator:
+			num[0] += cs.Pop
+			num[1] += cs.Income
+		case r.Denominator:
+			den[0] += cs.Pop
+			den[1] += cs.Income
+		}
+	}
+	b := st.Base[key]
+	return pipeline.RatioRow(r, j.domainOf(key), num[0], num[1], den[0], den[1], b.N, b.Pop)
 }
 
 // domainOf returns the domain values of a domain key.

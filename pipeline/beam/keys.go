@@ -10,6 +10,7 @@ import (
 // columns (Job.catColumns).
 type keyer struct {
 	by    []int // positions of the breakdown columns
+	cells []int // positions of pipeline's finest columns (the breakdown's first)
 	lines []lineCols
 }
 
@@ -34,7 +35,7 @@ func newKeyer(j *Job) *keyer {
 		}
 		return out
 	}
-	k := &keyer{by: pos(j.By)}
+	k := &keyer{by: pos(j.By), cells: pos(j.finestColumns())}
 	for _, l := range j.mustLines() {
 		lc := lineCols{line: l, by: pos(l.By)}
 		if l.Basis != "abs" { // an absolute line has no reference units
@@ -69,17 +70,13 @@ func (k *keyer) domains(u *unit, dst []string) []string {
 	return dst
 }
 
-// cell returns the key of u's cell, the finest domain: its domain of the
-// breakdown, or the whole population without one. Sums that pipeline adds
-// by cell (the poverty and entropy sums) are kept by cell, and the whole
-// population's merged from them (cellsInto), as pipeline merges its
+// cell returns the key of u's cell of pipeline's finest cross-
+// classification (pipeline.FinestColumns: the breakdown's columns, the
+// region's, the ratios'). Sums that pipeline adds by cell (the poverty and
+// entropy sums, the cells' counts) are kept by cell, and every domain's
+// merged from them in cell order (fromCells), as pipeline merges its
 // domains from its cells.
-func (k *keyer) cell(u *unit) string {
-	if len(k.by) == 0 {
-		return nationalKey
-	}
-	return domainKey(join(u.levels, k.by))
-}
+func (k *keyer) cell(u *unit) string { return cellKey(join(u.levels, k.cells)) }
 
 // group returns the key of u's group of line i.
 func (k *keyer) group(i int, u *unit) string { return lineKey(i, join(u.levels, k.lines[i].by)) }

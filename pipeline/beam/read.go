@@ -61,6 +61,12 @@ func (j *Job) study() (*pipeline.Study, error) {
 	if len(j.By) > 0 {
 		doc["domains"] = [][]string{j.By}
 	}
+	if j.Region != "" {
+		doc["region"] = j.Region
+	}
+	if len(j.Ratios) > 0 {
+		doc["ratios"] = j.Ratios
+	}
 	b, err := json.Marshal(doc) // JSON is YAML
 	if err != nil {
 		return nil, err
