@@ -64,7 +64,7 @@ type state struct {
 type part1 struct {
 	Base, Ref map[string]groupStats
 	Cells     map[string]groupStats // by cell (keyer.cell)
-	Seen      map[string]bool // col=value of the lines' conditions met by some unit
+	Seen      map[string]bool       // col=value of the lines' conditions met by some unit
 	Hist      map[string][]indices.Bucket
 	Entropy   map[string]indices.EntropySums
 }
