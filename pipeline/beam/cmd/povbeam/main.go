@@ -8,6 +8,7 @@
 //
 //	povbeam --input /data/registry --income income --weight weight --size hh_size \
 //	        --line median60=median:0.6 --line prov=median:0.6@province --by province --out results.json
+//	povbeam --input /data/registry --size hh_size --by urban --region-column province --ratio urban=true/false
 package main
 
 import (
@@ -39,7 +40,13 @@ func main() {
 		return nil
 	})
 	by := flag.String("by", "", "breakdown columns, comma-separated (crossed)")
-	ind := flag.String("indicators", strings.Join(povbeam.Supported, ","), "indicators")
+	flag.StringVar(&j.Region, "region-column", "", "region column (povstat indices --region; --region is Dataflow's): the regional measures (region_mean, cv, williamson, max_min_ratio, Theil decompositions)")
+	flag.Func("ratio", "a mean-income ratio COL=A/B, e.g. urban=true/false (repeatable)", func(v string) error {
+		j.Ratios = append(j.Ratios, v)
+		return nil
+	})
+	ind := flag.String("indicators", "", "indicators, comma-separated (default: "+strings.Join(povbeam.Supported, ",")+
+		", with the regional measures and ratio when --region-column and --ratio are set)")
 	flag.StringVar(&j.Out, "out", "results.json", "results JSON file")
 	flag.Parse()
 	beam.Init()
@@ -73,6 +80,8 @@ func setup(j *povbeam.Job, input, by, ind string) error {
 	if by != "" {
 		j.By = strings.Split(by, ",")
 	}
-	j.Indicators = strings.Split(ind, ",")
+	if ind != "" {
+		j.Indicators = strings.Split(ind, ",")
+	}
 	return nil
 }
