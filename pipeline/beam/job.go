@@ -11,7 +11,9 @@
 // state that the next pass receives as a side input:
 //
 //  1. per domain and per line group: counts and income totals, weighted
-//     histograms of income (indices.QuantileHistogram), and per cell the
+//     histograms of income (indices.QuantileHistogram), and per cell of
+//     pipeline's finest columns (breakdown, region, ratio columns) the
+//     counts and income totals (the regional measures, the ratios) and the
 //     entropy sums (indices.EntropySums, shipped by their MarshalBinary);
 //     merged, the histograms locate the bucket of each median and of each
 //     quantile that cuts the quantile shares (qsr: P20, P80; palma: P40,
@@ -31,9 +33,10 @@
 // The result rows are those of pipeline.Run for the same study, in the same
 // order, encoded by pipeline.EncodeJSON, and the same bytes: pipeline blocks
 // every sum by split as this runner does (a split's units added in row
-// order from zero, the splits merged in split order, the whole
-// population's poverty and entropy sums merged from the cells in cell
-// order), finds its quantiles from a histogram per split merged in split
+// order from zero, the splits merged in split order, every domain's
+// poverty and entropy sums merged from its cells in cell order), builds the regional and ratio rows from the cells with the same
+// code (pipeline.RegionRows, RatioRow), finds its quantiles from a
+// histogram per split merged in split
 // order (or the same bits from a sorted copy, indices.QuantilesBlocked),
 // and joins the Gini's buckets as giniFn does (indices.GiniByBucket).
 package povbeam
@@ -55,6 +58,7 @@ import (
 //	unit: Unit, rows: households (persons without Size), equivalence: Equivalence
 //	lines: Lines
 //	domains: [By]
+//	region: Region, ratios: Ratios
 //	indicators: Indicators
 //
 // over the Parquet and CSV files of Inputs (files, or directories walked as
