@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 
 	"github.com/povstat/povstat/datasets"
 )
@@ -50,6 +52,21 @@ type RowCounts struct {
 	Read  int              `json:"read"`
 	Used  int              `json:"used"`
 	Rules []datasets.Count `json:"rules"`
+}
+
+// Warnings words what the screening rules did, one line per rule, for a
+// command that writes no manifest (povstat indices prints them): e.g. "1
+// of 5 rows excluded: missing income (column income), e.g. a.csv row 3".
+func (r RowCounts) Warnings() []string {
+	var out []string
+	for _, c := range r.Rules {
+		w := fmt.Sprintf("%d of %d rows %s: %s (column %s)", c.Rows, r.Read, c.Action, c.Rule, c.Column)
+		if len(c.Examples) > 0 {
+			w += ", e.g. " + strings.Join(c.Examples, "; ")
+		}
+		out = append(out, w)
+	}
+	return out
 }
 
 // LineInfo is a poverty line as the study defined it.

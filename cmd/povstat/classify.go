@@ -67,7 +67,7 @@ func cmdClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	for _, w := range out.Warnings {
+	for _, w := range append(out.Rows.Warnings(), out.Warnings...) {
 		fmt.Fprintln(stderr, "povstat: warning:", w)
 	}
 	if *list != "" {

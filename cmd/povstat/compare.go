@@ -160,12 +160,12 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if *format == "table" {
-		for _, w := range out.Warnings {
+		for _, w := range append(out.Rows.Warnings(), out.Warnings...) {
 			fmt.Fprintln(stderr, "povstat: warning:", w)
 		}
 		return writeCompareTable(stdout, out.Results)
 	}
-	return writeResults(stdout, stderr, *format, out.Results, out.Warnings)
+	return writeResults(stdout, stderr, *format, out.Results, append(out.Rows.Warnings(), out.Warnings...))
 }
 
 // optionalFloat is a float flag that knows whether it was given.

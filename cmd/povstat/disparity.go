@@ -68,5 +68,5 @@ func cmdDisparity(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	return writeResults(stdout, stderr, *format, out.Results, out.Warnings)
+	return writeResults(stdout, stderr, *format, out.Results, append(out.Rows.Warnings(), out.Warnings...))
 }

@@ -100,5 +100,5 @@ func cmdDynamics(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return fmt.Errorf("--flags-out: %w", err)
 		}
 	}
-	return writeResults(stdout, stderr, *format, out.Results, out.Warnings)
+	return writeResults(stdout, stderr, *format, out.Results, append(out.Rows.Warnings(), out.Warnings...))
 }

@@ -70,7 +70,9 @@ func cmdIndices(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	return writeResults(stdout, stderr, *format, out.Results, out.Warnings)
+	// No manifest is written: the rows the screening rules excluded are
+	// reported on stderr instead.
+	return writeResults(stdout, stderr, *format, out.Results, append(out.Manifest.Rows.Warnings(), out.Warnings...))
 }
 
 // registerData registers the flags that say where the data are and what

@@ -331,3 +331,32 @@ func TestReportCommand(t *testing.T) {
 		t.Errorf("--lang fr: exit %d, want 2 (en or zh)", code)
 	}
 }
+
+// TestIndicesReportsExcludedRows: rows a screening rule excludes are
+// counted on stderr with the rule, the column and an example file row, as
+// the manifest of povstat run records them; the results use the others.
+func TestIndicesReportsExcludedRows(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.csv")
+	data := "income,weight,hh_size\n100,1,2\n200,0,2\n,1,2\n300,1,0\n400,2,3\n"
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := povstat(t, "indices", "--input", path, "--income", "income", "--weight", "weight",
+		"--size", "hh_size", "--indicators", "n")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"1 of 5 rows excluded: missing income (column income), e.g. " + path + " row 3",
+		"1 of 5 rows excluded: zero or negative weight (column weight), e.g. " + path + " row 2",
+		"1 of 5 rows excluded: zero or negative household size (column hh_size), e.g. " + path + " row 4",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if rows := decodeResults(t, stdout); len(rows) != 1 || rows[0].Estimate == nil || *rows[0].Estimate != 2 {
+		t.Errorf("results: %s", stdout)
+	}
+}

@@ -154,5 +154,5 @@ func cmdRisk(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return fmt.Errorf("--scores-out: %w", err)
 		}
 	}
-	return writeResults(stdout, stderr, *format, out.Results, out.Warnings)
+	return writeResults(stdout, stderr, *format, out.Results, append(out.Rows.Warnings(), out.Warnings...))
 }

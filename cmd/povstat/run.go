@@ -41,7 +41,7 @@ func runStudy(ctx context.Context, s *pipeline.Study, dir string, stdout, stderr
 	if err != nil {
 		return err
 	}
-	for _, w := range res.Warnings {
+	for _, w := range append(res.Manifest.Rows.Warnings(), res.Warnings...) { // the manifest and report have them too
 		fmt.Fprintln(stderr, "povstat: warning:", w)
 	}
 	files, err := pipeline.ResultFiles(res.Results, s.Formats)
