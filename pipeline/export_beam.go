@@ -148,3 +148,31 @@ func FinestColumns(s *Study) []string {
 	_, finest := statsRequests(s, wants{})
 	return finest
 }
+
+// SplitRows returns the row counts of a study's splits read one by one, as
+// Run reports them for their concatenation (Manifest.Rows): the screenings
+// of the splits, in split order, merged (datasets.MergeScreening with the
+// study's rules and categorical columns). A runner that screens its splits
+// apart (pipeline/beam) reports its rows with it.
+func SplitRows(s *Study, parts ...*datasets.Screening) RowCounts {
+	var cats []string
+	for _, q := range requests(s) {
+		if q.Kind == datasets.Categorical {
+			cats = append(cats, q.Name)
+		}
+	}
+	read := 0
+	for _, p := range parts {
+		if p == nil {
+			continue
+		}
+		read += p.Kept
+		for _, c := range p.Rules {
+			if c.Action == "excluded" {
+				read += c.Rows
+			}
+		}
+	}
+	m := datasets.MergeScreening(s.roles(), cats, parts...)
+	return RowCounts{Read: read, Used: m.Kept, Rules: m.Rules}
+}

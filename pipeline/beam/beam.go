@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/gob"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
 
+	"github.com/povstat/povstat/datasets"
 	"github.com/povstat/povstat/indices"
 	"github.com/povstat/povstat/pipeline"
 )
@@ -47,6 +49,7 @@ func (g *groupStats) merge(o groupStats) {
 // state is what the passes know, grown stage by stage and shipped to the
 // workers as a side input. Keys are described at nationalKey.
 type state struct {
+	Rows    pipeline.RowCounts             // read, used and excluded by each screening rule
 	Base    map[string]groupStats          // domain: all its units
 	Cells   map[string]groupStats          // cell (keyer.cell): all its units, for the regional measures and ratios
 	Ref     map[string]groupStats          // line group (every group met): its reference units
@@ -64,6 +67,7 @@ type state struct {
 type part1 struct {
 	Base, Ref map[string]groupStats
 	Cells     map[string]groupStats // by cell (keyer.cell)
+	Screening *datasets.Screening   // the split's, without its Keep marks
 	Seen      map[string]bool       // col=value of the lines' conditions met by some unit
 	Hist      map[string][]indices.Bucket
 	Entropy   map[string]indices.EntropySums
@@ -197,7 +201,7 @@ func (f *histFn) ProcessElement(sp Split, emit func(Partial)) error {
 	p := part1{Base: map[string]groupStats{}, Ref: map[string]groupStats{}, Cells: map[string]groupStats{}, Seen: map[string]bool{}, Entropy: map[string]indices.EntropySums{}}
 	h := histograms{}
 	var doms []string
-	err := readSplit(f.r, j, sp, func(u *unit) {
+	scr, err := readSplit(f.r, j, sp, func(u *unit) {
 		doms = k.domains(u, doms)
 		for _, d := range doms {
 			b := p.Base[d]
@@ -240,6 +244,7 @@ func (f *histFn) ProcessElement(sp Split, emit func(Partial)) error {
 		return err
 	}
 	p.Hist = h.buckets()
+	p.Screening = scr
 	emit(Partial{Index: sp.Index, Data: encode(p)})
 	return nil
 }
@@ -291,11 +296,13 @@ func (f *locateFn) ProcessElement(_ int, iter func(*Partial) bool, emit func([]b
 	entropy := j.entropyByCell()
 	seen := map[string]bool{}
 	h := histograms{}
+	var scrs []*datasets.Screening // in split order
 	for _, part := range gather(iter) {
 		var p part1
 		if err := decode(part.Data, &p); err != nil {
 			return err
 		}
+		scrs = append(scrs, p.Screening)
 		for _, k := range sortedKeys(p.Base) {
 			b := st.Base[k]
 			b.merge(p.Base[k])
@@ -324,6 +331,11 @@ func (f *locateFn) ProcessElement(_ int, iter func(*Partial) bool, emit func([]b
 		}
 		h.merge(p.Hist)
 	}
+	s, err := j.study()
+	if err != nil {
+		return err
+	}
+	st.Rows = pipeline.SplitRows(s, scrs...)
 	for _, l := range lines {
 		for _, c := range l.Where {
 			if l.Basis != "abs" && !seen[c.Column+"="+c.Value] {
@@ -446,7 +458,7 @@ func (f *collectFn) ProcessElement(sp Split, side func(*[]byte) bool, emit func(
 	batches := map[string][]byte{}
 	var doms []string
 	var its []item
-	err = readSplit(f.r, f.Job, sp, func(u *unit) {
+	_, err = readSplit(f.r, f.Job, sp, func(u *unit) {
 		doms = k.domains(u, doms)
 		its = items(f.Job, k, st, u, f.Poor, doms, its)
 		for _, it := range its {
@@ -643,7 +655,7 @@ func (f *sumsFn) ProcessElement(sp Split, side func(*[]byte) bool, emit func(Par
 	h := histograms{}
 	cuts := j.shareCuts()
 	var doms []string
-	err = readSplit(f.r, j, sp, func(u *unit) {
+	_, err = readSplit(f.r, j, sp, func(u *unit) {
 		doms = k.domains(u, doms)
 		if len(cuts) > 0 {
 			for _, d := range doms {
@@ -779,6 +791,22 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
+// rowsFn turns the final state into the row counts' JSON (RowsOut).
+type rowsFn struct{}
+
+func (f *rowsFn) ProcessElement(b []byte, emit func([]byte)) error {
+	var st state
+	if err := decode(b, &st); err != nil {
+		return err
+	}
+	out, err := json.MarshalIndent(st.Rows, "", "  ")
+	if err != nil {
+		return err
+	}
+	emit(append(out, '\n'))
+	return nil
+}
+
 // writeFn writes the results file, atomically.
 type writeFn struct{ Path string }
 
@@ -796,6 +824,7 @@ func init() {
 	register.DoFn3x1[Split, func(*[]byte) bool, func(Partial), error](&sumsFn{})
 	register.DoFn4x1[int, func(*Partial) bool, func(*[]byte) bool, func([]byte), error](&sumsMergeFn{})
 	register.DoFn2x1[[]byte, func([]byte), error](&tableFn{})
+	register.DoFn2x1[[]byte, func([]byte), error](&rowsFn{})
 	register.DoFn1x1[[]byte, error](&writeFn{})
 	register.Emitter1[Partial]()
 	register.Emitter1[[]byte]()
@@ -845,6 +874,7 @@ func Build(j *Job) (*beam.Pipeline, error) {
 	}
 	out := beam.ParDo(s, &tableFn{Job: j}, st3)
 	beam.ParDo0(s, &writeFn{Path: j.Out}, out)
+	beam.ParDo0(s.Scope("rows"), &writeFn{Path: j.RowsOut}, beam.ParDo(s, &rowsFn{}, st3))
 	return p, nil
 }
 

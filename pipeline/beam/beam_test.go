@@ -231,6 +231,22 @@ func TestBeamEqualsPipelineLines(t *testing.T) {
 	}
 	want := pipeline.EncodeJSON(out.Results)
 	compareResults(t, got, want)
+	// The rows read, used and excluded by each rule, with pipeline's
+	// examples: those of the manifest of povstat run.
+	rows, err := os.ReadFile(filepath.Join(dir, "beam.rows.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotRows pipeline.RowCounts
+	if err := json.Unmarshal(rows, &gotRows); err != nil {
+		t.Fatal(err)
+	}
+	// (The runner names the files as the job gives them, pipeline relative
+	// to the study.)
+	g, w := strings.ReplaceAll(mustJSON(t, gotRows), dir+string(filepath.Separator), ""), mustJSON(t, out.Manifest.Rows)
+	if g != w || len(out.Manifest.Rows.Rules) < 3 {
+		t.Errorf("rows:\nbeam:     %s\npipeline: %s", g, w)
+	}
 	for _, frag := range []string{`"indicator":"line","line":"rural","domain":{"province":"7"},"estimate":null`,
 		`some units belong to a line group without reference units`} {
 		if !bytes.Contains(want, []byte(frag)) {

@@ -86,6 +86,10 @@ type Job struct {
 	Ratios       []string // mean-income ratios COL=A/B (the indicator ratio)
 	Indicators   []string // see Supported; nil for Supported (with the regional measures and ratio when set)
 	Out          string   // the results JSON file written
+	// RowsOut is the JSON file of the rows read, used and excluded by each
+	// screening rule (pipeline.RowCounts, the manifest's rows of povstat
+	// run); "" for Out with .rows.json for .json.
+	RowsOut string
 }
 
 // Supported lists the indicators the Beam runner computes, in pipeline's
@@ -144,6 +148,9 @@ func (j *Job) check() error {
 		return fmt.Errorf("job: income and weight columns are needed")
 	case j.Out == "":
 		return fmt.Errorf("job: no output file")
+	}
+	if j.RowsOut == "" {
+		j.RowsOut = strings.TrimSuffix(j.Out, ".json") + ".rows.json"
 	}
 	if len(j.Lines) == 0 {
 		if j.LineName == "" || !(j.LineFraction > 0) {

@@ -108,11 +108,12 @@ func (r *reader) close() error {
 // datasets.Screen's rules, pipeline's units) and calls add for every unit:
 // income x, weight w, its position and its levels of the job's categorical
 // columns. The unit passed to add is reused: add must not keep it. r is the
-// DoFn's reader; nil reads with a reader of this split only.
-func readSplit(r *reader, j *Job, sp Split, add func(*unit)) error {
+// DoFn's reader; nil reads with a reader of this split only. It returns the
+// split's screening, without its Keep marks.
+func readSplit(r *reader, j *Job, sp Split, add func(*unit)) (*datasets.Screening, error) {
 	var ds datasets.Split
 	if err := json.Unmarshal(sp.Spec, &ds); err != nil {
-		return fmt.Errorf("povbeam: split %d: %w", sp.Index, err)
+		return nil, fmt.Errorf("povbeam: split %d: %w", sp.Index, err)
 	}
 	if r == nil {
 		r = &reader{}
@@ -121,20 +122,20 @@ func readSplit(r *reader, j *Job, sp Split, add func(*unit)) error {
 	if r.s == nil {
 		s, err := j.study()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		r.s = s
 	}
 	su, err := r.rd.Read(context.Background(), r.s, ds)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cats := j.catColumns()
 	fs := make([]pipeline.SplitFactor, len(cats))
 	for c, name := range cats {
 		f, ok := su.Factors[name]
 		if !ok {
-			return fmt.Errorf("%s: column %q was not read", ds.Path, name)
+			return nil, fmt.Errorf("%s: column %q was not read", ds.Path, name)
 		}
 		fs[c] = f
 	}
@@ -146,5 +147,7 @@ func readSplit(r *reader, j *Job, sp Split, add func(*unit)) error {
 		}
 		add(&u)
 	}
-	return nil
+	scr := *su.Screening
+	scr.Keep = nil
+	return &scr, nil
 }

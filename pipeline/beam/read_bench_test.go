@@ -35,7 +35,7 @@ func BenchmarkReadSplits(b *testing.B) {
 				r := c.r()
 				n = 0
 				for _, sp := range sps {
-					if err := readSplit(r, j, sp, count); err != nil {
+					if _, err := readSplit(r, j, sp, count); err != nil {
 						b.Fatal(err)
 					}
 				}

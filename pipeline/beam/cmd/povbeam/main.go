@@ -5,6 +5,9 @@
 // readable at the same paths by every worker (a shared file system). The
 // results file is the same bytes as povstat indices --format json over the
 // same files: both sum row group by row group and merge in the same order.
+// The rows read, used and excluded by each screening rule go to
+// results.rows.json beside results.json (--rows-out), and the exclusions to
+// stderr.
 //
 //	povbeam --input /data/registry --income income --weight weight --size hh_size \
 //	        --line median60=median:0.6 --line prov=median:0.6@province --by province --out results.json
@@ -13,6 +16,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -48,6 +52,7 @@ func main() {
 	ind := flag.String("indicators", "", "indicators, comma-separated (default: "+strings.Join(povbeam.Supported, ",")+
 		", with the regional measures and ratio when --region-column and --ratio are set)")
 	flag.StringVar(&j.Out, "out", "results.json", "results JSON file")
+	flag.StringVar(&j.RowsOut, "rows-out", "", "JSON file of the rows read, used and excluded by each screening rule (default: --out with .rows.json)")
 	flag.Parse()
 	beam.Init()
 	if err := setup(&j, *input, *by, *ind); err != nil {
@@ -58,10 +63,30 @@ func main() {
 	if err == nil {
 		err = beamx.Run(context.Background(), p)
 	}
+	if err == nil {
+		err = warnRows(j.RowsOut)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "povbeam:", err)
 		os.Exit(1)
 	}
+}
+
+// warnRows prints the rows the screening rules excluded or flagged, from
+// the job's row counts (RowsOut), as povstat indices prints them.
+func warnRows(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("row counts: %w", err)
+	}
+	var rows pipeline.RowCounts
+	if err := json.Unmarshal(b, &rows); err != nil {
+		return fmt.Errorf("row counts %s: %w", path, err)
+	}
+	for _, w := range rows.Warnings() {
+		fmt.Fprintln(os.Stderr, "povbeam: warning:", w)
+	}
+	return nil
 }
 
 func setup(j *povbeam.Job, input, by, ind string) error {
