@@ -1372,6 +1372,13 @@ func (j *seJob) computeRefCore(l Line, waitSorted func()) *refCore {
 		// the total weight they both add first added once.
 		r.xs, r.ws, r.sortedN = xs, ws, sortedTotal(ws)
 		stat = quantilesSortedN([]float64{0.5}, xs, ws, r.sortedN)[0]
+		// The published median, where the point estimates have it: it
+		// comes from the histograms over row groups (groupQuantiles), and
+		// may differ from the sorted scan's where a cumulative share lies
+		// within rounding of 1/2; the SE is the published line's.
+		if st := j.p.stats[lineRequest(&l).key()]; st != nil && len(st.median) == 1 {
+			stat = st.median[0]
+		}
 		r.fm = indices.KernelDensitySortedN(xs, ws, stat, r.h, r.sortedN)
 	case "mean":
 		stat = incR / NR
