@@ -1368,16 +1368,17 @@ func (j *seJob) computeRefCore(l Line, waitSorted func()) *refCore {
 		} else {
 			xs, ws = maskedSorted(u, j.order, mask)
 		}
-		// QuantileSorted and KernelDensitySorted, exactly (not z / F), with
-		// the total weight they both add first added once.
+		// The median exactly (not z / F): the published one, where the
+		// point estimates have it (it comes from the histograms over row
+		// groups, groupQuantiles, and may differ from a sorted scan's where
+		// a cumulative share lies within rounding of 1/2), else
+		// QuantileSorted's; the density KernelDensitySorted's, with the
+		// total weight it adds first added once.
 		r.xs, r.ws, r.sortedN = xs, ws, sortedTotal(ws)
-		stat = quantilesSortedN([]float64{0.5}, xs, ws, r.sortedN)[0]
-		// The published median, where the point estimates have it: it
-		// comes from the histograms over row groups (groupQuantiles), and
-		// may differ from the sorted scan's where a cumulative share lies
-		// within rounding of 1/2; the SE is the published line's.
 		if st := j.p.stats[lineRequest(&l).key()]; st != nil && len(st.median) == 1 {
 			stat = st.median[0]
+		} else {
+			stat = quantilesSortedN([]float64{0.5}, xs, ws, r.sortedN)[0]
 		}
 		r.fm = indices.KernelDensitySortedN(xs, ws, stat, r.h, r.sortedN)
 	case "mean":
