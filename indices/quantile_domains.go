@@ -20,21 +20,9 @@ import (
 // domain out of range.
 func (d *DomainHistograms) AddMasked(domain []int32, keep []bool, x, weights []float64) {
 	checkMasked(domain, keep, x, weights)
-	for i, v := range x {
-		if keep != nil && !keep[i] {
-			continue
-		}
-		w := 1.0
-		if weights != nil {
-			w = weights[i]
-		}
-		if !(w >= 0) {
-			panic("indices: negative weight")
-		}
-		if v != v {
-			panic("indices: NaN value in a quantile histogram")
-		}
-		if w == 0 {
+	for i := range x {
+		v, w, ok := masked(keep, x, weights, i)
+		if !ok {
 			continue
 		}
 		j := int32(0)
@@ -43,6 +31,26 @@ func (d *DomainHistograms) AddMasked(domain []int32, keep []bool, x, weights []f
 		}
 		d.H[j].addBucket(uint32(orderKey(v)>>(64-HistogramBits)), w, 1, v, v)
 	}
+}
+
+// masked returns unit i's value and weight, and whether a histogram takes
+// it: keep selects it (nil keep: every unit) and its weight is positive.
+// It panics on a negative or NaN weight or a NaN value.
+func masked(keep []bool, x, weights []float64, i int) (v, w float64, ok bool) {
+	if keep != nil && !keep[i] {
+		return 0, 0, false
+	}
+	v, w = x[i], 1
+	if weights != nil {
+		w = weights[i]
+	}
+	if !(w >= 0) {
+		panic("indices: negative weight")
+	}
+	if v != v {
+		panic("indices: NaN value in a quantile histogram")
+	}
+	return v, w, w != 0
 }
 
 // AddMasked keeps, among the units i where keep[i] is true (nil keep:
@@ -100,21 +108,9 @@ func (d *DomainHistograms) MergeBlock(domain []int32, keep []bool, x, weights []
 	// Key: domain (20 bits), bucket (HistogramBits), position (24 bits),
 	// so that a domain's bucket holds its units in unit order.
 	keys := make([]uint64, 0, len(x))
-	for i, v := range x {
-		if keep != nil && !keep[i] {
-			continue
-		}
-		w := 1.0
-		if weights != nil {
-			w = weights[i]
-		}
-		if !(w >= 0) {
-			panic("indices: negative weight")
-		}
-		if v != v {
-			panic("indices: NaN value in a quantile histogram")
-		}
-		if w == 0 {
+	for i := range x {
+		v, _, ok := masked(keep, x, weights, i)
+		if !ok {
 			continue
 		}
 		j := int32(0)
