@@ -208,6 +208,11 @@ func groupQuantiles(codes []int32, k int, mask []bool, x, w []float64, blocks []
 // unit order, with the bounds of their blocks (indices.QuantilesBlocked).
 func copiedQuantiles(codes []int32, k int, mask []bool, x, w []float64, blocks []int, ps []float64) [][]float64 {
 	off, xs, ws := partition(codes, k, mask, x, w)
+	for j := range k { // one large group among many small: its sorted copy would cost 56 bytes a unit
+		if off[j+1]-off[j] >= histogramPerGroup {
+			return histogramQuantiles(codes, k, mask, x, w, blocks, ps)
+		}
+	}
 	// Each group's blocks: where, among its units, each block's start.
 	gb := make([][]int, k)
 	seen := make([]int, k) // 1 + the last block of each group met
