@@ -37,6 +37,18 @@ type Screening struct {
 	Rules []Count
 }
 
+// Rows returns the number of rows screened: those kept and those a rule
+// excluded.
+func (s *Screening) Rows() int {
+	n := s.Kept
+	for _, c := range s.Rules {
+		if c.Action == "excluded" {
+			n += c.Rows
+		}
+	}
+	return n
+}
+
 const maxExamples = 5
 
 // rule is one screening rule over a numeric column.

@@ -163,16 +163,18 @@ func SplitRows(s *Study, parts ...*datasets.Screening) RowCounts {
 	}
 	read := 0
 	for _, p := range parts {
-		if p == nil {
-			continue
-		}
-		read += p.Kept
-		for _, c := range p.Rules {
-			if c.Action == "excluded" {
-				read += c.Rows
-			}
+		if p != nil {
+			read += p.Rows()
 		}
 	}
 	m := datasets.MergeScreening(s.roles(), cats, parts...)
 	return RowCounts{Read: read, Used: m.Kept, Rules: m.Rules}
+}
+
+// ResultWarnings returns Run's warnings on a study's results: the units
+// that measures undefined for some incomes (Watts, Theil, GE, Atkinson)
+// left out of the whole population, one per measure; it fails as Run does
+// when the study asks for an error (options.nonpositive: error).
+func ResultWarnings(s *Study, results []Result) ([]string, error) {
+	return exclusionWarnings(s, results)
 }

@@ -3,11 +3,14 @@ package povbeam
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/gob"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"slices"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -50,6 +53,7 @@ func (g *groupStats) merge(o groupStats) {
 // workers as a side input. Keys are described at nationalKey.
 type state struct {
 	Rows    pipeline.RowCounts             // read, used and excluded by each screening rule
+	Files   []pipeline.InputRecord         // the input files, their rows and row groups, in order
 	Base    map[string]groupStats          // domain: all its units
 	Cells   map[string]groupStats          // cell (keyer.cell): all its units, for the regional measures and ratios
 	Ref     map[string]groupStats          // line group (every group met): its reference units
@@ -68,6 +72,8 @@ type part1 struct {
 	Base, Ref map[string]groupStats
 	Cells     map[string]groupStats // by cell (keyer.cell)
 	Screening *datasets.Screening   // the split's, without its Keep marks
+	Path      string                // the split's file
+	RowGroup  bool                  // whether the split is a Parquet row group
 	Seen      map[string]bool       // col=value of the lines' conditions met by some unit
 	Hist      map[string][]indices.Bucket
 	Entropy   map[string]indices.EntropySums
@@ -245,6 +251,11 @@ func (f *histFn) ProcessElement(sp Split, emit func(Partial)) error {
 	}
 	p.Hist = h.buckets()
 	p.Screening = scr
+	var ds datasets.Split
+	if err := json.Unmarshal(sp.Spec, &ds); err != nil {
+		return err
+	}
+	p.Path, p.RowGroup = ds.Path, ds.RowGroup >= 0
 	emit(Partial{Index: sp.Index, Data: encode(p)})
 	return nil
 }
@@ -303,6 +314,7 @@ func (f *locateFn) ProcessElement(_ int, iter func(*Partial) bool, emit func([]b
 			return err
 		}
 		scrs = append(scrs, p.Screening)
+		st.addFile(p.Path, p.Screening.Rows(), p.RowGroup)
 		for _, k := range sortedKeys(p.Base) {
 			b := st.Base[k]
 			b.merge(p.Base[k])
@@ -769,16 +781,23 @@ func (f *sumsMergeFn) ProcessElement(_ int, iter func(*Partial) bool, side func(
 	return nil
 }
 
-// tableFn turns the final state into the results JSON.
+// tableFn turns the final state into the results JSON and the manifest.
 type tableFn struct{ Job *Job }
 
-func (f *tableFn) ProcessElement(b []byte, emit func([]byte)) error {
+func (f *tableFn) ProcessElement(b []byte, emit func([]byte), emitManifest func([]byte)) error {
 	var st state
 	if err := decode(b, &st); err != nil {
 		return err
 	}
 	st.makeMaps()
-	emit(pipeline.EncodeJSON(f.Job.tables(&st)))
+	results := f.Job.tables(&st)
+	out := pipeline.EncodeJSON(results)
+	m, err := f.Job.manifest(&st, results, out)
+	if err != nil {
+		return err
+	}
+	emit(out)
+	emitManifest(m)
 	return nil
 }
 
@@ -791,20 +810,36 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// rowsFn turns the final state into the row counts' JSON (RowsOut).
-type rowsFn struct{}
+// addFile counts a split's rows under its file, for the manifest.
+func (st *state) addFile(path string, rows int, rowGroup bool) {
+	if n := len(st.Files); n == 0 || st.Files[n-1].Path != path {
+		st.Files = append(st.Files, pipeline.InputRecord{Path: path})
+	}
+	f := &st.Files[len(st.Files)-1]
+	f.Rows += rows
+	if rowGroup {
+		f.RowGroups++
+	}
+}
 
-func (f *rowsFn) ProcessElement(b []byte, emit func([]byte)) error {
-	var st state
-	if err := decode(b, &st); err != nil {
-		return err
-	}
-	out, err := json.MarshalIndent(st.Rows, "", "  ")
+// manifest is the run's manifest (Job.ManifestOut) for its results.
+func (j *Job) manifest(st *state, results []pipeline.Result, resultsJSON []byte) ([]byte, error) {
+	s, err := j.study()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	emit(append(out, '\n'))
-	return nil
+	warnings, err := pipeline.ResultWarnings(s, results)
+	if err != nil {
+		return nil, err
+	}
+	m := pipeline.Manifest{Povstat: pipeline.Version, GoVersion: runtime.Version(), Study: pipeline.StudyInfo{Name: "povbeam"},
+		Unit: s.Unit, Equivalence: s.Equivalence, Inputs: st.Files, Rows: st.Rows, Warnings: warnings}
+	for _, l := range s.Lines {
+		m.Lines = append(m.Lines, pipeline.LineInfo{Name: l.Name, Spec: l.Spec()})
+	}
+	sum := sha256.Sum256(resultsJSON)
+	m.Outputs = []pipeline.OutputRecord{{Path: j.Out, SHA256: hex.EncodeToString(sum[:])}}
+	return m.JSON(), nil
 }
 
 // writeFn writes the results file, atomically.
@@ -823,8 +858,7 @@ func init() {
 	register.DoFn4x1[int, func(*Partial) bool, func(*[]byte) bool, func([]byte), error](&giniFn{})
 	register.DoFn3x1[Split, func(*[]byte) bool, func(Partial), error](&sumsFn{})
 	register.DoFn4x1[int, func(*Partial) bool, func(*[]byte) bool, func([]byte), error](&sumsMergeFn{})
-	register.DoFn2x1[[]byte, func([]byte), error](&tableFn{})
-	register.DoFn2x1[[]byte, func([]byte), error](&rowsFn{})
+	register.DoFn3x1[[]byte, func([]byte), func([]byte), error](&tableFn{})
 	register.DoFn1x1[[]byte, error](&writeFn{})
 	register.Emitter1[Partial]()
 	register.Emitter1[[]byte]()
@@ -872,9 +906,9 @@ func Build(j *Job) (*beam.Pipeline, error) {
 		st3 = beam.ParDo(s, &resolveFn{Job: j, Poor: true}, merge("poor candidates", cands), side(st3))
 		st3 = gini("poor gini", batches, st3)
 	}
-	out := beam.ParDo(s, &tableFn{Job: j}, st3)
+	out, manifest := beam.ParDo2(s, &tableFn{Job: j}, st3)
 	beam.ParDo0(s, &writeFn{Path: j.Out}, out)
-	beam.ParDo0(s.Scope("rows"), &writeFn{Path: j.RowsOut}, beam.ParDo(s, &rowsFn{}, st3))
+	beam.ParDo0(s.Scope("manifest"), &writeFn{Path: j.ManifestOut}, manifest)
 	return p, nil
 }
 

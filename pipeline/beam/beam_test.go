@@ -3,6 +3,8 @@ package povbeam
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -231,21 +233,36 @@ func TestBeamEqualsPipelineLines(t *testing.T) {
 	}
 	want := pipeline.EncodeJSON(out.Results)
 	compareResults(t, got, want)
-	// The rows read, used and excluded by each rule, with pipeline's
-	// examples: those of the manifest of povstat run.
-	rows, err := os.ReadFile(filepath.Join(dir, "beam.rows.json"))
+	// The manifest: the rows read, used and excluded by each rule, with
+	// pipeline's examples, the inputs, lines and warnings of povstat run's,
+	// and the results' hash.
+	b, err := os.ReadFile(filepath.Join(dir, "beam.manifest.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var gotRows pipeline.RowCounts
-	if err := json.Unmarshal(rows, &gotRows); err != nil {
+	var m pipeline.Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
 	// (The runner names the files as the job gives them, pipeline relative
-	// to the study.)
-	g, w := strings.ReplaceAll(mustJSON(t, gotRows), dir+string(filepath.Separator), ""), mustJSON(t, out.Manifest.Rows)
-	if g != w || len(out.Manifest.Rows.Rules) < 3 {
-		t.Errorf("rows:\nbeam:     %s\npipeline: %s", g, w)
+	// to the study; pipeline hashes its inputs.)
+	for i := range out.Manifest.Inputs {
+		out.Manifest.Inputs[i].SHA256 = ""
+	}
+	for _, part := range []struct {
+		name      string
+		beam, run any
+	}{{"rows", m.Rows, out.Manifest.Rows}, {"inputs", m.Inputs, out.Manifest.Inputs}, {"lines", m.Lines, out.Manifest.Lines},
+		{"warnings", m.Warnings, out.Manifest.Warnings}, {"unit", m.Unit + " " + m.Equivalence, out.Manifest.Unit + " " + out.Manifest.Equivalence}} {
+		if g, w := strings.ReplaceAll(mustJSON(t, part.beam), dir+string(filepath.Separator), ""), mustJSON(t, part.run); g != w {
+			t.Errorf("manifest %s:\nbeam:     %s\npipeline: %s", part.name, g, w)
+		}
+	}
+	if len(out.Manifest.Rows.Rules) < 3 || len(out.Manifest.Warnings) == 0 || len(m.Inputs) != 2 {
+		t.Errorf("test data: %d rules, %d warnings, %d inputs", len(out.Manifest.Rows.Rules), len(out.Manifest.Warnings), len(m.Inputs))
+	}
+	if sum := sha256.Sum256(got); len(m.Outputs) != 1 || m.Outputs[0].SHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("manifest outputs %+v", m.Outputs)
 	}
 	for _, frag := range []string{`"indicator":"line","line":"rural","domain":{"province":"7"},"estimate":null`,
 		`some units belong to a line group without reference units`} {

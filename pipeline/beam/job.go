@@ -86,10 +86,13 @@ type Job struct {
 	Ratios       []string // mean-income ratios COL=A/B (the indicator ratio)
 	Indicators   []string // see Supported; nil for Supported (with the regional measures and ratio when set)
 	Out          string   // the results JSON file written
-	// RowsOut is the JSON file of the rows read, used and excluded by each
-	// screening rule (pipeline.RowCounts, the manifest's rows of povstat
-	// run); "" for Out with .rows.json for .json.
-	RowsOut string
+	// ManifestOut is the run's manifest (pipeline.Manifest, the schema of
+	// povstat run's manifest.json): the inputs with their rows and row
+	// groups, the rows read, used and excluded by each screening rule, the
+	// lines, the warnings and the results file's SHA-256; the inputs'
+	// hashes and the timings are left empty. "" for Out with .manifest.json
+	// for .json.
+	ManifestOut string
 }
 
 // Supported lists the indicators the Beam runner computes, in pipeline's
@@ -149,8 +152,8 @@ func (j *Job) check() error {
 	case j.Out == "":
 		return fmt.Errorf("job: no output file")
 	}
-	if j.RowsOut == "" {
-		j.RowsOut = strings.TrimSuffix(j.Out, ".json") + ".rows.json"
+	if j.ManifestOut == "" {
+		j.ManifestOut = strings.TrimSuffix(j.Out, ".json") + ".manifest.json"
 	}
 	if len(j.Lines) == 0 {
 		if j.LineName == "" || !(j.LineFraction > 0) {

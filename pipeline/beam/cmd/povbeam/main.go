@@ -5,9 +5,10 @@
 // readable at the same paths by every worker (a shared file system). The
 // results file is the same bytes as povstat indices --format json over the
 // same files: both sum row group by row group and merge in the same order.
-// The rows read, used and excluded by each screening rule go to
-// results.rows.json beside results.json (--rows-out), and the exclusions to
-// stderr.
+// The manifest (the schema of povstat run's manifest.json: inputs, rows
+// read, used and excluded by each screening rule, lines, warnings, the
+// results' SHA-256) goes to results.manifest.json beside results.json
+// (--manifest), and the exclusions and warnings to stderr.
 //
 //	povbeam --input /data/registry --income income --weight weight --size hh_size \
 //	        --line median60=median:0.6 --line prov=median:0.6@province --by province --out results.json
@@ -52,7 +53,7 @@ func main() {
 	ind := flag.String("indicators", "", "indicators, comma-separated (default: "+strings.Join(povbeam.Supported, ",")+
 		", with the regional measures and ratio when --region-column and --ratio are set)")
 	flag.StringVar(&j.Out, "out", "results.json", "results JSON file")
-	flag.StringVar(&j.RowsOut, "rows-out", "", "JSON file of the rows read, used and excluded by each screening rule (default: --out with .rows.json)")
+	flag.StringVar(&j.ManifestOut, "manifest", "", "manifest JSON file: inputs, rows excluded by each screening rule, lines, warnings, the results' SHA-256 (default: --out with .manifest.json)")
 	flag.Parse()
 	beam.Init()
 	if err := setup(&j, *input, *by, *ind); err != nil {
@@ -64,7 +65,7 @@ func main() {
 		err = beamx.Run(context.Background(), p)
 	}
 	if err == nil {
-		err = warnRows(j.RowsOut)
+		err = warn(j.ManifestOut)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "povbeam:", err)
@@ -72,18 +73,19 @@ func main() {
 	}
 }
 
-// warnRows prints the rows the screening rules excluded or flagged, from
-// the job's row counts (RowsOut), as povstat indices prints them.
-func warnRows(path string) error {
+// warn prints, from the job's manifest, the rows the screening rules
+// excluded or flagged and the run's warnings, as povstat indices prints
+// them.
+func warn(path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("row counts: %w", err)
+		return fmt.Errorf("manifest: %w", err)
 	}
-	var rows pipeline.RowCounts
-	if err := json.Unmarshal(b, &rows); err != nil {
-		return fmt.Errorf("row counts %s: %w", path, err)
+	var m pipeline.Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("manifest %s: %w", path, err)
 	}
-	for _, w := range rows.Warnings() {
+	for _, w := range append(m.Rows.Warnings(), m.Warnings...) {
 		fmt.Fprintln(os.Stderr, "povbeam: warning:", w)
 	}
 	return nil
