@@ -36,6 +36,11 @@ NaN,1,1,b
 	if s.Kept != 3 {
 		t.Errorf("kept %d, want 3", s.Kept)
 	}
+	// Rows counts the kept rows and the excluded ones, not the kept rows a
+	// rule flags (negative income, a missing region).
+	if s.Rows() != 9 {
+		t.Errorf("rows %d, want 9", s.Rows())
+	}
 	got := map[string]int{}
 	for _, c := range s.Rules {
 		got[c.Rule+"/"+c.Action] = c.Rows

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/povstat/povstat/datasets"
 	"github.com/povstat/povstat/datasets/synth"
 )
 
@@ -222,5 +223,21 @@ func TestStreamSharedData(t *testing.T) {
 		if r := find(t, got.Results, c.ind, c.line, ""); math.Abs(r.Estimate-c.want) > c.tol*c.want {
 			t.Errorf("%s %s = %.15g, laeken %.15g", c.ind, c.line, r.Estimate, c.want)
 		}
+	}
+}
+
+// TestRowCountsWarnings: one line per rule, with the rows read, the action
+// and the examples.
+func TestRowCountsWarnings(t *testing.T) {
+	r := RowCounts{Read: 9, Used: 3, Rules: []datasets.Count{
+		{Rule: "zero or negative weight", Column: "weight", Action: "excluded", Rows: 2, Examples: []string{"hh.csv row 5", "hh.csv row 6"}},
+		{Rule: "negative income", Column: "income", Action: "kept", Rows: 1},
+	}}
+	want := []string{
+		"2 of 9 rows excluded: zero or negative weight (column weight), e.g. hh.csv row 5; hh.csv row 6",
+		"1 of 9 rows kept: negative income (column income)",
+	}
+	if got := r.Warnings(); !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
