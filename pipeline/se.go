@@ -18,8 +18,7 @@ type seJob struct {
 	u       *units
 	p       *plan
 	e       *varEngine
-	order   []int32      // units sorted by income
-	keys    []uint64     // the sort keys of their incomes in that order (sortKey), when the SE preparation sorted them; else nil
+	order   []int32      // units sorted by income (nil unless seSorts)
 	sorted  *sortedCells // the units in that order with their finest cell, from the point estimates (nil when they did not sort)
 	cells   [][]lineSums // per line: its sums in the cells of the finest grouping (point estimates)
 	results []Result
@@ -31,7 +30,6 @@ type seJob struct {
 	memberCache map[string]*domainMembers    // per breakdown, members in unit order, made when first asked for (members)
 	memberMu    sync.Mutex                   // guards memberCache
 	sortedCache map[string]*sortedMembers    // per breakdown, members in income order
-	sortedCodes map[string][]int32           // per breakdown, the domain of each unit of order
 	rmpgLines   map[*lineValues]rmpgLine     // per national line: the line as RMPG's influence sees it
 	records     []*linRecord                 // per result: its linearized variable (with a time column), for differences
 	keepRecords bool                         // keep records without a time column (for differenceRows)
@@ -58,46 +56,13 @@ type sortedMembers struct {
 
 // newSortedMembers returns the units of each domain of g in the order of
 // order (a permutation of the units: the units sorted by income), with
-// their incomes, weights and cells (no cells when cells is nil; no members
-// unless members), and, when codes, the domain of every unit of order.
-// The members are newDomainMembersOrdered's with the units' incomes,
-// weights and cells gathered in that order, but each unit's income,
-// weight, cell and domain are first put side by side in unit order, so
-// that the gather in order costs one cache miss per unit instead of one
-// per slice.
-func newSortedMembers(u *units, g *grouping, order []int32, cells *psuCells, members, codes bool) (*sortedMembers, []int32) {
-	if !members && !codes {
-		return nil, nil
-	}
+// their incomes, weights and cells (no cells when cells is nil). The
+// members are newDomainMembersOrdered's with the units' incomes, weights
+// and cells gathered in that order, but each unit's income, weight, cell
+// and domain are first put side by side in unit order, so that the gather
+// in order costs one cache miss per unit instead of one per slice.
+func newSortedMembers(u *units, g *grouping, order []int32, cells *psuCells) *sortedMembers {
 	k, n := g.size(), len(order)
-	if !members { // one read per unit, as small as the pack
-		sorted := make([]int32, n)
-		for p, i := range order {
-			sorted[p] = g.codes[i]
-		}
-		return nil, sorted
-	}
-	if k == 1 && cells == nil { // the incomes and weights only: a smaller pack, in chunks
-		xw := make([][2]float64, n)
-		ch := newChunks(n)
-		ch.run(func(_, lo, hi int) {
-			for i := lo; i < hi; i++ {
-				xw[i] = [2]float64{u.x[i], u.w[i]}
-			}
-		})
-		sm := &sortedMembers{domainMembers: &domainMembers{off: []int{0, n}, idx: order}, x: make([]float64, n), w: make([]float64, n)}
-		ch.run(func(_, lo, hi int) {
-			for p := lo; p < hi; p++ {
-				v := &xw[order[p]]
-				sm.x[p], sm.w[p] = v[0], v[1]
-			}
-		})
-		var sorted []int32
-		if codes {
-			sorted = make([]int32, n) // one domain: every code is 0
-		}
-		return sm, sorted
-	}
 	type unit struct {
 		x, w       float64
 		cell, code int32
@@ -109,10 +74,6 @@ func newSortedMembers(u *units, g *grouping, order []int32, cells *psuCells, mem
 		if cells != nil {
 			v.cell = cells.of[i]
 		}
-	}
-	var sorted []int32
-	if codes {
-		sorted = make([]int32, n)
 	}
 	m := &domainMembers{off: make([]int, k+1), idx: order} // one domain: order itself
 	if k > 1 {
@@ -143,30 +104,8 @@ func newSortedMembers(u *units, g *grouping, order []int32, cells *psuCells, mem
 		if cells != nil {
 			sm.cell[q] = v.cell
 		}
-		if codes {
-			sorted[p] = v.code
-		}
 	}
-	return sm, sorted
-}
-
-// sortedMembersFromKeys is newSortedMembers for a breakdown of one domain
-// without cells, from the sort keys of the incomes in order (radixKeys):
-// the incomes are the keys' values (keyValue, the same bits), read in
-// sequence, and only the weights are gathered, in parallel chunks.
-func sortedMembersFromKeys(u *units, order []int32, keys []uint64, codes bool) (*sortedMembers, []int32) {
-	n := len(order)
-	sm := &sortedMembers{domainMembers: &domainMembers{off: []int{0, n}, idx: order}, x: make([]float64, n), w: make([]float64, n)}
-	newChunks(n).run(func(_, lo, hi int) {
-		for p := lo; p < hi; p++ {
-			sm.x[p], sm.w[p] = keyValue(keys[p]), u.w[order[p]]
-		}
-	})
-	var sorted []int32
-	if codes {
-		sorted = make([]int32, n) // one domain: every code is 0
-	}
-	return sm, sorted
+	return sm
 }
 
 // sortedMembersFrom is newSortedMembers from the point estimates' sorted
@@ -176,23 +115,13 @@ func sortedMembersFromKeys(u *units, order []int32, keys []uint64, codes bool) (
 // are by a breakdown of one domain), the domains follow from the finest
 // codes, and only the cells are read at random, when wanted. The values
 // are newSortedMembers's.
-func sortedMembersFrom(sc *sortedCells, g *grouping, groupOf []int32, order []int32, cells *psuCells, members, codes bool) (*sortedMembers, []int32) {
+func sortedMembersFrom(sc *sortedCells, g *grouping, groupOf []int32, order []int32, cells *psuCells) *sortedMembers {
 	k, n := g.size(), len(order)
 	code := func(p int) int32 {
 		if k == 1 {
 			return 0
 		}
 		return groupOf[sc.cells[p]]
-	}
-	var sorted []int32
-	if codes {
-		sorted = make([]int32, n)
-		for p := range sorted {
-			sorted[p] = code(p)
-		}
-	}
-	if !members {
-		return nil, sorted
 	}
 	m := &domainMembers{off: make([]int, k+1), idx: order} // one domain: order itself
 	sm := &sortedMembers{domainMembers: m}
@@ -209,7 +138,7 @@ func sortedMembersFrom(sc *sortedCells, g *grouping, groupOf []int32, order []in
 				}
 			})
 		}
-		return sm, sorted
+		return sm
 	}
 	for p := range n {
 		m.off[code(p)+1]++
@@ -228,7 +157,7 @@ func sortedMembersFrom(sc *sortedCells, g *grouping, groupOf []int32, order []in
 			sm.cell[q] = cells.of[i]
 		}
 	}
-	return sm, sorted
+	return sm
 }
 
 // finestGroupOf returns the domain of g of each domain of the finest
@@ -322,82 +251,27 @@ func (j *seJob) run(ctx context.Context, lines []*lineValues, results []Result) 
 	for _, cols := range breakdowns {
 		j.sortedCache[colsKey(cols)] = nil
 	}
-	// The units of each domain in order of income: for the median and the
-	// influence functions that sort (every breakdown), for the lines
-	// (the whole population); the domain of every unit in that order, for
-	// the densities at estimated lines.
-	sortedDomains := wantsInfluence(j.s.Indicators, "median", "gini", "theil_t", "theil_l", "sen", "qsr", "palma", "rmpg") ||
-		slices.ContainsFunc(j.s.Indicators, func(n string) bool {
-			return strings.HasPrefix(n, "ge_") || strings.HasPrefix(n, "atkinson_") || strings.HasPrefix(n, "share_")
-		})
-	estimated := slices.ContainsFunc(lines, func(lv *lineValues) bool {
-		return (lv.line.Basis == "median" || lv.line.Basis == "mean") && len(lv.line.By) == 0
-	})
-	// The caches are filled by one set of tasks: the sorted members of
-	// every breakdown; the parts shared by several lines, once: the
-	// refCore of each basis and reference population of the national
-	// relative lines, the quantile influence function of the national
-	// median lines' reference populations (RMPG's) with the lines made
-	// from it, the grouped lines, and the line-free sums of povertyErrors.
-	// Only the refCores of national median lines read sorted members (the
-	// whole population's): they wait for them, and come last.
-	j.sortedCodes = map[string][]int32{}
-	var sortedTasks []func() error
-	var wholeSorted sync.WaitGroup // done when the whole population is in order
-	wholeSorted.Add(1)
-	for _, cols := range breakdowns {
-		g := j.p.groupings[colsKey(cols)]
-		if !sortedDomains && len(cols) > 0 && !estimated {
-			continue
+	// The units of each domain in order of income, for the median and the
+	// influence functions that sort (every breakdown).
+	var sortedTasks []func() error // the whole population first
+	if seSorts(j.s) {
+		for _, cols := range breakdowns {
+			g := j.p.groupings[colsKey(cols)]
+			sm := &sortedMembers{}
+			j.sortedCache[colsKey(cols)] = sm
+			sortedTasks = append(sortedTasks, func() error {
+				cells := j.e.cells(j.members(g))
+				if j.sorted != nil && len(j.sorted.x) == len(j.order) && (j.sorted.cells != nil || g.size() == 1) {
+					*sm = *sortedMembersFrom(j.sorted, g, j.finestGroupOf(g), j.order, cells)
+				} else {
+					*sm = *newSortedMembers(j.u, g, j.order, cells)
+				}
+				return nil
+			})
 		}
-		// Without the influence functions, the lines need the whole
-		// population's incomes and weights in order, not the cells, and
-		// the other breakdowns only their codes in that order.
-		members, codes := sortedDomains || len(cols) == 0, estimated && g.size() > 1
-		// The codes alone would be a gather, one cache miss per unit:
-		// lineKernelSums reads those of the units near the lines instead
-		// (unless they come in sequence from the point estimates' units).
-		fromPoint := j.sorted != nil && len(j.sorted.x) == len(j.order) && (j.sorted.cells != nil || g.size() == 1)
-		if codes && !members && !fromPoint {
-			continue
-		}
-		var sm *sortedMembers
-		if members {
-			sm = &sortedMembers{}
-		}
-		j.sortedCache[colsKey(cols)] = sm
-		var sc []int32
-		if codes {
-			sc = make([]int32, len(j.order))
-		}
-		j.sortedCodes[colsKey(cols)] = sc
-		sortedTasks = append(sortedTasks, func() error {
-			var cells *psuCells
-			if sortedDomains {
-				cells = j.e.cells(j.members(g))
-			}
-			var got *sortedMembers
-			var gotCodes []int32
-			if fromPoint {
-				got, gotCodes = sortedMembersFrom(j.sorted, g, j.finestGroupOf(g), j.order, cells, members, codes)
-			} else if members && g.size() == 1 && cells == nil && len(j.keys) == len(j.order) {
-				got, gotCodes = sortedMembersFromKeys(j.u, j.order, j.keys, codes)
-			} else {
-				got, gotCodes = newSortedMembers(j.u, g, j.order, cells, members, codes)
-			}
-			if sm != nil {
-				*sm = *got
-			}
-			copy(sc, gotCodes)
-			if len(cols) == 0 {
-				wholeSorted.Done()
-			}
-			return nil
-		})
 	}
-	tasks = append(tasks, sortedTasks[0]) // the whole population first
-	cores := map[string]**refCore{}       // nil when the reference population is undefined
-	var coreTasks []func() error
+	tasks = append(tasks, sortedTasks...)
+	cores := map[string]**refCore{} // nil when the reference population is undefined
 	rmpgCores := map[string]*rmpgCore{}
 	wantRMPG := slices.Contains(j.s.Indicators, "rmpg")
 	rmpg := make([]rmpgLine, len(lines))
@@ -406,8 +280,8 @@ func (j *seJob) run(ctx context.Context, lines []*lineValues, results []Result) 
 			if _, ok := cores[k]; !ok {
 				c := new(*refCore)
 				cores[k] = c
-				coreTasks = append(coreTasks, func() error {
-					*c = j.computeRefCore(lv.line, wholeSorted.Wait)
+				tasks = append(tasks, func() error {
+					*c = j.computeRefCore(lv.line)
 					return nil
 				})
 			}
@@ -449,10 +323,6 @@ func (j *seJob) run(ctx context.Context, lines []*lineValues, results []Result) 
 			})
 		}
 	}
-	if len(sortedTasks) > 0 {
-		tasks = append(tasks, sortedTasks[1:]...)
-	}
-	tasks = append(tasks, coreTasks...)
 	if err := runTasks(ctx, tasks); err != nil {
 		return err
 	}
@@ -504,6 +374,17 @@ func (j *seJob) run(ctx context.Context, lines []*lineValues, results []Result) 
 		}
 	}
 	return runTasks(ctx, longestFirst(work))
+}
+
+// seSorts reports whether the linearized standard errors of study s read
+// the units in order of income: for the median and the influence
+// functions that sort. The poverty indicators and the lines do not (see
+// windowedQuantiles).
+func seSorts(s *Study) bool {
+	return wantsInfluence(s.Indicators, "median", "gini", "theil_t", "theil_l", "sen", "qsr", "palma", "rmpg") ||
+		slices.ContainsFunc(s.Indicators, func(n string) bool {
+			return strings.HasPrefix(n, "ge_") || strings.HasPrefix(n, "atkinson_") || strings.HasPrefix(n, "share_")
+		})
 }
 
 // seTask is a task of seJob.run with its estimated cost (costShort to
@@ -1025,17 +906,6 @@ func (j *seJob) resultValue(ind, line string, g *grouping, d int, index map[stri
 	return math.NaN()
 }
 
-// woodruff inverts the interval p ± t se(F) of the CDF at the quantile
-// through the quantile function (qrule "math"): the interval and the SE
-// (upper - lower)/(2 t) that R survey reports. xs, ws are sorted by
-// income and total is sortedTotal(ws); both bounds come from one scan.
-func (j *seJob) woodruff(xs, ws []float64, total, p, seF float64) (lo, hi, se float64) {
-	pl, ph := math.Max(p-j.e.t*seF, 0), math.Min(p+j.e.t*seF, 1)
-	q := quantilesSortedN([]float64{pl, ph}, xs, ws, total)
-	lo, hi = q[0], q[1]
-	return lo, hi, (hi - lo) / (2 * j.e.t)
-}
-
 // sortedTotal returns the total weight of ws added in order, as
 // indices.QuantileSorted and indices.KernelDensitySorted add it (and
 // panics, as they do, on a negative weight).
@@ -1126,48 +996,6 @@ func (j *seJob) estimatedRef(lv *lineValues) *lineRef {
 	return j.lineReference(lv)
 }
 
-// lineDensities returns, for each breakdown (by colsKey) and domain, the
-// coefficient c_d of the line's linearized variable in the headcount's:
-// the density of the domain's incomes at the line z (the line's reference
-// bandwidth h) times dz/dstat (R convey's svyarpr on a subset; Osier
-// 2009), as indices.KernelDensitySorted of the domain's units, with its
-// windows (lineKernelSums): the units near the line, a range of the units
-// sorted by income, are all that count, each added to its domain in every
-// breakdown, one exponential per unit for all breakdowns.
-func (j *seJob) lineDensities(breakdowns [][]string, lv *lineValues, ref *lineRef) map[string][]float64 {
-	z, h := lv.values[0], ref.h
-	_, xs, ws := j.sortedCache[colsKey(nil)].domain(0)
-	out := map[string][]float64{}
-	var sums, pops [][]float64
-	for _, cols := range breakdowns {
-		g := j.p.groupings[colsKey(cols)]
-		st := j.p.stats[statsRequest{cols: cols}.key()]
-		sums = append(sums, make([]float64, g.size()))
-		pops = append(pops, st.pop)
-	}
-	if h > 0 && !math.IsNaN(z) {
-		// The units within kernelCut h, unless those beyond could add more
-		// than kernelNegligible of a domain's sum; then within 40 h.
-		if !j.lineKernelSums(breakdowns, sums, pops, xs, ws, z, h, kernelCut) {
-			for b := range sums {
-				clear(sums[b])
-			}
-			j.lineKernelSums(breakdowns, sums, nil, xs, ws, z, h, 40)
-		}
-	}
-	for b, cols := range breakdowns {
-		c := make([]float64, len(sums[b]))
-		for d := range c {
-			c[d] = sums[b][d] / (pops[b][d] * h) * ref.scale
-			if !(h > 0) || math.IsNaN(z) || pops[b][d] == 0 {
-				c[d] = math.NaN()
-			}
-		}
-		out[colsKey(cols)] = c
-	}
-	return out
-}
-
 // kernelCut, kernelTail and kernelNegligible are indices' bounds of its
 // kernel sums over sorted incomes (indices.KernelDensitySorted): the units
 // within kernelCut bandwidths count, when those beyond (K <= kernelTail)
@@ -1178,64 +1006,6 @@ const (
 )
 
 var kernelTail = math.Exp(-kernelCut*kernelCut/2) / math.Sqrt(2*math.Pi)
-
-// lineKernelSums adds to sums[b][d] the kernel weights w_i K((z - x_i)/h)
-// of the units of domain d of breakdown b within cut h of z (xs, ws: the
-// whole population in order of income), one exponential per unit for all
-// breakdowns; the units' domains come from j.sortedCodes, or, when it has
-// none for the breakdown, from the codes of the window's units (j.order). With pops (the weight of every domain) it reports whether
-// the units beyond, each of kernel weight at most w_i kernelTail, add
-// less than kernelNegligible of every domain's sum; without, true.
-func (j *seJob) lineKernelSums(breakdowns [][]string, sums, pops [][]float64, xs, ws []float64, z, h, cut float64) bool {
-	lo, _ := slices.BinarySearch(xs, z-cut*h)
-	hi := lo
-	for hi < len(xs) && xs[hi] <= z+cut*h {
-		hi++
-	}
-	kw := make([]float64, hi-lo)
-	all, in := 0.0, 0.0 // the sum and weight of a breakdown of one domain, in the same order
-	for k := range kw {
-		u := (z - xs[lo+k]) / h
-		kw[k] = ws[lo+k] * (math.Exp(-u*u/2) / math.Sqrt(2*math.Pi)) // indices' Gaussian kernel
-		all += kw[k]
-		in += ws[lo+k]
-	}
-	negligible := func(b, d int, in, sum float64) bool {
-		return pops == nil || max(pops[b][d]-in, 0)*kernelTail <= kernelNegligible*sum
-	}
-	ok := true
-	for b, cols := range breakdowns {
-		g := j.p.groupings[colsKey(cols)]
-		if g.size() == 1 { // one domain
-			sums[b][0] = all
-			ok = ok && negligible(b, 0, in, all)
-			continue
-		}
-		var inD []float64
-		if pops != nil {
-			inD = make([]float64, len(sums[b]))
-		}
-		var win []int32 // the domains of the window's units
-		if codes := j.sortedCodes[colsKey(cols)]; codes != nil {
-			win = codes[lo:hi]
-		} else { // gathered for the window only, in a loop of its own (independent reads)
-			win = make([]int32, hi-lo)
-			for k, i := range j.order[lo:hi] {
-				win[k] = g.codes[i]
-			}
-		}
-		for k, c := range win {
-			sums[b][c] += kw[k]
-			if inD != nil {
-				inD[c] += ws[lo+k]
-			}
-		}
-		for d := range sums[b] {
-			ok = ok && (inD == nil || negligible(b, d, inD[d], sums[b][d]))
-		}
-	}
-	return ok
-}
 
 // lineRef is what the headcount of every domain needs of a national
 // relative line: the linearized statistic L of its reference units (and
@@ -1267,11 +1037,6 @@ type refCore struct {
 	blF   []float64 // per domain of the finest grouping: sum w^2 L, in unit order (povertyErrors)
 	mask  []bool    // the reference units (nil: all)
 	stat  float64   // the median or the mean of the reference units
-	// A median line's reference units in order of income and their
-	// weight added in that order (sortedTotal), for the median, its
-	// density and Woodruff's interval.
-	xs, ws  []float64
-	sortedN float64
 	// The Woodruff interval of the median of the reference units
 	// (lineValueErrors), once.
 	wood               sync.Once
@@ -1329,10 +1094,9 @@ func (j *seJob) computeLineReference(lv *lineValues, core *refCore) *lineRef {
 }
 
 // computeRefCore computes the refCore of the national relative line l;
-// nil when the reference population is undefined. A median line reads the
-// whole population in order of income: waitSorted returns when it is in
-// j.sortedCache, and is called after the sums that do not need it.
-func (j *seJob) computeRefCore(l Line, waitSorted func()) *refCore {
+// nil when the reference population is undefined. It reads the units in
+// unit order only (see windowedQuantiles).
+func (j *seJob) computeRefCore(l Line) *refCore {
 	u := j.u
 	mask, err := whereMask(u, l)
 	if err != nil {
@@ -1340,7 +1104,7 @@ func (j *seJob) computeRefCore(l Line, waitSorted func()) *refCore {
 	}
 	w := u.w
 	if mask != nil {
-		w = make([]float64, len(u.w))
+		w = make([]float64, len(u.x))
 		for i, in := range mask {
 			if in {
 				w[i] = u.w[i]
@@ -1360,27 +1124,20 @@ func (j *seJob) computeRefCore(l Line, waitSorted func()) *refCore {
 	var stat float64 // the median or the mean
 	switch l.Basis {
 	case "median":
-		// The sums and bandwidth above ran beside the sort.
-		waitSorted()
-		var xs, ws []float64 // the reference units in order of income
-		if mask == nil {
-			_, xs, ws = j.sortedCache[colsKey(nil)].domain(0)
-		} else {
-			xs, ws = maskedSorted(u, j.order, mask)
-		}
 		// The median exactly (not z / F): the published one, where the
 		// point estimates have it (it comes from the histograms over row
-		// groups, groupQuantiles, and may differ from a sorted scan's where
-		// a cumulative share lies within rounding of 1/2), else
-		// QuantileSorted's; the density KernelDensitySorted's, with the
-		// total weight it adds first added once.
-		r.xs, r.ws, r.sortedN = xs, ws, sortedTotal(ws)
+		// groups, groupQuantiles), else a sorted scan's; its density
+		// KernelDensity's, added in unit order.
 		if st := j.p.stats[lineRequest(&l).key()]; st != nil && len(st.median) == 1 {
 			stat = st.median[0]
 		} else {
-			stat = quantilesSortedN([]float64{0.5}, xs, ws, r.sortedN)[0]
+			stat = windowedQuantiles(u, mask, []float64{0.5}, NR, 0, math.Inf(1))[0]
 		}
-		r.fm = indices.KernelDensitySortedN(xs, ws, stat, r.h, r.sortedN)
+		r.fm = math.NaN()
+		if NR > 0 && r.h > 0 && !math.IsNaN(stat) {
+			k := kernelJob{z: stat, h: []float64{r.h}, mask: mask}
+			r.fm = k.negligibleSums(u, 1, []float64{NR})[0] / (NR * r.h)
+		}
 	case "mean":
 		stat = incR / NR
 	}
@@ -1411,18 +1168,23 @@ func (j *seJob) computeRefCore(l Line, waitSorted func()) *refCore {
 	return r
 }
 
-// woodruff returns (once) the Woodruff interval of the median of the
+// refWoodruff returns (once) the Woodruff interval of the median of the
 // reference units of a median line, lo and hi, and its SE.
-func (j *seJob) refWoodruff(lv *lineValues, lr *lineRef) (lo, hi, se float64) {
+func (j *seJob) refWoodruff(lr *lineRef) (lo, hi, se float64) {
 	lr.wood.Do(func() {
 		// The statistic's linearized variable is L / N_R ([x <= m] - 1/2),
 		// whose PSU totals lr.glob holds: its variance costs the strata
 		// only.
 		sp := j.e.sparse()
 		sp.Reset()
-		v := sp.Variance(1/lr.n, lr.glob.shared)
+		seF := math.Sqrt(sp.Variance(1/lr.n, lr.glob.shared))
 		j.e.sparsePool.Put(sp)
-		lr.woodLo, lr.woodHi, lr.se = j.woodruff(lr.xs, lr.ws, lr.sortedN, 0.5, math.Sqrt(v))
+		// The bounds lie about t seF / f(m) from the median: looked for
+		// within twice that.
+		pl, ph := math.Max(0.5-j.e.t*seF, 0), math.Min(0.5+j.e.t*seF, 1)
+		q := windowedQuantiles(j.u, lr.mask, []float64{pl, ph}, lr.n, lr.stat, 2*j.e.t*seF/lr.fm)
+		lr.woodLo, lr.woodHi = q[0], q[1]
+		lr.se = (lr.woodHi - lr.woodLo) / (2 * j.e.t)
 	})
 	return lr.woodLo, lr.woodHi, lr.se
 }
@@ -1477,7 +1239,7 @@ func (j *seJob) lineValueErrors(lv *lineValues, results []Result, index map[stri
 	r := &results[i]
 	switch l.Basis {
 	case "median":
-		lo, hi, se := j.refWoodruff(lv, lr)
+		lo, hi, se := j.refWoodruff(lr)
 		r.SE, r.CILower, r.CIUpper = l.Value*se, l.Value*lo, l.Value*hi
 		r.SEMethod = "woodruff, " + j.e.methodName()
 	case "mean":
@@ -1508,20 +1270,19 @@ func maskedSorted(u *units, order []int32, mask []bool) (xs, ws []float64) {
 }
 
 // sePrep is the work of the linearized standard errors that needs the
-// units only, the design and (when the point estimates do not sort) the
-// units in order of income, started with the point estimates' first tasks
-// so that it runs beside them.
+// units only, the design and (when they sort, seSorts, and the point
+// estimates do not) the units in order of income, started with the point
+// estimates' first tasks so that it runs beside them.
 type sePrep struct {
 	started bool
 	e       *varEngine
 	err     error
 	order   []int32
-	keys    []uint64 // the sort keys of the incomes in that order
 }
 
 // tasks returns the tasks of the preparation of study s: none unless its
-// standard errors are linearized; the order only when !sorted (the point
-// estimates sort).
+// standard errors are linearized; the order only when they sort and
+// !sorted (the point estimates sort).
 func (p *sePrep) tasks(s *Study, u *units, sorted bool) []func() error {
 	if s.SEMethod != "linearized" {
 		return nil
@@ -1531,22 +1292,13 @@ func (p *sePrep) tasks(s *Study, u *units, sorted bool) []func() error {
 		p.e, p.err = newVarEngine(s, u) // its error is returned by engine
 		return nil
 	}}
-	if !sorted {
+	if !sorted && seSorts(s) {
 		tasks = append(tasks, func() error {
-			p.order, p.keys = radixKeys(u.x) // sortedOrder, with the keys
+			p.order = sortedOrder(u)
 			return nil
 		})
 	}
 	return tasks
-}
-
-// keysFor returns the sort keys of the incomes in order when order is
-// the prepared one; nil otherwise.
-func (p *sePrep) keysFor(order []int32) []uint64 {
-	if len(order) == 0 || len(p.order) != len(order) || &p.order[0] != &order[0] {
-		return nil
-	}
-	return p.keys
 }
 
 // engine returns the design of the units (made now when not prepared).
@@ -1557,9 +1309,12 @@ func (p *sePrep) engine(s *Study, u *units) (*varEngine, error) {
 	return p.e, p.err
 }
 
-// sortedOrder returns the units in order of income (sorted now when not
-// prepared).
-func (p *sePrep) sortedOrder(u *units) []int32 {
+// sortedOrder returns the units in order of income when the standard
+// errors of s sort (sorted now when not prepared); else nil.
+func (p *sePrep) sortedOrder(s *Study, u *units) []int32 {
+	if !seSorts(s) {
+		return nil
+	}
 	if p.order == nil {
 		return sortedOrder(u)
 	}

@@ -1,7 +1,9 @@
 package pipeline
 
 import (
+	"cmp"
 	"math"
+	"slices"
 
 	"github.com/povstat/povstat/indices"
 )
@@ -20,10 +22,11 @@ import (
 // indices.RelativeLine for one group); L_i is 0 for other units. Each unit
 // is in at most one group, so one slice L holds all the L^(g).
 type groupedLine struct {
-	L    []float64
-	h    []float64 // per group: the bandwidth of its reference units
-	psus [][]int32 // per group: the PSUs of its reference units
-	tot  [][]float64
+	L     []float64
+	h     []float64 // per group: the bandwidth of its reference units
+	cellW []float64 // the weight of the units of each F-domain f (finest grouping) and group g: [f*groups+g]
+	psus  [][]int32 // per group: the PSUs of its reference units
+	tot   [][]float64
 }
 
 // computeGroupedLine prepares a grouped relative line; nil for other lines
@@ -42,6 +45,11 @@ func (j *seJob) computeGroupedLine(lv *lineValues) *groupedLine {
 	// The reference units of each group, in unit order.
 	ref := maskedMembers(codes, k, mask, nil)
 	gl := &groupedLine{L: make([]float64, len(u.x)), h: make([]float64, k), psus: make([][]int32, k), tot: make([][]float64, k)}
+	F := j.p.groupings[colsKey(j.p.finestCols)]
+	gl.cellW = make([]float64, F.size()*k)
+	for i, f := range F.codes {
+		gl.cellW[int(f)*k+int(codes[i])] += u.w[i]
+	}
 	sp := j.e.sparse()
 	defer j.e.sparsePool.Put(sp)
 	for g := range k {
@@ -136,11 +144,17 @@ func (j *seJob) groupedLineValues(lv *lineValues, gl *groupedLine) {
 		return
 	}
 	// The reference units of each group, in order of income (for the
-	// medians only).
+	// medians only): in j.order, or sorted here when the standard errors
+	// have no order (seSorts).
 	k := lv.groups.size()
 	var byGroup *domainMembers
 	if l.Basis == "median" {
 		byGroup = maskedMembers(lv.groups.codes, k, mask, j.order)
+		if j.order == nil {
+			for g := range k {
+				slices.SortStableFunc(byGroup.idx[byGroup.off[g]:byGroup.off[g+1]], func(a, b int32) int { return cmp.Compare(u.x[a], u.x[b]) })
+			}
+		}
 	}
 	sp := j.e.sparse()
 	defer j.e.sparsePool.Put(sp)

@@ -58,10 +58,6 @@ func (j *seJob) povertyErrors(breakdowns [][]string, lv *lineValues) {
 		return
 	}
 	ref := j.estimatedRef(lv)
-	var dens map[string][]float64 // the densities at an estimated line, for every breakdown at once
-	if ref != nil && want[povHeadcount] {
-		dens = j.lineDensities(breakdowns, lv, ref)
-	}
 	base := j.base
 	const m = povVars // per cell: G for each variable (B is in base)
 	cellSums := make([]float64, len(cells.psu)*m)
@@ -73,31 +69,37 @@ func (j *seJob) povertyErrors(breakdowns [][]string, lv *lineValues) {
 		gl        float64
 	}
 	fs := make([]fsum, nf)
-	// Under a grouped relative line, the kernel sums at each group's line
-	// of the units of each F-domain (groupedHeadcount).
-	gl := j.grouped[lv]
-	var kernF, outF []float64 // outF: the weights beyond kernelCut h
-	ng := 0
-	if gl != nil && want[povHeadcount] {
-		ng = lv.groups.size()
-		kernF, outF = make([]float64, nf*ng), make([]float64, nf*ng)
-	}
-	// One pass in unit order, so that every F-domain and cell gets its
-	// units in unit order (as over fm); g is zero for the units that are
-	// not poor, which add nothing. Under a grouped line it also adds the
-	// kernel sums of the units within kernelCut h of their line, as
-	// groupedKernelSums (in the same order, so with the same sums).
 	national, zn := lv.national(), math.NaN() // a national line: every unit's z is zn, not read
 	if national {
 		zn = lv.values[0]
 	}
+	// The kernel sums at the line of the units of each F-domain: under a
+	// national relative line at zn with the bandwidth of its reference
+	// units; under a grouped one (groupedHeadcount), by F-domain and line
+	// group, at each group's line with its bandwidth.
+	gl := j.grouped[lv]
+	var kernN, kernF []float64
+	ng := 0
+	switch {
+	case ref != nil && want[povHeadcount]:
+		tot := make([]float64, nf)
+		for f := range tot {
+			tot[f] = j.base.f[f].b
+		}
+		k := kernelJob{z: zn, h: []float64{ref.h}, cells: F.codes}
+		kernN = k.negligibleSums(u, nf, tot)
+	case gl != nil && want[povHeadcount]:
+		ng = lv.groups.size()
+		k := kernelJob{zs: lv.z, h: gl.h, groups: lv.groups.codes, cells: F.codes}
+		kernF = k.negligibleSums(u, nf, gl.cellW)
+	}
+	// One pass in unit order, so that every F-domain and cell gets its
+	// units in unit order (as over fm); g is zero for the units that are
+	// not poor, which add nothing.
 	for i, fc := range F.codes {
 		z, x := zn, u.x[i]
 		if !national {
 			z = lv.z[i]
-		}
-		if kernF != nil {
-			addGroupedKernel(kernF, outF, int(fc)*ng+int(lv.groups.codes[i]), gl.h[lv.groups.codes[i]], z, x, u.w[i], kernelCut)
 		}
 		if !(x < z) {
 			continue
@@ -129,15 +131,6 @@ func (j *seJob) povertyErrors(breakdowns [][]string, lv *lineValues) {
 			s.gl += w * w * g[povHeadcount] * ref.l(u, i)
 		}
 	}
-	// Unless the units beyond kernelCut h could add kernelNegligible of a
-	// kernel sum; then the units within 40 h.
-	for c, o := range outF {
-		if o*kernelTail > kernelNegligible*kernF[c] {
-			clear(kernF)
-			j.groupedKernelSums(kernF, F, lv, gl, 40)
-			break
-		}
-	}
 	sp := j.e.sparse()
 	defer j.e.sparsePool.Put(sp)
 	n := float64(len(u.x))
@@ -154,9 +147,24 @@ func (j *seJob) povertyErrors(breakdowns [][]string, lv *lineValues) {
 				of[d] = append(of[d], f)
 			}
 		}
+		// c[d]: the coefficient of the line's linearized variable in the
+		// headcount's, the density of the domain's incomes at the line
+		// (the line's reference bandwidth h) times dz/dstat (R convey's
+		// svyarpr on a subset; Osier 2009).
 		var c []float64
-		if ref != nil && want[povHeadcount] {
-			c = dens[colsKey(cols)]
+		if kernN != nil {
+			pop := j.p.stats[statsRequest{cols: cols}.key()].pop
+			c = make([]float64, k)
+			for d := range k {
+				sum := 0.0
+				for _, f := range of[d] {
+					sum += kernN[f]
+				}
+				c[d] = sum / (pop[d] * ref.h) * ref.scale
+				if !(ref.h > 0) || math.IsNaN(zn) || pop[d] == 0 {
+					c[d] = math.NaN()
+				}
+			}
 		}
 		for v := range povVars {
 			if !want[v] {
@@ -217,41 +225,6 @@ func (j *seJob) povertyErrors(breakdowns [][]string, lv *lineValues) {
 				}
 			}
 		}
-	}
-}
-
-// groupedKernelSums adds to kern[f*ng+g] the kernel weights w_i K((z_i -
-// x_i)/h_g) of the units of F-domain f and line group g (of ng) within cut
-// h_g of their line z_i, in unit order, and returns the weight of the
-// units beyond, by F-domain and group (nil for cut 40, beyond which K
-// underflows to 0).
-func (j *seJob) groupedKernelSums(kern []float64, F *grouping, lv *lineValues, gl *groupedLine, cut float64) []float64 {
-	u := j.u
-	ng := lv.groups.size()
-	var out []float64
-	if cut < 40 {
-		out = make([]float64, len(kern))
-	}
-	for i, f := range F.codes {
-		lg := lv.groups.codes[i]
-		addGroupedKernel(kern, out, int(f)*ng+int(lg), gl.h[lg], lv.z[i], u.x[i], u.w[i], cut)
-	}
-	return out
-}
-
-// addGroupedKernel adds a unit of income x and weight w, under the line z
-// of bandwidth h, to the kernel sum kern[c], w K((z - x)/h), when |z - x|
-// <= cut h, else its weight to out[c] (when out is not nil); nothing when
-// h is not positive or z is NaN.
-func addGroupedKernel(kern, out []float64, c int, h, z, x, w, cut float64) {
-	if !(h > 0) || math.IsNaN(z) {
-		return
-	}
-	switch t := (z - x) / h; {
-	case math.Abs(t) <= cut:
-		kern[c] += w * (math.Exp(-t*t/2) / math.Sqrt(2*math.Pi))
-	case out != nil:
-		out[c] += w
 	}
 }
 

@@ -103,7 +103,7 @@ func TestMaskedMembers(t *testing.T) {
 // TestNewSortedMembers checks the fused gather of the sorted domains
 // against a direct reading of its definition: domain d holds, in the
 // order of order, the units whose code is d, with their income, weight and
-// cell; codes is the code of every unit of order.
+// cell.
 func TestNewSortedMembers(t *testing.T) {
 	const n = 500
 	for _, k := range []int{1, 4} {
@@ -124,12 +124,7 @@ func TestNewSortedMembers(t *testing.T) {
 			if !withCells {
 				c = nil
 			}
-			sm, codes := newSortedMembers(u, g, order, c, true, true)
-			for p, i := range order {
-				if codes[p] != g.codes[i] {
-					t.Fatalf("k=%d: code %d of position %d, want %d", k, codes[p], p, g.codes[i])
-				}
-			}
+			sm := newSortedMembers(u, g, order, c)
 			for d := range k {
 				var want []int32
 				for _, i := range order {
@@ -150,9 +145,6 @@ func TestNewSortedMembers(t *testing.T) {
 			if !withCells && sm.cell != nil {
 				t.Fatal("cells without cells")
 			}
-		}
-		if sm, codes := newSortedMembers(u, g, order, cells, false, true); sm != nil || len(codes) != n {
-			t.Fatalf("codes only: members %v, %d codes", sm, len(codes))
 		}
 	}
 }
@@ -205,7 +197,7 @@ func TestStepL(t *testing.T) {
 
 // TestSortedMembersFrom checks the sorted members read from the point
 // estimates' sorted units against newSortedMembers (itself checked against
-// the definition): the same units, incomes, weights, cells and codes, for
+// the definition): the same units, incomes, weights and cells, for
 // the finest grouping, a coarsening of it and a breakdown of one domain.
 func TestSortedMembersFrom(t *testing.T) {
 	const n = 600
@@ -227,14 +219,11 @@ func TestSortedMembersFrom(t *testing.T) {
 		groupOf []int32
 	}{{finest, []int32{0, 1, 2, 3, 4, 5}}, {coarse, []int32{0, 0, 0, 1, 1, 1}}, {whole, make([]int32, 6)}} {
 		for _, c := range []*psuCells{nil, cells} {
-			got, gotCodes := sortedMembersFrom(sc, tc.g, tc.groupOf, order, c, true, true)
-			want, wantCodes := newSortedMembers(u, tc.g, order, c, true, true)
+			got := sortedMembersFrom(sc, tc.g, tc.groupOf, order, c)
+			want := newSortedMembers(u, tc.g, order, c)
 			if !slices.Equal(got.off, want.off) || !slices.Equal(got.idx, want.idx) || !slices.Equal(got.x, want.x) ||
 				!slices.Equal(got.w, want.w) || !slices.Equal(got.cell, want.cell) {
 				t.Fatalf("%d domains, cells %v: members differ", tc.g.size(), c != nil)
-			}
-			if tc.g.size() > 1 && !slices.Equal(gotCodes, wantCodes) {
-				t.Fatalf("%d domains: codes differ", tc.g.size())
 			}
 		}
 	}
