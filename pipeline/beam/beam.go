@@ -784,12 +784,24 @@ func (f *sumsMergeFn) ProcessElement(_ int, iter func(*Partial) bool, side func(
 // tableFn turns the final state into the results JSON and the manifest.
 type tableFn struct{ Job *Job }
 
-func (f *tableFn) ProcessElement(b []byte, emit func([]byte), emitManifest func([]byte)) error {
+func (f *tableFn) ProcessElement(b []byte, hashes func(*[]byte) bool, emit func([]byte), emitManifest func([]byte)) error {
 	var st state
 	if err := decode(b, &st); err != nil {
 		return err
 	}
 	st.makeMaps()
+	sums := map[string]string{} // the inputs' SHA-256, by path
+	var h []byte
+	for hashes(&h) {
+		var rec pipeline.InputRecord
+		if err := json.Unmarshal(h, &rec); err != nil {
+			return err
+		}
+		sums[rec.Path] = rec.SHA256
+	}
+	for i := range st.Files {
+		st.Files[i].SHA256 = sums[st.Files[i].Path]
+	}
 	results := f.Job.tables(&st)
 	out := pipeline.EncodeJSON(results)
 	m, err := f.Job.manifest(&st, results, out)
@@ -842,6 +854,24 @@ func (j *Job) manifest(st *state, results []pipeline.Result, resultsJSON []byte)
 	return m.JSON(), nil
 }
 
+// hashFn hashes an input file for the manifest (datasets.HashFile, the
+// SHA-256 of its bytes, as pipeline.Run's manifest has it), on a worker
+// beside the passes over the splits.
+type hashFn struct{}
+
+func (f *hashFn) ProcessElement(path string, emit func([]byte)) error {
+	sum, err := datasets.HashFile(path)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(pipeline.InputRecord{Path: path, SHA256: sum})
+	if err != nil {
+		return err
+	}
+	emit(b)
+	return nil
+}
+
 // writeFn writes the results file, atomically.
 type writeFn struct{ Path string }
 
@@ -858,7 +888,8 @@ func init() {
 	register.DoFn4x1[int, func(*Partial) bool, func(*[]byte) bool, func([]byte), error](&giniFn{})
 	register.DoFn3x1[Split, func(*[]byte) bool, func(Partial), error](&sumsFn{})
 	register.DoFn4x1[int, func(*Partial) bool, func(*[]byte) bool, func([]byte), error](&sumsMergeFn{})
-	register.DoFn3x1[[]byte, func([]byte), func([]byte), error](&tableFn{})
+	register.DoFn4x1[[]byte, func(*[]byte) bool, func([]byte), func([]byte), error](&tableFn{})
+	register.DoFn2x1[string, func([]byte), error](&hashFn{})
 	register.DoFn1x1[[]byte, error](&writeFn{})
 	register.Emitter1[Partial]()
 	register.Emitter1[[]byte]()
@@ -875,7 +906,7 @@ func Build(j *Job) (*beam.Pipeline, error) {
 	if _, err := j.study(); err != nil {
 		return nil, err
 	}
-	splits, err := listSplits(context.Background(), j)
+	splits, files, err := listSplits(context.Background(), j)
 	if err != nil {
 		return nil, err
 	}
@@ -906,7 +937,9 @@ func Build(j *Job) (*beam.Pipeline, error) {
 		st3 = beam.ParDo(s, &resolveFn{Job: j, Poor: true}, merge("poor candidates", cands), side(st3))
 		st3 = gini("poor gini", batches, st3)
 	}
-	out, manifest := beam.ParDo2(s, &tableFn{Job: j}, st3)
+	// The inputs' hashes, one file a worker.
+	hashes := beam.ParDo(s.Scope("hashes"), &hashFn{}, beam.Reshuffle(s, beam.CreateList(s, files)))
+	out, manifest := beam.ParDo2(s, &tableFn{Job: j}, st3, side(hashes))
 	beam.ParDo0(s, &writeFn{Path: j.Out}, out)
 	beam.ParDo0(s.Scope("manifest"), &writeFn{Path: j.ManifestOut}, manifest)
 	return p, nil

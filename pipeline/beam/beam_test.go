@@ -245,9 +245,14 @@ func TestBeamEqualsPipelineLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	// (The runner names the files as the job gives them, pipeline relative
-	// to the study; pipeline hashes its inputs.)
-	for i := range out.Manifest.Inputs {
-		out.Manifest.Inputs[i].SHA256 = ""
+	// to the study; the inputs' hashes are the SHA-256 of their bytes.)
+	for i, in := range out.Manifest.Inputs {
+		b, err := os.ReadFile(filepath.Join(dir, in.Path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(b)
+		out.Manifest.Inputs[i].SHA256 = hex.EncodeToString(sum[:])
 	}
 	for _, part := range []struct {
 		name      string

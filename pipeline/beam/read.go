@@ -20,21 +20,26 @@ type Split struct {
 	Spec  []byte
 }
 
-// listSplits returns the splits of the job's inputs, in order.
-func listSplits(ctx context.Context, j *Job) ([]Split, error) {
+// listSplits returns the splits of the job's inputs, in order, and their
+// files, in order.
+func listSplits(ctx context.Context, j *Job) ([]Split, []string, error) {
 	sps, err := datasets.Splits(ctx, j.Inputs)
 	if err != nil {
-		return nil, fmt.Errorf("job: %w", err)
+		return nil, nil, fmt.Errorf("job: %w", err)
 	}
 	out := make([]Split, len(sps))
+	var files []string
 	for i, sp := range sps {
 		b, err := json.Marshal(sp)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out[i] = Split{Index: i, Spec: b}
+		if len(files) == 0 || files[len(files)-1] != sp.Path {
+			files = append(files, sp.Path)
+		}
 	}
-	return out, nil
+	return out, files, nil
 }
 
 // study returns the job as a pipeline study, for the reader: the same

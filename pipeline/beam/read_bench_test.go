@@ -20,7 +20,7 @@ func BenchmarkReadSplits(b *testing.B) {
 	}
 	j := &Job{Inputs: []string{filepath.Join(dir, "data")}, Income: "income", Weight: "weight", Size: "hh_size",
 		Unit: "persons", By: []string{"province"}, Indicators: []string{"mean"}}
-	sps, err := listSplits(context.Background(), j)
+	sps, _, err := listSplits(context.Background(), j)
 	if err != nil {
 		b.Fatal(err)
 	}
