@@ -275,8 +275,8 @@ func sortedSegments(u *units, g *grouping, order []int32) (off []int, xs, ws []f
 }
 
 // sortedUnits returns the units in the order of order with their cell,
-// gathered on the first call only: every breakdown's inequality rows and
-// the Lorenz curves share them (tabulate drops them once those are done).
+// gathered on the first call only: every breakdown's inequality rows share
+// them (tabulate drops them once those are done).
 func (cd *cellData) sortedUnits(u *units, order []int32) *sortedCells {
 	cd.sortOnce.Do(func() { cd.sorted = newSortedCells(u, cd.g, order) })
 	return cd.sorted

@@ -526,14 +526,14 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 			return nil
 		})
 	}
-	if nd.sorted || want.any(lorenzIndicators...) {
+	if nd.sorted {
 		tasks = append(tasks, func() error {
 			order = sortedOrder(u)
 			return nil
 		})
 	}
 	var prep sePrep // the design and order of linearized SEs, beside these
-	tasks = append(tasks, prep.tasks(s, u, nd.sorted || want.any(lorenzIndicators...))...)
+	tasks = append(tasks, prep.tasks(s, u, nd.sorted)...)
 	if err := runTasks(ctx, tasks); err != nil {
 		return nil, nil, err
 	}
@@ -578,8 +578,8 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 	if s.SEMethod == "linearized" {
 		sortedUnits = cd.sorted
 	}
-	lorenz := lorenzRows(p, u, breakdowns, order, s.Indicators, cd) // after every other row: no change rows
-	cd.sorted = nil                                                 // the sorted units are not needed past here
+	lorenz := lorenzRows(p, u, breakdowns, s.Indicators) // after every other row: no change rows
+	cd.sorted = nil                                      // the sorted units are not needed past here
 	var results []Result
 	if want["line"] {
 		for _, lv := range lines {
