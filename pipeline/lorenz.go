@@ -26,13 +26,6 @@ func LorenzPoints() []float64 {
 	return ps
 }
 
-// lorenzCutShares are the points of LorenzPoints below 1, where a curve
-// needs its domain's quantile.
-func lorenzCutShares() []float64 {
-	ps := LorenzPoints()
-	return ps[:len(ps)-1]
-}
-
 // LorenzOrdinate returns the row of indicator ind (lorenz or
 // generalized_lorenz) at the m-th point p of LorenzPoints of a domain of
 // weight pop and income income, from its quantiles qs at the points below
@@ -105,8 +98,7 @@ func lorenzRows(p *plan, u *units, breakdowns [][]string, asked []string) []Resu
 	if len(inds) == 0 {
 		return nil
 	}
-	ps := LorenzPoints()
-	cutPs := lorenzCutShares()
+	cutPs := LorenzCutShares()
 	var out []Result
 	for _, cols := range breakdowns {
 		g := p.groupings[colsKey(cols)]
@@ -125,21 +117,38 @@ func lorenzRows(p *plan, u *units, breakdowns [][]string, asked []string) []Resu
 		}
 		below := blockedShareSums(u, g, qs)
 		for j := range k {
-			dom := g.domain(j)
-			for _, ind := range inds {
-				for m := range ps {
-					at := ps[m]
-					r := Result{Indicator: ind, Domain: dom, N: st.n[j], Population: st.pop[j], At: &at,
-						Estimate: LorenzOrdinate(ind, m, qs[j], below[j], st.pop[j], st.income[j])}
-					if math.IsNaN(r.Estimate) {
-						r.Note = lorenzReason(st.pop[j])
-					}
-					out = append(out, r)
-				}
-			}
+			out = append(out, LorenzRows(inds, g.domain(j), st.n[j], st.pop[j], st.income[j], qs[j], below[j])...)
 		}
 	}
 	return out
+}
+
+// LorenzRows returns the rows of a domain's curves: for each indicator of
+// inds (lorenz, generalized_lorenz), one row per point of LorenzPoints
+// (LorenzOrdinate, with a note where it is NaN), given the domain's units,
+// weight and income, its quantiles qs at the points below 1 and its sums
+// by the groups they cut.
+func LorenzRows(inds []string, dom []DomainValue, n int, pop, income float64, qs []float64, below indices.ShareSums) []Result {
+	ps := LorenzPoints()
+	var out []Result
+	for _, ind := range inds {
+		for m := range ps {
+			r := Result{Indicator: ind, Domain: dom, N: n, Population: pop, At: &ps[m],
+				Estimate: LorenzOrdinate(ind, m, qs, below, pop, income)}
+			if math.IsNaN(r.Estimate) {
+				r.Note = lorenzReason(pop)
+			}
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// LorenzCutShares returns the points of LorenzPoints below 1, at which a
+// domain's curves need its quantiles. The slice is new on each call.
+func LorenzCutShares() []float64 {
+	ps := LorenzPoints()
+	return ps[:len(ps)-1]
 }
 
 // blockedShareSums returns, for every domain j of g, its units' sums by

@@ -13,7 +13,7 @@ func statsRequests(s *Study, want wants) (reqs []statsRequest, finest []string) 
 	breakdowns := append([][]string{nil}, s.Domains...)
 	shares := inequalityNeeds(s).quantiles() // the quantile shares' cuts: from the same histograms
 	if want.any(lorenzIndicators...) {       // and the Lorenz curves' quantiles
-		shares = append(shares, lorenzCutShares()...)
+		shares = append(shares, LorenzCutShares()...)
 		slices.Sort(shares)
 		shares = slices.Compact(shares)
 	}

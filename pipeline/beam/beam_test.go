@@ -212,7 +212,7 @@ func TestBeamCSV(t *testing.T) {
 // allIndicators are every indicator the runner computes.
 var allIndicators = append(slices.Clone(Supported), "ge_2", "ge_-1", "atkinson_0.5", "atkinson_1", "atkinson_2",
 	"share_q1", "share_q2", "share_q3", "share_q4", "share_q5", "share_d1", "share_d2", "share_d3", "share_d4",
-	"share_d5", "share_d6", "share_d7", "share_d8", "share_d9", "share_d10")
+	"share_d5", "share_d6", "share_d7", "share_d8", "share_d9", "share_d10", "lorenz", "generalized_lorenz")
 
 // groupedLines are several lines at once: national, grouped, grouped with a
 // reference subpopulation (province 7 of writeExact has no rural unit, so

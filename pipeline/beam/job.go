@@ -97,15 +97,16 @@ type Job struct {
 // Supported lists the indicators the Beam runner computes, in pipeline's
 // default order; besides these, ge_<alpha>, atkinson_<epsilon>,
 // share_q1..share_q5 and share_d1..share_d10, the regional measures
-// (pipeline.RegionIndicators) with a Region and ratio with Ratios. The
-// Lorenz curves and standard errors are not computed (see the package
-// README).
+// (pipeline.RegionIndicators) with a Region, ratio with Ratios, and
+// lorenz and generalized_lorenz when named. Standard errors are not
+// computed (see the package README).
 var Supported = []string{"population", "n", "mean", "median", "line",
 	"headcount", "gap", "severity", "watts", "sen", "rmpg", "poor_population", "gap_total",
 	"gini", "theil_t", "theil_l", "qsr", "palma"}
 
 var (
-	baseIndicators = []string{"population", "n", "mean", "median"}
+	lorenzIndicators = []string{"lorenz", "generalized_lorenz"} // asked for by name: not in Supported, pipeline's defaults
+	baseIndicators   = []string{"population", "n", "mean", "median"}
 	lineIndicators = []string{"headcount", "gap", "severity", "watts", "sen", "rmpg", "poor_population", "gap_total"}
 )
 
@@ -189,11 +190,11 @@ func (j *Job) check() error {
 			return fmt.Errorf("job: indicator %q needs a region column", n)
 		case n == "ratio" && len(j.Ratios) == 0:
 			return fmt.Errorf("job: indicator ratio needs ratios (COL=A/B)")
-		case n == "ratio" || slices.Contains(pipeline.RegionIndicators(), n):
+		case n == "ratio" || slices.Contains(pipeline.RegionIndicators(), n) || slices.Contains(lorenzIndicators, n):
 			continue
 		}
 		if _, ok := parseInequality(n); !ok && !slices.Contains(Supported, n) {
-			return fmt.Errorf("job: indicator %q is not computed by the Beam runner (supported: %s, ge_<alpha>, atkinson_<epsilon>, share_q1..share_q5, share_d1..share_d10, the regional measures with a region, ratio with ratios)",
+			return fmt.Errorf("job: indicator %q is not computed by the Beam runner (supported: %s, ge_<alpha>, atkinson_<epsilon>, share_q1..share_q5, share_d1..share_d10, lorenz, generalized_lorenz, the regional measures with a region, ratio with ratios)",
 				n, strings.Join(Supported, ", "))
 		}
 	}
@@ -277,13 +278,33 @@ func (j *Job) entropyParams() (alphas, epsilons []float64, any bool) {
 
 // shareCuts lists the distinct cut probabilities of the job's quantile-share
 // measures (one set for qsr, one for palma, one for the quintile shares,
-// one for the decile shares), in the order of the indicators; each set has
-// its sums by group (indices.ShareSums) in every domain.
+// one for the decile shares), in the order of the indicators, and of the
+// Lorenz curves (pipeline.LorenzCutShares); each set has its sums by group
+// (indices.ShareSums) in every domain.
 func (j *Job) shareCuts() [][]float64 {
 	var out [][]float64
+	add := func(cuts []float64) {
+		if !slices.ContainsFunc(out, func(c []float64) bool { return slices.Equal(c, cuts) }) {
+			out = append(out, cuts)
+		}
+	}
 	for _, q := range j.inequalities() {
-		if q.share() && !slices.ContainsFunc(out, func(c []float64) bool { return slices.Equal(c, q.cuts) }) {
-			out = append(out, q.cuts)
+		if q.share() {
+			add(q.cuts)
+		}
+	}
+	if len(j.lorenz()) > 0 { // the Lorenz curves' sums up to their quantiles
+		add(pipeline.LorenzCutShares())
+	}
+	return out
+}
+
+// lorenz lists the Lorenz curves asked for, in the order asked.
+func (j *Job) lorenz() []string {
+	var out []string
+	for _, n := range j.Indicators {
+		if slices.Contains(lorenzIndicators, n) {
+			out = append(out, n)
 		}
 	}
 	return out
@@ -489,6 +510,16 @@ func (j *Job) tables(st *state) []pipeline.Result {
 				for _, k := range keys {
 					out = append(out, j.ratioRow(st, r, k))
 				}
+			}
+		}
+	}
+	// The curves after every other row, as pipeline.
+	if inds := j.lorenz(); len(inds) > 0 {
+		ps := pipeline.LorenzCutShares()
+		for _, keys := range breakdowns {
+			for _, k := range keys {
+				b := st.Base[k]
+				out = append(out, pipeline.LorenzRows(inds, j.domainOf(k), b.N, b.Pop, b.Income, quantileValues(st, k, ps), j.shareSums(st, k, ps))...)
 			}
 		}
 	}

@@ -51,7 +51,7 @@ func main() {
 		return nil
 	})
 	ind := flag.String("indicators", "", "indicators, comma-separated (default: "+strings.Join(povbeam.Supported, ",")+
-		", with the regional measures and ratio when --region-column and --ratio are set)")
+		", with the regional measures and ratio when --region-column and --ratio are set); also ge_<alpha>, atkinson_<epsilon>, share_q1..share_q5, share_d1..share_d10, lorenz, generalized_lorenz")
 	flag.StringVar(&j.Out, "out", "results.json", "results JSON file")
 	flag.StringVar(&j.ManifestOut, "manifest", "", "manifest JSON file: inputs, rows excluded by each screening rule, lines, warnings, the results' SHA-256 (default: --out with .manifest.json)")
 	flag.Parse()
