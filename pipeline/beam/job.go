@@ -107,7 +107,7 @@ var Supported = []string{"population", "n", "mean", "median", "line",
 var (
 	lorenzIndicators = []string{"lorenz", "generalized_lorenz"} // asked for by name: not in Supported, pipeline's defaults
 	baseIndicators   = []string{"population", "n", "mean", "median"}
-	lineIndicators = []string{"headcount", "gap", "severity", "watts", "sen", "rmpg", "poor_population", "gap_total"}
+	lineIndicators   = []string{"headcount", "gap", "severity", "watts", "sen", "rmpg", "poor_population", "gap_total"}
 )
 
 // inequality is a parsed inequality indicator: gini, an entropy measure
