@@ -283,8 +283,8 @@ func (cd *cellData) sortedUnits(u *units, order []int32) *sortedCells {
 }
 
 // inequalityRows computes the person-level inequality indicators of every
-// domain of g.
-func inequalityRows(u *units, g *grouping, st *groupStats, cd *cellData, order []int32, nd ineqNeeds) []Result {
+// domain of g; sets and ss are the quantile shares' sums (shareSums).
+func inequalityRows(u *units, g *grouping, st *groupStats, cd *cellData, order []int32, nd ineqNeeds, sets [][]float64, ss [][]indices.ShareSums) []Result {
 	k := g.size()
 	var entropy []indices.EntropySums
 	if cd.entropy != nil {
@@ -301,7 +301,6 @@ func inequalityRows(u *units, g *grouping, st *groupStats, cd *cellData, order [
 			segs[j] = newSortedSegment(xs[off[j]:off[j+1]], ws[off[j]:off[j+1]])
 		}
 	}
-	sets, ss := shareSums(u, g, st, nd)
 	var out []Result
 	for j := 0; j < k; j++ {
 		dom := g.domain(j)
@@ -334,12 +333,7 @@ func inequalityRows(u *units, g *grouping, st *groupStats, cd *cellData, order [
 // them), over its units in unit order, blocked by split (units.eachBlock),
 // as the Beam runner sums them split by split.
 func shareSums(u *units, g *grouping, st *groupStats, nd ineqNeeds) ([][]float64, [][]indices.ShareSums) {
-	var sets [][]float64
-	for _, ind := range nd.inds {
-		if cuts, ok := QuantileCuts(ind.name); ok && !slices.ContainsFunc(sets, func(c []float64) bool { return slices.Equal(c, cuts) }) {
-			sets = append(sets, cuts)
-		}
-	}
+	sets := nd.shareSets()
 	if len(sets) == 0 {
 		return nil, nil
 	}
@@ -454,6 +448,18 @@ func shareSums(u *units, g *grouping, st *groupStats, nd ineqNeeds) ([][]float64
 		}
 	})
 	return sets, total
+}
+
+// shareSets returns the sets of cut shares of the quantile-share
+// indicators of nd (QuantileCuts), each set once, in order.
+func (nd ineqNeeds) shareSets() [][]float64 {
+	var sets [][]float64
+	for _, ind := range nd.inds {
+		if cuts, ok := QuantileCuts(ind.name); ok && !slices.ContainsFunc(sets, func(c []float64) bool { return slices.Equal(c, cuts) }) {
+			sets = append(sets, cuts)
+		}
+	}
+	return sets
 }
 
 // compareKey maps x to a key in the order of the values as < compares

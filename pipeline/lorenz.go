@@ -89,12 +89,7 @@ func LorenzOrdinate(ind string, m int, qs []float64, below indices.ShareSums, po
 // every row. They have no _change rows (the study's time column is a
 // domain column like any other).
 func lorenzRows(p *plan, u *units, breakdowns [][]string, asked []string) []Result {
-	var inds []string
-	for _, name := range asked {
-		if ind, ok := parseIndicator(name); ok && ind.family == familyLorenz {
-			inds = append(inds, name)
-		}
-	}
+	inds := lorenzAsked(asked)
 	if len(inds) == 0 {
 		return nil
 	}

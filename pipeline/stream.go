@@ -20,12 +20,15 @@ import (
 //
 //	pass 1: screening, the n, population and income of every group of every
 //	        breakdown and line (over its reference units), a weighted
-//	        histogram of income per group whose median is needed
-//	        (indices.QuantileHistogram), and the entropy sums of every cell
-//	        of the finest breakdown;
-//	pass 2: the units in the histogram bucket of each median
-//	        (indices.QuantileCandidates) → exact medians, then the lines;
-//	pass 3: the poverty sums of every line in every cell.
+//	        histogram of income per group whose median or quantiles are
+//	        needed (indices.QuantileHistogram), and the entropy sums of
+//	        every cell of the finest breakdown;
+//	pass 2: the units in the histogram bucket of each median and quantile
+//	        (indices.QuantileCandidates) → exact medians and quantiles, then
+//	        the lines;
+//	pass 3: the poverty sums of every line in every cell, and every
+//	        domain's income by the groups its quantiles make (the quantile
+//	        shares and the Lorenz curves, streamShares).
 //
 // Pass 1 screens each split (datasets.Screen) and keeps the rows it
 // excluded; passes 2 and 3 read only the columns of the units and drop
@@ -65,8 +68,8 @@ func streamSupported(name string) bool {
 	case familyLine:
 		return name != "sen" && name != "rmpg"
 	case familyInequality:
-		return name == "theil_t" || name == "theil_l" || strings.HasPrefix(name, "ge_") || strings.HasPrefix(name, "atkinson_")
-	case familyRegion:
+		return name != "gini"
+	case familyRegion, familyLorenz:
 		return true
 	}
 	return false
@@ -74,9 +77,8 @@ func streamSupported(name string) bool {
 
 // StreamUnsupported returns nil when the streaming runner can compute the
 // study, else an error listing what needs every unit in memory: standard
-// errors, indicators that sort all units (gini, qsr, palma, shares, sen,
-// rmpg, Lorenz curves), ratios, and the compare:, dynamics: and risk:
-// sections.
+// errors, indicators that sort all units (gini, sen, rmpg), ratios, and
+// the compare:, dynamics: and risk: sections.
 func StreamUnsupported(s *Study) error {
 	var why []string
 	if s.SEMethod != "" && s.SEMethod != "none" {
@@ -164,10 +166,13 @@ type streamStats struct {
 	n      []int
 	pop    []float64
 	income []float64
-	hist   *indices.DomainHistograms // nil unless the median is needed
+	hist   *indices.DomainHistograms // nil unless a quantile is needed
 	cand   *indices.QuantileCandidates
 	median []float64
-	block  blockStats // a split's n, pop and income, merged into the others after it
+	// quantiles[p][g] is group g's quantile at p of req.quantiles (the
+	// quantile shares' and Lorenz curves' cuts), found with the median.
+	quantiles map[float64][]float64
+	block     blockStats // a split's n, pop and income, merged into the others after it
 }
 
 // blockStats are the sums of one split by group, which start at zero and
@@ -328,6 +333,7 @@ func newStreamRun(s *Study, splits []datasets.Split, progress ProgressFunc) *str
 	for _, q := range reqs {
 		if st, ok := index[q.key()]; ok {
 			st.req.median = st.req.median || q.median
+			st.req.quantiles = append(st.req.quantiles, q.quantiles...)
 			continue
 		}
 		st := &streamStats{req: q}
@@ -338,7 +344,7 @@ func newStreamRun(s *Study, splits []datasets.Split, progress ProgressFunc) *str
 		r.requests = append(r.requests, st)
 	}
 	for _, st := range r.requests {
-		if st.req.median {
+		if len(st.ps()) > 0 {
 			st.hist = indices.NewDomainHistograms(0)
 		}
 	}
@@ -1056,7 +1062,7 @@ func (r *streamRun) locate() []uint64 {
 		if st.hist == nil {
 			continue
 		}
-		targets := st.hist.Locate([]float64{0.5})
+		targets := st.hist.Locate(st.ps())
 		st.cand = indices.NewQuantileCandidates(targets)
 		presize(st.cand, st.hist, targets)
 		for _, ts := range targets {
@@ -1121,17 +1127,43 @@ func (r *streamRun) addPass2(su *splitUnits) {
 	}
 }
 
-// resolve computes the medians from the candidates.
+// ps returns the shares of the quantiles of the request, increasing, each
+// once: its median and its quantiles (as groupStats.setQuantiles).
+func (st *streamStats) ps() []float64 {
+	ps := slices.Clone(st.req.quantiles)
+	if st.req.median {
+		ps = append(ps, 0.5)
+	}
+	slices.Sort(ps)
+	return slices.Compact(ps)
+}
+
+// resolve computes the medians and quantiles from the candidates.
 func (r *streamRun) resolve() {
 	for _, st := range r.requests {
-		if st.cand != nil {
-			q := st.cand.Quantiles()
-			st.median = make([]float64, len(q))
-			for g := range q {
-				st.median[g] = q[g][0]
-			}
-			st.cand, st.hist = nil, nil
+		if st.cand == nil {
+			continue
 		}
+		q := st.cand.Quantiles()
+		ps := st.ps()
+		at := func(p float64) []float64 {
+			i := slices.Index(ps, p)
+			out := make([]float64, len(q))
+			for g := range q {
+				out[g] = q[g][i]
+			}
+			return out
+		}
+		if st.req.median {
+			st.median = at(0.5)
+		}
+		if len(st.req.quantiles) > 0 {
+			st.quantiles = map[float64][]float64{}
+			for _, p := range st.req.quantiles {
+				st.quantiles[p] = at(p)
+			}
+		}
+		st.cand, st.hist = nil, nil
 	}
 }
 
@@ -1159,11 +1191,20 @@ func (st *streamStats) stats(g *grouping) *groupStats {
 	if st.median != nil {
 		out.median = make([]float64, k)
 	}
+	if st.quantiles != nil {
+		out.quantiles = map[float64][]float64{}
+		for p := range st.quantiles {
+			out.quantiles[p] = make([]float64, k)
+		}
+	}
 	for c, p := range st.of {
 		j := g.codes[c]
 		out.n[j], out.pop[j], out.income[j] = st.n[p], st.pop[p], st.income[p]
 		if st.median != nil {
 			out.median[j] = st.median[p]
+		}
+		for q, v := range st.quantiles {
+			out.quantiles[q][j] = v[p]
 		}
 	}
 	return out

@@ -100,32 +100,60 @@ func (r *streamRun) finish(ctx context.Context) (*Output, error) {
 			cells[l][j].rep = j
 		}
 	}
-	if len(lines) > 0 && want.any(lineIndicators...) {
-		err := r.pass(ctx, "pass 3/3: poverty sums", func() *splitLoader { return r.newLoader(false, nil) }, r.all(), r.addPass3(fs, lines, cells))
+	breakdowns := append([][]string{nil}, s.Domains...)
+	// The breakdowns over the stream cells, with their statistics, and the
+	// quantile shares' and Lorenz curves' sums of their domains (pass 3).
+	gSs := make([]*grouping, len(breakdowns))
+	sts := make([]*groupStats, len(breakdowns))
+	for b, cols := range breakdowns {
+		if gSs[b], err = newGrouping(nS, cols, uS.factors); err != nil {
+			return nil, err
+		}
+		sts[b] = r.request(statsRequest{cols: cols}).stats(gSs[b])
+	}
+	sets := r.nd.shareSets()
+	if want.any(lorenzIndicators...) {
+		sets = append(sets, LorenzCutShares()) // the last set
+	}
+	shares := newStreamShares(gSs, sts, sets)
+	poverty := len(lines) > 0 && want.any(lineIndicators...)
+	if poverty || len(sets) > 0 {
+		var add3 func(*splitUnits)
+		if poverty {
+			add3 = r.addPass3(fs, lines, cells)
+		}
+		err := r.pass(ctx, "pass 3/3: poverty and share sums", func() *splitLoader { return r.newLoader(false, nil) }, r.all(), func(su *splitUnits) {
+			if add3 != nil {
+				add3(su)
+			}
+			shares.add(su)
+		})
 		if err != nil {
 			return nil, err
 		}
 	}
 
-	breakdowns := append([][]string{nil}, s.Domains...)
 	const extra = 3
 	per := 1 + len(lines) + extra
 	parts := make([][]Result, len(breakdowns)*per)
+	var lorenz []Result
 	for b, cols := range breakdowns {
 		g, err := newGrouping(nF, cols, fs.u.factors)
 		if err != nil {
 			return nil, err
 		}
-		gS, err := newGrouping(nS, cols, uS.factors)
-		if err != nil {
-			return nil, err
-		}
-		st := r.request(statsRequest{cols: cols}).stats(gS)
+		st := sts[b]
 		parts[b*per] = baseRows(g, st, s.Indicators)
 		for l, lv := range lines {
 			parts[b*per+1+l] = povertyRows(nil, g, lv, cells[l], nil, want, s.Indicators)
 		}
-		parts[b*per+1+len(lines)] = inequalityRows(nil, g, st, fs.cd, nil, r.nd)
+		parts[b*per+1+len(lines)] = inequalityRows(nil, g, st, fs.cd, nil, r.nd, sets, shares.total[b])
+		if inds := lorenzAsked(s.Indicators); len(inds) > 0 {
+			last := len(sets) - 1
+			for j := range g.size() {
+				lorenz = append(lorenz, LorenzRows(inds, g.domain(j), st.n[j], st.pop[j], st.income[j], shares.cuts[b][j][last], shares.total[b][j][last])...)
+			}
+		}
 		if s.Region != "" {
 			rg, err := newGrouping(nF, []string{s.Region}, fs.u.factors)
 			if err != nil {
@@ -143,8 +171,10 @@ func (r *streamRun) finish(ctx context.Context) (*Output, error) {
 	for _, part := range parts {
 		results = append(results, part...)
 	}
+	core := results // the curves have no change rows
+	results = append(results, lorenz...)
 	if s.Time != "" {
-		results = append(results, changeRows(results, s.Time, nil)...)
+		results = append(results, changeRows(core, s.Time, nil)...)
 	}
 	warnings, err := exclusionWarnings(s, results)
 	if err != nil {
@@ -206,4 +236,86 @@ func (r *streamRun) addPass3(fs *finestSpace, lines []*lineValues, cells [][]lin
 		}
 		inParallel(tasks)
 	}
+}
+
+// streamShares are the sums of pass 3 by the groups of the quantiles of
+// each set of cut shares (the quantile shares', then the Lorenz curves'),
+// in every domain of every breakdown: a split's sums (indices.ShareSums)
+// start at zero and are merged in split order, as Run blocks them
+// (shareSums, blockedShareSums).
+type streamShares struct {
+	codes [][]int32               // per breakdown, the domain of each stream cell
+	cuts  [][][][]float64         // [breakdown][domain][set]: the quantiles at the set's shares
+	total [][][]indices.ShareSums // [breakdown][domain][set]
+	part  [][][]indices.ShareSums // a split's, merged into total after it
+	met   [][]bool                // [breakdown][domain]: the split has units in it
+}
+
+// newStreamShares returns empty sums for the domains of the breakdowns
+// gs, over the stream cells, at their quantiles (sts) at each set of
+// shares; nil sums for no set.
+func newStreamShares(gs []*grouping, sts []*groupStats, sets [][]float64) *streamShares {
+	ss := &streamShares{}
+	if len(sets) == 0 {
+		ss.total = make([][][]indices.ShareSums, len(gs))
+		return ss
+	}
+	for b, g := range gs {
+		k := g.size()
+		cuts := make([][][]float64, k)
+		total, part := make([][]indices.ShareSums, k), make([][]indices.ShareSums, k)
+		for j := range k {
+			cuts[j] = make([][]float64, len(sets))
+			total[j], part[j] = make([]indices.ShareSums, len(sets)), make([]indices.ShareSums, len(sets))
+			for c, ps := range sets {
+				cuts[j][c] = make([]float64, len(ps))
+				for m, p := range ps {
+					cuts[j][c][m] = sts[b].quantiles[p][j]
+				}
+				total[j][c], part[j][c] = indices.NewShareSums(cuts[j][c]), indices.NewShareSums(cuts[j][c])
+			}
+		}
+		ss.codes = append(ss.codes, g.codes)
+		ss.cuts = append(ss.cuts, cuts)
+		ss.total = append(ss.total, total)
+		ss.part = append(ss.part, part)
+		ss.met = append(ss.met, make([]bool, k))
+	}
+	return ss
+}
+
+// add adds the units of a split, in row order, and merges its sums.
+func (ss *streamShares) add(su *splitUnits) {
+	for b, codes := range ss.codes {
+		part, met := ss.part[b], ss.met[b]
+		for i, c := range su.cell {
+			j := codes[c]
+			met[j] = true
+			for s := range part[j] {
+				part[j][s].Add(su.x[i], su.w[i])
+			}
+		}
+		for j, m := range met {
+			if !m {
+				continue
+			}
+			for s := range part[j] {
+				ss.total[b][j][s].Merge(part[j][s])
+				clear(part[j][s].Pop)
+				clear(part[j][s].Income)
+			}
+			met[j] = false
+		}
+	}
+}
+
+// lorenzAsked lists the Lorenz curves among the indicators, in order.
+func lorenzAsked(indicators []string) []string {
+	var out []string
+	for _, name := range indicators {
+		if ind, ok := parseIndicator(name); ok && ind.family == familyLorenz {
+			out = append(out, name)
+		}
+	}
+	return out
 }

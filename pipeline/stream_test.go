@@ -46,7 +46,8 @@ func synthStudy(t *testing.T, households, rowGroup, years int) *Study {
 		Region: "province", Time: "year", Seed: 1,
 		Indicators: []string{"population", "n", "mean", "median", "line", "headcount", "gap", "severity", "watts",
 			"poor_population", "gap_total", "theil_t", "theil_l", "ge_2", "ge_-1", "atkinson_0.5", "atkinson_1",
-			"region_mean", "cv", "williamson", "max_min_ratio", "theil_t_between", "theil_t_within"}}
+			"qsr", "palma", "share_q1", "share_d10", "region_mean", "cv", "williamson", "max_min_ratio", "theil_t_between",
+			"theil_t_within", "lorenz", "generalized_lorenz"}}
 	for _, spec := range []string{"m60=median:0.6@year", "prov=median:0.5@year,province?urban=true", "half=mean:0.5@urban", "abs=abs:4000"} {
 		l, err := ParseLine(spec)
 		if err != nil {
