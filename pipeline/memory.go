@@ -70,8 +70,7 @@ func InMemory() Option { return func(c *runConfig) { c.forceMemory = true } }
 // while built), M the medians asked for (a 16-byte copy of the units of each
 // group), L the lines (an 8-byte line per unit), S 1 when an indicator the
 // streaming runner lacks is asked for (Gini, Sen and rmpg sort the units:
-// order and sorted copies; the quantile shares and the Lorenz curves no
-// longer do, so the estimate errs high for them) and
+// order and sorted copies) and
 // V 1 with standard errors (influence values; with S, 256 more: the
 // units of every breakdown in income order with their PSU cells, the
 // influence values of the tasks running at once and their scratch,
