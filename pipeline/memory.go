@@ -61,7 +61,7 @@ func InMemory() Option { return func(c *runConfig) { c.forceMemory = true } }
 // Memory estimate, in bytes, from the row count R of the footers:
 //
 //	in-memory  = base + R·(Σ_c b_c + 1 + 16 + 4·F + 12·G + 16·M + 8·L + 24·S + 16·V + 256·S·V)
-//	streaming  = base + 2·R_split·(2·(Σ_c b_c + 1) + 3·20) + cells + 16·M·R/256
+//	streaming  = base + 2·R_split·(2·(Σ_c b_c + 1) + 3·20) + cells + 16·(M + B·Q)·R/256
 //
 // where b_c is 8 bytes for a numeric column and 4 for a categorical one
 // (codes), 1 the keep mark of screening, 16 a unit's income and weight,
@@ -80,12 +80,13 @@ func InMemory() Option { return func(c *runConfig) { c.forceMemory = true } }
 // (two loaders) and the units of three splits (20 bytes: income, weight,
 // 4-byte cell), in buffers reused from split to split, and the factor 2 is
 // the garbage collector's headroom (GOGC=100) for the rest; cells 4 KiB per
-// breakdown and line for the histograms and sums; 16·M·R/256 pass 2's
-// candidates, the units in the histogram bucket of each median (income and
-// weight; a bucket of the 2^20-bucket grid spans 1/256 of a binary order of
-// magnitude, and holds well under 1/256 of the units of a smooth income
-// distribution); and base 64 MiB for the
-// program and the runtime. CSV files count one row per 16 bytes. Measured
+// breakdown and line for the histograms and sums; 16·(M + B·Q)·R/256 pass
+// 2's candidates, the units in the histogram bucket of each median and of
+// each of the Q quantiles of the B breakdowns (the quantile shares' and
+// Lorenz curves' cuts) (income and weight; a bucket of the 2^20-bucket
+// grid spans 1/256 of a binary order of magnitude, and holds well under
+// 1/256 of the units of a smooth income distribution); and base 64 MiB for
+// the program and the runtime. CSV files count one row per 16 bytes. Measured
 // on generated households (one breakdown, one median line, the median): in
 // memory, 1e7 households peak at 309 MiB for an estimate of 1.5 GiB (the
 // formula still counts copies that medians, groupings and lines no longer
@@ -197,7 +198,15 @@ func estimateMemory(s *Study, splits []datasets.Split) (rows, inMemory, streamin
 	}
 	unit := perCol + 1 + 16 + 4*factors + 12*groupings + 16*medians + 8*int64(len(s.Lines)) + 24*sorted + 16*se + 256*sorted*se
 	inMemory = memoryBase + rows*unit
-	streaming = memoryBase + 2*largest*(2*(perCol+1)+3*20) + 4096*int64(len(s.Domains)+len(s.Lines)+1) + 16*medians*rows/256
+	// Streaming keeps the candidates of every quantile like a median's:
+	// the quantile shares' and Lorenz curves' cuts of every breakdown.
+	want := wants{}
+	for _, name := range s.Indicators {
+		want[name] = true
+	}
+	reqs, _ := statsRequests(s, want)
+	targets := medians + int64(1+len(s.Domains))*int64(len(reqs[0].quantiles))
+	streaming = memoryBase + 2*largest*(2*(perCol+1)+3*20) + 4096*int64(len(s.Domains)+len(s.Lines)+1) + 16*targets*rows/256
 	return rows, inMemory, streaming
 }
 
