@@ -19,10 +19,9 @@ import (
 //
 // for the reference units i of group g (N_g their weight, f_g the kernel
 // density of their incomes with their own bandwidth h_g, as
-// indices.RelativeLine for one group); L_i is 0 for other units. Each unit
-// is in at most one group, so one slice L holds all the L^(g).
+// indices.RelativeLine for one group); L_i is 0 for other units. What the
+// variances need of L^(g) is its PSU totals.
 type groupedLine struct {
-	L     []float64
 	h     []float64 // per group: the bandwidth of its reference units
 	cellW []float64 // the weight of the units of each F-domain f (finest grouping) and group g: [f*groups+g]
 	psus  [][]int32 // per group: the PSUs of its reference units
@@ -44,7 +43,7 @@ func (j *seJob) computeGroupedLine(lv *lineValues) *groupedLine {
 	codes := lv.groups.codes
 	// The reference units of each group, in unit order.
 	ref := maskedMembers(codes, k, mask, nil)
-	gl := &groupedLine{L: make([]float64, len(u.x)), h: make([]float64, k), psus: make([][]int32, k), tot: make([][]float64, k)}
+	gl := &groupedLine{h: make([]float64, k), psus: make([][]int32, k), tot: make([][]float64, k)}
 	F := j.p.groupings[colsKey(j.p.finestCols)]
 	gl.cellW = make([]float64, F.size()*k)
 	for i, f := range F.codes {
@@ -68,27 +67,25 @@ func (j *seJob) computeGroupedLine(lv *lineValues) *groupedLine {
 		}
 		// The statistic itself (z_g / F may differ from it in the last
 		// bit, which moves the units tied at the median).
-		stat := zg / l.Value
+		sp.Reset()
 		switch l.Basis {
 		case "median":
-			stat = indices.Quantile(0.5, xs, ws)
+			stat := indices.Quantile(0.5, xs, ws)
 			f := indices.KernelDensity(xs, ws, stat, gl.h[g])
-			for _, i := range idx {
-				gl.L[i] = -l.Value * (b2f(u.x[i] <= stat) - 0.5) / (N * f)
+			for k, i := range idx {
+				L := -l.Value * (b2f(xs[k] <= stat) - 0.5) / (N * f)
+				sp.Add(int(j.e.psu[i]), ws[k]*L)
 			}
 		case "mean":
-			stat = 0
+			stat := 0.0
 			for k, x := range xs {
 				stat += ws[k] * x
 			}
 			stat /= N
-			for _, i := range idx {
-				gl.L[i] = l.Value * (u.x[i] - stat) / N
+			for k, i := range idx {
+				L := l.Value * (xs[k] - stat) / N
+				sp.Add(int(j.e.psu[i]), ws[k]*L)
 			}
-		}
-		sp.Reset()
-		for _, i := range idx {
-			sp.Add(int(j.e.psu[i]), u.w[i]*gl.L[i])
 		}
 		gl.psus[g], gl.tot[g] = sp.Totals(nil, nil)
 	}
