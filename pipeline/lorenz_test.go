@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -232,5 +233,54 @@ func TestLorenzAgainstIndices(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestLorenzOrdinateEdges: one unit (the curve is the diagonal, GL(p) =
+// p x), incomes summing to zero (L undefined, GL defined), an empty domain
+// and an undefined quantile.
+func TestLorenzOrdinateEdges(t *testing.T) {
+	ps := LorenzPoints()
+	qs := make([]float64, len(ps)-1)
+	for m := range qs {
+		qs[m] = 7
+	}
+	one := indices.NewShareSums(qs)
+	one.Add(7, 2)
+	for m, p := range ps {
+		if got := LorenzOrdinate("lorenz", m, qs, one, 2, 14); math.Abs(got-p) > 1e-15 {
+			t.Errorf("one unit: L(%v) = %v", p, got)
+		}
+		if got := LorenzOrdinate("generalized_lorenz", m, qs, one, 2, 14); math.Abs(got-7*p) > 1e-14 {
+			t.Errorf("one unit: GL(%v) = %v", p, got)
+		}
+	}
+	// Incomes -3 and 3 of weight 1: S = 0; the poorer half holds -3.
+	qz := make([]float64, len(ps)-1)
+	for m := range qz {
+		qz[m] = -3
+		if ps[m] > 0.5 {
+			qz[m] = 3
+		}
+	}
+	zero := indices.NewShareSums(qz)
+	zero.Add(-3, 1)
+	zero.Add(3, 1)
+	if got := LorenzOrdinate("lorenz", 9, qz, zero, 2, 0); !math.IsNaN(got) {
+		t.Errorf("zero income: L = %v, want NaN", got)
+	}
+	if got := LorenzOrdinate("generalized_lorenz", 9, qz, zero, 2, 0); got != -1.5 { // p = 1/2: -3 / 2
+		t.Errorf("zero income: GL(1/2) = %v, want -1.5", got)
+	}
+	if got := LorenzOrdinate("generalized_lorenz", 19, qz, zero, 2, 0); got != 0 {
+		t.Errorf("zero income: GL(1) = %v, want 0", got)
+	}
+	empty := indices.NewShareSums(qs)
+	if got := LorenzOrdinate("generalized_lorenz", 3, qs, empty, 0, 0); !math.IsNaN(got) {
+		t.Errorf("empty domain: %v, want NaN", got)
+	}
+	nan := slices.Repeat([]float64{math.NaN()}, len(ps)-1)
+	if got := LorenzOrdinate("lorenz", 3, nan, indices.NewShareSums(nan), 2, 14); !math.IsNaN(got) {
+		t.Errorf("NaN quantile: %v, want NaN", got)
 	}
 }
