@@ -197,7 +197,7 @@ func NewShareSums(cuts []float64) ShareSums {
 
 // Group returns the group of income x: the number of cut points below x.
 func (s *ShareSums) Group(x float64) int {
-	if len(s.Cuts) <= 16 { // counted without a branch: the cuts do not decrease
+	if len(s.Cuts) <= 32 { // counted without a branch (the deciles, the Lorenz curves' 19 points): the cuts do not decrease
 		j := 0
 		for _, c := range s.Cuts {
 			if c < x {

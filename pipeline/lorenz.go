@@ -84,9 +84,8 @@ func LorenzOrdinate(ind string, m int, qs []float64, below indices.ShareSums, po
 // blocked by split (blockedShareSums), as the Beam runner sums them split
 // by split, so that both give the same bytes.
 //
-// The rows have no standard error of their own: a study with linearized
-// SEs marks them unavailable, the bootstrap gives them one as it does
-// every row. They have no _change rows (the study's time column is a
+// Their linearized standard errors are lorenzErrors'; the bootstrap gives
+// them one as it does every row. They have no _change rows (the study's time column is a
 // domain column like any other).
 func lorenzRows(p *plan, u *units, breakdowns [][]string, asked []string) []Result {
 	inds := lorenzAsked(asked)

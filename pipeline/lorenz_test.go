@@ -119,8 +119,9 @@ func TestRunLorenzNoChangeRows(t *testing.T) {
 	}
 }
 
-// Standard errors: unavailable by linearization; the bootstrap estimates
-// the curves again in each replicate, as every other row.
+// Standard errors: by linearization (L(1) = 1 fixed, with SE 0); the
+// bootstrap estimates the curves again in each replicate, as every other
+// row.
 func TestRunLorenzStandardErrors(t *testing.T) {
 	for _, method := range []string{"linearized", "bootstrap"} {
 		s := handStudy(t, "z=abs:2.5")
@@ -137,8 +138,11 @@ func TestRunLorenzStandardErrors(t *testing.T) {
 		r := lorenzAt(t, out.Results, "lorenz", "", 0.5)
 		switch method {
 		case "linearized":
-			if r.SEMethod != "unavailable" || !math.IsNaN(r.SE) {
+			if !strings.HasPrefix(r.SEMethod, "linearized") || !(r.SE > 0) {
 				t.Errorf("linearized: se %v method %q", r.SE, r.SEMethod)
+			}
+			if l1 := lorenzAt(t, out.Results, "lorenz", "", 1); l1.SE != 0 || !strings.HasPrefix(l1.SEMethod, "fixed") {
+				t.Errorf("linearized: SE of L(1) = %v (%s), want 0", l1.SE, l1.SEMethod)
 			}
 		case "bootstrap":
 			if !strings.HasPrefix(r.SEMethod, "bootstrap") || !(r.SE > 0) {
@@ -282,5 +286,113 @@ func TestLorenzOrdinateEdges(t *testing.T) {
 	nan := slices.Repeat([]float64{math.NaN()}, len(ps)-1)
 	if got := LorenzOrdinate("lorenz", 3, nan, indices.NewShareSums(nan), 2, 14); !math.IsNaN(got) {
 		t.Errorf("NaN quantile: %v, want NaN", got)
+	}
+}
+
+// TestLorenzLinearizedByDerivatives checks the linearized SEs of the
+// curves against the derivatives of the estimators themselves: the
+// ordinate of each domain (indices.GeneralizedLorenz, indices.Lorenz) is
+// recomputed with one unit's weight changed, and its change per unit of
+// weight is that unit's linearized variable (the ordinate is piecewise
+// linear in the weights, so the difference quotient is exact but for
+// rounding); their PSU totals give the variance of a stratified design
+// with replacement, sum_h n_h/(n_h - 1) sum_p (y_hp - mean_h)^2, written
+// out here. Real weights, 4 strata of 5 PSUs, a domain cutting across
+// them.
+func TestLorenzLinearizedByDerivatives(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	type unit struct {
+		x, w         float64
+		stratum, psu int
+		region       string
+	}
+	var us []unit
+	var b strings.Builder
+	b.WriteString("income,weight,stratum,psu,region\n")
+	for h := range 4 {
+		for p := range 5 {
+			for range 6 + rng.IntN(6) {
+				u := unit{x: math.Round(math.Exp(9+0.7*rng.NormFloat64())*100) / 100, w: 1 + 4*rng.Float64(), stratum: h, psu: h*10 + p, region: []string{"a", "b"}[rng.IntN(2)]}
+				us = append(us, u)
+				fmt.Fprintf(&b, "%v,%v,%d,%d,%s\n", u.x, u.w, u.stratum, u.psu, u.region)
+			}
+		}
+	}
+	path := filepath.Join(t.TempDir(), "d.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := &Study{Name: "lorenz-se", Inputs: []string{path}, Income: "income", Weight: "weight", Unit: "households",
+		Strata: "stratum", PSU: "psu", Domains: [][]string{{"region"}}, Indicators: []string{"lorenz", "generalized_lorenz"}, SEMethod: "linearized"}
+	if err := s.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := Run(context.Background(), s, SkipHashes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := LorenzPoints()
+	checked := 0
+	for _, dom := range []string{"", "region=b"} {
+		in := func(u unit) bool { return dom == "" || "region="+u.region == dom }
+		ordinate := func(ind string, k int, ws []float64) float64 {
+			var x, w []float64
+			for i, u := range us {
+				if in(u) {
+					x, w = append(x, u.x), append(w, ws[i])
+				}
+			}
+			if ind == "lorenz" {
+				return indices.Lorenz(nil, ps[k:k+1], x, w)[0]
+			}
+			return indices.GeneralizedLorenz(nil, ps[k:k+1], x, w)[0]
+		}
+		ws := make([]float64, len(us))
+		for i, u := range us {
+			ws[i] = u.w
+		}
+		for _, ind := range []string{"lorenz", "generalized_lorenz"} {
+			for _, k := range []int{0, 4, 9, 15, 18, 19} {
+				if ind == "lorenz" && k == 19 {
+					continue // L(1) = 1
+				}
+				base := ordinate(ind, k, ws)
+				// y[psu]: the PSU totals of w z.
+				y := map[int]float64{}
+				for i, u := range us {
+					y[u.psu] += 0 // every PSU counts, the domain's or not
+					if !in(u) {
+						continue
+					}
+					eps := 1e-6 * u.w
+					ws[i] += eps
+					z := (ordinate(ind, k, ws) - base) / eps
+					ws[i] = u.w
+					y[u.psu] += u.w * z
+				}
+				v := 0.0
+				for h := range 4 {
+					var tot []float64
+					for p := range 5 {
+						tot = append(tot, y[h*10+p])
+					}
+					mean := floats.Sum(tot) / 5
+					for _, t := range tot {
+						v += 5.0 / 4 * (t - mean) * (t - mean)
+					}
+				}
+				r := lorenzAt(t, out.Results, ind, dom, ps[k])
+				if math.Abs(r.Estimate-base) > 1e-12*math.Abs(base) {
+					t.Errorf("%s %q p=%v: estimate %v, indices %v", ind, dom, ps[k], r.Estimate, base)
+				}
+				if want := math.Sqrt(v); math.Abs(r.SE-want) > 1e-4*want {
+					t.Errorf("%s %q p=%v: SE %v, by the derivatives %v", ind, dom, ps[k], r.SE, want)
+				}
+				checked++
+			}
+		}
+	}
+	if checked != 22 {
+		t.Errorf("%d rows checked", checked)
 	}
 }

@@ -36,6 +36,8 @@ type seJob struct {
 	grouped     map[*lineValues]*groupedLine // per grouped relative line
 	lineCells   map[*lineValues][]lineSums   // per line: the cells of the point estimates
 	base        *povBase                     // the line-free sums of povertyErrors
+	lorenzOnce  sync.Once                    // makes lorenzRows
+	lorenzRows  map[string]*Result           // the Lorenz rows by lorenzRowKey
 }
 
 // rmpgLine is a national line for RMPGInfluence (rmpgLineOf) and, when
@@ -371,6 +373,12 @@ func (j *seJob) run(ctx context.Context, lines []*lineValues, results []Result) 
 		work = append(work, j.influenceTasks(g, lines, set)...)
 		for _, t := range j.regionTasks(g) {
 			work = append(work, seTask{costPass, t})
+		}
+		if len(lorenzAsked(j.s.Indicators)) > 0 {
+			work = append(work, seTask{costPass, func() error {
+				j.lorenzErrors(g)
+				return nil
+			}})
 		}
 	}
 	return runTasks(ctx, longestFirst(work))

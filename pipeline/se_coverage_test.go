@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/povstat/povstat/indices"
 )
 
 // coveragePopulation is a finite population of households in strata and
@@ -57,11 +59,11 @@ func (p *coveragePopulation) sample(rng *rand.Rand, n int, path string) error {
 // TestCoverage draws 400 stratified cluster samples from a known
 // population and runs the study on each (pipeline.Run, linearized SEs):
 // the 95% intervals of the mean, of the headcount under a fixed line and
-// under the sample's own 60%-of-median line, of the Gini and of the
-// headcount difference between the two lines must cover the population
-// value in 92% to 98% of the samples (binomial SE of the rate 1.1%: a 20%
-// error in the SEs would give about 89% or 99%). About 5 s; skipped with
-// -short.
+// under the sample's own 60%-of-median line, of the Gini, of the headcount
+// difference between the two lines and of the Lorenz ordinates L(0.5) and
+// GL(0.2) must cover the population value in 92% to 98% of the samples
+// (binomial SE of the rate 1.1%: a 20% error in the SEs would give about
+// 89% or 99%). About 5 s; skipped with -short.
 func TestCoverage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("coverage simulation: skipped with -short")
@@ -92,6 +94,8 @@ func TestCoverage(t *testing.T) {
 		"gini":            giniOf(sorted),
 	}
 	truth["headcount_diff fixed|rel"] = truth["headcount fixed"] - truth["headcount rel"]
+	truth["lorenz 0.5"] = indices.Lorenz(nil, []float64{0.5}, pop.income, nil)[0]
+	truth["generalized_lorenz 0.2"] = indices.GeneralizedLorenz(nil, []float64{0.2}, pop.income, nil)[0]
 
 	dir := t.TempDir()
 	rng := rand.New(rand.NewPCG(2, 2))
@@ -102,7 +106,7 @@ func TestCoverage(t *testing.T) {
 			t.Fatal(err)
 		}
 		s := &Study{Name: "coverage", Inputs: []string{path}, Income: "income", Weight: "weight",
-			Strata: "stratum", PSU: "psu", Indicators: []string{"mean", "headcount", "gini"}}
+			Strata: "stratum", PSU: "psu", Indicators: []string{"mean", "headcount", "gini", "lorenz", "generalized_lorenz"}}
 		for _, l := range []string{"fixed=abs:12000", "rel=median:0.6"} {
 			line, err := ParseLine(l)
 			if err != nil {
@@ -121,6 +125,9 @@ func TestCoverage(t *testing.T) {
 		rows := out.Results
 		for _, r := range rows {
 			key := strings.TrimSpace(r.Indicator + " " + r.Line)
+			if r.At != nil {
+				key = fmt.Sprintf("%s %g", r.Indicator, *r.At)
+			}
 			if v, ok := truth[key]; ok && r.CILower <= v && v <= r.CIUpper {
 				covered[key]++
 			}
