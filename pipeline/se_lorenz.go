@@ -47,24 +47,28 @@ func (j *seJob) lorenzErrors(g *grouping) {
 	}
 	cells := j.e.cells(j.members(g))
 	nc := len(cells.psu)
-	// cw[c*G+m], ci[c*G+m]: the weight and income of cell c's units of
-	// groups 0..m (cumulative after the pass).
-	cw, ci := make([]float64, nc*G), make([]float64, nc*G)
+	// wi[2(m*nc+c)], wi[2(m*nc+c)+1]: the weight and income of cell c's
+	// units of groups 0..m (cumulative after the pass), side by side (a
+	// unit's cell is as good as random: its two sums share a cache line),
+	// group by group (each point then reads its cells in sequence).
+	wi := make([]float64, 2*nc*G)
 	for i, c := range cells.of {
 		x := u.x[i]
 		grp := 0 // the number of cuts below x, without a branch
 		for _, q := range qs[g.codes[i]] {
 			grp += b2i(q < x)
 		}
-		cw[int(c)*G+grp] += u.w[i]
-		ci[int(c)*G+grp] += u.w[i] * x
+		at := 2 * (grp*nc + int(c))
+		wi[at] += u.w[i]
+		wi[at+1] += u.w[i] * x
 	}
-	for c := range nc {
-		for m := 1; m < G; m++ {
-			cw[c*G+m] += cw[c*G+m-1]
-			ci[c*G+m] += ci[c*G+m-1]
+	for m := 1; m < G; m++ {
+		prev, cur := wi[2*(m-1)*nc:2*m*nc], wi[2*m*nc:2*(m+1)*nc]
+		for k := range cur {
+			cur[k] += prev[k]
 		}
 	}
+	total := wi[2*np*nc:] // each cell's weight and income
 	sp := j.e.sparse()
 	defer j.e.sparsePool.Put(sp)
 	ps := LorenzPoints()
@@ -83,15 +87,17 @@ func (j *seJob) lorenzErrors(g *grouping) {
 					continue
 				}
 				sp.Reset()
+				lorenz := ind == "lorenz"
+				below := wi[2*m*nc:] // p = 1: every group, T = S
+				q := 0.0
+				if m < np {
+					q = qs[d][m]
+				}
 				for c := cells.off[d]; c < cells.off[d+1]; c++ {
-					wc, sc := cw[c*G+np], ci[c*G+np] // the cell's weight and income
-					t := sc                          // p = 1: T = S
-					if m < np {
-						q := qs[d][m]
-						t = ci[c*G+m] - q*cw[c*G+m] + p*q*wc
-					}
+					wc, sc := total[2*c], total[2*c+1]
+					t := below[2*c+1] - q*below[2*c] + p*q*wc
 					z := (t - r.Estimate*wc) / W
-					if ind == "lorenz" {
+					if lorenz {
 						z = (t - r.Estimate*sc) / S
 					}
 					sp.Add(int(cells.psu[c]), z)
