@@ -1005,9 +1005,10 @@ func (j *seJob) estimatedRef(lv *lineValues) *lineRef {
 }
 
 // kernelCut, kernelTail and kernelNegligible are indices' bounds of its
-// kernel sums over sorted incomes (indices.KernelDensitySorted): the units
-// within kernelCut bandwidths count, when those beyond (K <= kernelTail)
-// cannot add kernelNegligible of the sum.
+// kernel sums over sorted incomes (indices.KernelDensitySorted), which
+// kernelJob and groupKernelSums apply in unit order: the units within
+// kernelCut bandwidths count, when those beyond (K <= kernelTail) cannot
+// add kernelNegligible of the sum.
 const (
 	kernelCut        = 10
 	kernelNegligible = 0x1p-60
