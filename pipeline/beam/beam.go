@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
@@ -782,7 +783,14 @@ func (f *sumsMergeFn) ProcessElement(_ int, iter func(*Partial) bool, side func(
 }
 
 // tableFn turns the final state into the results JSON and the manifest.
-type tableFn struct{ Job *Job }
+// Built (Unix nanoseconds, on the machine that built the pipeline) and
+// Inspect (the seconds listing the splits took) time the run for the
+// manifest.
+type tableFn struct {
+	Job     *Job
+	Built   int64
+	Inspect float64
+}
 
 func (f *tableFn) ProcessElement(b []byte, hashes func(*[]byte) bool, emit func([]byte), emitManifest func([]byte)) error {
 	var st state
@@ -804,7 +812,10 @@ func (f *tableFn) ProcessElement(b []byte, hashes func(*[]byte) bool, emit func(
 	}
 	results := f.Job.tables(&st)
 	out := pipeline.EncodeJSON(results)
-	m, err := f.Job.manifest(&st, results, out)
+	m, err := f.Job.manifest(&st, results, out, pipeline.Timings{
+		InspectSeconds: f.Inspect,
+		ComputeSeconds: time.Since(time.Unix(0, f.Built)).Seconds(),
+	})
 	if err != nil {
 		return err
 	}
@@ -835,7 +846,7 @@ func (st *state) addFile(path string, rows int, rowGroup bool) {
 }
 
 // manifest is the run's manifest (Job.ManifestOut) for its results.
-func (j *Job) manifest(st *state, results []pipeline.Result, resultsJSON []byte) ([]byte, error) {
+func (j *Job) manifest(st *state, results []pipeline.Result, resultsJSON []byte, t pipeline.Timings) ([]byte, error) {
 	s, err := j.study()
 	if err != nil {
 		return nil, err
@@ -845,7 +856,7 @@ func (j *Job) manifest(st *state, results []pipeline.Result, resultsJSON []byte)
 		return nil, err
 	}
 	m := pipeline.Manifest{Povstat: pipeline.Version, GoVersion: runtime.Version(), Study: pipeline.StudyInfo{Name: "povbeam"},
-		Unit: s.Unit, Equivalence: s.Equivalence, Inputs: st.Files, Rows: st.Rows, Warnings: warnings}
+		Unit: s.Unit, Equivalence: s.Equivalence, Inputs: st.Files, Rows: st.Rows, Warnings: warnings, Timings: t}
 	for _, l := range s.Lines {
 		m.Lines = append(m.Lines, pipeline.LineInfo{Name: l.Name, Spec: l.Spec()})
 	}
@@ -906,10 +917,12 @@ func Build(j *Job) (*beam.Pipeline, error) {
 	if _, err := j.study(); err != nil {
 		return nil, err
 	}
+	t0 := time.Now()
 	splits, files, err := listSplits(context.Background(), j)
 	if err != nil {
 		return nil, err
 	}
+	inspect := time.Since(t0).Seconds()
 	p, s := beam.NewPipelineWithRoot()
 	sp := beam.Reshuffle(s, beam.CreateList(s, splits))
 	// merge groups a stage's partials on one worker; the marker makes the
@@ -939,7 +952,7 @@ func Build(j *Job) (*beam.Pipeline, error) {
 	}
 	// The inputs' hashes, one file a worker.
 	hashes := beam.ParDo(s.Scope("hashes"), &hashFn{}, beam.Reshuffle(s, beam.CreateList(s, files)))
-	out, manifest := beam.ParDo2(s, &tableFn{Job: j}, st3, side(hashes))
+	out, manifest := beam.ParDo2(s, &tableFn{Job: j, Built: time.Now().UnixNano(), Inspect: inspect}, st3, side(hashes))
 	beam.ParDo0(s, &writeFn{Path: j.Out}, out)
 	beam.ParDo0(s.Scope("manifest"), &writeFn{Path: j.ManifestOut}, manifest)
 	return p, nil

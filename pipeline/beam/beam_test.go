@@ -269,6 +269,9 @@ func TestBeamEqualsPipelineLines(t *testing.T) {
 	if sum := sha256.Sum256(got); len(m.Outputs) != 1 || m.Outputs[0].SHA256 != hex.EncodeToString(sum[:]) {
 		t.Errorf("manifest outputs %+v", m.Outputs)
 	}
+	if tm := m.Timings; !(tm.InspectSeconds > 0) || !(tm.ComputeSeconds > tm.InspectSeconds) || tm.ComputeSeconds > 600 {
+		t.Errorf("manifest timings %+v", tm)
+	}
 	for _, frag := range []string{`"indicator":"line","line":"rural","domain":{"province":"7"},"estimate":null`,
 		`some units belong to a line group without reference units`} {
 		if !bytes.Contains(want, []byte(frag)) {

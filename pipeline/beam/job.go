@@ -89,8 +89,10 @@ type Job struct {
 	// ManifestOut is the run's manifest (pipeline.Manifest, the schema of
 	// povstat run's manifest.json): the inputs with their rows and row
 	// groups, the rows read, used and excluded by each screening rule, the
-	// lines, the warnings, the inputs' and the results file's SHA-256; the
-	// timings are left empty. "" for Out with .manifest.json for .json.
+	// lines, the warnings, the inputs' and the results file's SHA-256, and
+	// the timings (inspect: listing the splits; compute: from building the
+	// pipeline to the results, read and computed together). "" for Out
+	// with .manifest.json for .json.
 	ManifestOut string
 }
 
