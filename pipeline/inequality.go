@@ -283,8 +283,9 @@ func (cd *cellData) sortedUnits(u *units, order []int32) *sortedCells {
 }
 
 // inequalityRows computes the person-level inequality indicators of every
-// domain of g; sets and ss are the quantile shares' sums (shareSums).
-func inequalityRows(u *units, g *grouping, st *groupStats, cd *cellData, order []int32, nd ineqNeeds, sets [][]float64, ss [][]indices.ShareSums) []Result {
+// domain of g; sets and ss are the quantile shares' sums (shareSums), gini
+// the Gini of every domain (nil: from the units in order).
+func inequalityRows(u *units, g *grouping, st *groupStats, cd *cellData, order []int32, nd ineqNeeds, sets [][]float64, ss [][]indices.ShareSums, gini []float64) []Result {
 	k := g.size()
 	var entropy []indices.EntropySums
 	if cd.entropy != nil {
@@ -292,11 +293,11 @@ func inequalityRows(u *units, g *grouping, st *groupStats, cd *cellData, order [
 	}
 	var off []int
 	var xs, ws []float64
-	if nd.sorted {
+	if nd.sorted && gini == nil {
 		off, xs, ws = cd.sortedUnits(u, order).segments(k, groupsOfCells(g, cd.rep))
 	}
 	segs := make([]sortedSegment, k)
-	if nd.sorted {
+	if nd.sorted && gini == nil {
 		for j := range segs {
 			segs[j] = newSortedSegment(xs[off[j]:off[j+1]], ws[off[j]:off[j+1]])
 		}
@@ -308,6 +309,8 @@ func inequalityRows(u *units, g *grouping, st *groupStats, cd *cellData, order [
 		for _, ind := range nd.inds {
 			r := Result{Indicator: ind.name, Domain: dom, N: st.n[j], Population: st.pop[j]}
 			switch {
+			case ind.name == "gini" && gini != nil:
+				r.Estimate = gini[j]
 			case ind.name == "gini":
 				r.Estimate = seg.gini()
 			case ind.name == "qsr" || ind.name == "palma" || ind.groups > 0:

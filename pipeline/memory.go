@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/povstat/povstat/datasets"
+	"github.com/povstat/povstat/indices"
 )
 
 // ErrMemoryBudget reports a study that fits the memory budget neither in
@@ -85,8 +86,10 @@ func InMemory() Option { return func(c *runConfig) { c.forceMemory = true } }
 // each of the Q quantiles of the B breakdowns (the quantile shares' and
 // Lorenz curves' cuts) (income and weight; a bucket of the 2^20-bucket
 // grid spans 1/256 of a binary order of magnitude, and holds well under
-// 1/256 of the units of a smooth income distribution); and base 64 MiB for
-// the program and the runtime. CSV files count one row per 16 bytes. Measured
+// 1/256 of the units of a smooth income distribution); with the Gini, its
+// bucket counts (8 MiB) and the units of a Gini pass, 40 bytes a unit and
+// breakdown (giniCapacity: at most a quarter of the budget); and base 64
+// MiB for the program and the runtime. CSV files count one row per 16 bytes. Measured
 // on generated households (one breakdown, one median line, the median): in
 // memory, 1e7 households peak at 309 MiB for an estimate of 1.5 GiB (the
 // formula still counts copies that medians, groupings and lines no longer
@@ -127,7 +130,7 @@ func chooseMemory(ctx context.Context, s *Study, cfg runConfig) (*memoryPlan, er
 	if err != nil {
 		return nil, fmt.Errorf("read inputs: %w", err)
 	}
-	plan.rec.Rows, plan.rec.EstimateBytes, plan.rec.StreamingBytes = estimateMemory(s, splits)
+	plan.rec.Rows, plan.rec.EstimateBytes, plan.rec.StreamingBytes = estimateMemory(s, splits, budget)
 	switch {
 	case cfg.forceStream:
 		if unsupported != nil {
@@ -158,8 +161,9 @@ func (p *memoryPlan) guard() func() {
 	return func() { debug.SetMemoryLimit(prev) }
 }
 
-// estimateMemory applies the formula above to the splits.
-func estimateMemory(s *Study, splits []datasets.Split) (rows, inMemory, streaming int64) {
+// estimateMemory applies the formula above to the splits, under the
+// memory budget (0: none).
+func estimateMemory(s *Study, splits []datasets.Split, budget int64) (rows, inMemory, streaming int64) {
 	perCol := int64(0)
 	for _, r := range requests(s) {
 		if r.Kind == datasets.Numeric {
@@ -175,7 +179,7 @@ func estimateMemory(s *Study, splits []datasets.Split) (rows, inMemory, streamin
 		if name == "median" {
 			medians += int64(1 + len(s.Domains))
 		}
-		if !streamSupported(name) {
+		if name == "gini" || name == "sen" || name == "rmpg" {
 			sorted = 1
 		}
 	}
@@ -207,6 +211,10 @@ func estimateMemory(s *Study, splits []datasets.Split) (rows, inMemory, streamin
 	reqs, _ := statsRequests(s, want)
 	targets := medians + int64(1+len(s.Domains))*int64(len(reqs[0].quantiles))
 	streaming = memoryBase + 2*largest*(2*(perCol+1)+3*20) + 4096*int64(len(s.Domains)+len(s.Lines)+1) + 16*targets*rows/256
+	if want["gini"] { // the bucket counts, and a Gini pass's units (stream_gini.go)
+		nb := 1 + len(s.Domains)
+		streaming += 8<<indices.HistogramBits + 40*int64(nb)*min(rows, int64(giniCapacity(budget, nb)))
+	}
 	return rows, inMemory, streaming
 }
 

@@ -558,7 +558,7 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 		}
 		tasks = append(tasks, func() error {
 			sets, ss := shareSums(u, g, st, nd)
-			parts[b*per+1+len(lines)] = inequalityRows(u, g, st, cd, order, nd, sets, ss)
+			parts[b*per+1+len(lines)] = inequalityRows(u, g, st, cd, order, nd, sets, ss, nil)
 			if s.Region != "" {
 				rg := p.groupings[colsKey([]string{s.Region})]
 				parts[b*per+2+len(lines)] = regionRows(s, g, rg, st, cd, nd, want)

@@ -28,7 +28,9 @@ import (
 //	        the lines;
 //	pass 3: the poverty sums of every line in every cell, and every
 //	        domain's income by the groups its quantiles make (the quantile
-//	        shares and the Lorenz curves, streamShares).
+//	        shares and the Lorenz curves, streamShares);
+//	then, for the Gini, one pass per range of histogram buckets, from
+//	        the counts of pass 1 (stream_gini.go).
 //
 // Pass 1 screens each split (datasets.Screen) and keeps the rows it
 // excluded; passes 2 and 3 read only the columns of the units and drop
@@ -67,9 +69,7 @@ func streamSupported(name string) bool {
 		return true
 	case familyLine:
 		return name != "sen" && name != "rmpg"
-	case familyInequality:
-		return name != "gini"
-	case familyRegion, familyLorenz:
+	case familyInequality, familyRegion, familyLorenz:
 		return true
 	}
 	return false
@@ -77,8 +77,9 @@ func streamSupported(name string) bool {
 
 // StreamUnsupported returns nil when the streaming runner can compute the
 // study, else an error listing what needs every unit in memory: standard
-// errors, indicators that sort all units (gini, sen, rmpg), ratios, and
-// the compare:, dynamics: and risk: sections.
+// errors, sen and rmpg (the Gini of the poor, the median of their
+// relative incomes), ratios, and the compare:, dynamics: and risk:
+// sections.
 func StreamUnsupported(s *Study) error {
 	var why []string
 	if s.SEMethod != "" && s.SEMethod != "none" {
@@ -153,6 +154,9 @@ type streamRun struct {
 	read  int
 	used  int
 	files []datasets.Source // one per file (its path as read), for the manifest
+
+	giniCount []int64 // the units of each histogram bucket (pass 1), when the Gini is asked for (stream_gini.go)
+	budget    int64   // the memory budget (0: none)
 }
 
 // streamStats is one statistics request (statsRequest) of the study,
@@ -270,6 +274,7 @@ func runStreamed(ctx context.Context, s *Study, cfg runConfig, mem *memoryPlan, 
 		return nil, fmt.Errorf("read inputs: %w", err)
 	}
 	r := newStreamRun(s, splits, cfg.progress)
+	r.budget = mem.rec.BudgetBytes
 	if err := r.pass(ctx, "pass 1/3: histograms and sums", func() *splitLoader { return r.newLoader(true, nil) }, r.all(), r.addPass1); err != nil {
 		return nil, err
 	}
@@ -354,6 +359,9 @@ func newStreamRun(s *Study, splits []datasets.Split, progress ProgressFunc) *str
 		}
 	}
 	r.nd = inequalityNeeds(s)
+	if slices.Contains(s.Indicators, "gini") {
+		r.giniCount = make([]int64, 1<<indices.HistogramBits)
+	}
 	r.scr = &datasets.Screening{}
 	r.excl = make([][]int32, len(splits))
 	if nl := streamLoaders(); nl > 1 {
@@ -927,6 +935,13 @@ func (r *streamRun) addPass1(su *splitUnits) {
 	}
 	if r.cdShare == nil || r.entropy != nil {
 		tasks = append(tasks, func() { r.addCells(su) })
+	}
+	if r.giniCount != nil {
+		tasks = append(tasks, func() {
+			for _, x := range su.x {
+				r.giniCount[indices.HistogramBucket(x)]++
+			}
+		})
 	}
 	inParallel(tasks)
 }

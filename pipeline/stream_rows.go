@@ -136,6 +136,12 @@ func (r *streamRun) finish(ctx context.Context) (*Output, error) {
 	const extra = 3
 	per := 1 + len(lines) + extra
 	parts := make([][]Result, len(breakdowns)*per)
+	var gini [][]float64 // per breakdown and domain
+	if slices.Contains(s.Indicators, "gini") {
+		if gini, err = r.giniPasses(ctx, gSs, r.budget); err != nil {
+			return nil, err
+		}
+	}
 	var lorenz []Result
 	for b, cols := range breakdowns {
 		g, err := newGrouping(nF, cols, fs.u.factors)
@@ -147,7 +153,11 @@ func (r *streamRun) finish(ctx context.Context) (*Output, error) {
 		for l, lv := range lines {
 			parts[b*per+1+l] = povertyRows(nil, g, lv, cells[l], nil, want, s.Indicators)
 		}
-		parts[b*per+1+len(lines)] = inequalityRows(nil, g, st, fs.cd, nil, r.nd, sets, shares.total[b])
+		var gb []float64
+		if gini != nil {
+			gb = gini[b]
+		}
+		parts[b*per+1+len(lines)] = inequalityRows(nil, g, st, fs.cd, nil, r.nd, sets, shares.total[b], gb)
 		if inds := lorenzAsked(s.Indicators); len(inds) > 0 {
 			last := len(sets) - 1
 			for j := range g.size() {
