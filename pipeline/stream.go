@@ -69,7 +69,7 @@ func streamSupported(name string) bool {
 		return true
 	case familyLine:
 		return name != "sen" && name != "rmpg"
-	case familyInequality, familyRegion, familyLorenz:
+	case familyInequality, familyRegion, familyLorenz, familyRatio:
 		return true
 	}
 	return false
@@ -78,8 +78,7 @@ func streamSupported(name string) bool {
 // StreamUnsupported returns nil when the streaming runner can compute the
 // study, else an error listing what needs every unit in memory: standard
 // errors, sen and rmpg (the Gini of the poor, the median of their
-// relative incomes), ratios, and the compare:, dynamics: and risk:
-// sections.
+// relative incomes), and the compare:, dynamics: and risk: sections.
 func StreamUnsupported(s *Study) error {
 	var why []string
 	if s.SEMethod != "" && s.SEMethod != "none" {

@@ -184,9 +184,7 @@ func TestStreamCellsAnyWay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(sparse.Results, dense.Results) {
-		t.Errorf("the map of combinations gives other results than the dense table")
-	}
+	sameResults(t, sparse.Results, dense.Results) // the map of combinations gives the dense table's results
 }
 
 // TestStreamAnyGOMAXPROCS checks that the results are the same bits with

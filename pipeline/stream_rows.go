@@ -171,6 +171,9 @@ func (r *streamRun) finish(ctx context.Context) (*Output, error) {
 			}
 			parts[b*per+2+len(lines)] = regionRows(s, g, rg, st, fs.cd, r.nd, want)
 		}
+		if want["ratio"] { // from the finest cells, which the ratio columns cut
+			parts[b*per+3+len(lines)] = ratioRows(s, fs.u, g, st, fs.cd)
+		}
 	}
 	var results []Result
 	if want["line"] {

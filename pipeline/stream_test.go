@@ -43,11 +43,11 @@ func synthStudy(t *testing.T, households, rowGroup, years int) *Study {
 	}
 	s := &Study{Name: "synth", Dir: dir, Inputs: []string{dir}, Income: "income", Weight: "weight", Size: "hh_size",
 		Unit: "persons", Rows: "households", Domains: [][]string{{"year"}, {"year", "province"}, {"year", "urban"}},
-		Region: "province", Time: "year", Seed: 1,
+		Region: "province", Time: "year", Seed: 1, Ratios: []Ratio{{Column: "urban", Numerator: "true", Denominator: "false"}},
 		Indicators: []string{"population", "n", "mean", "median", "line", "headcount", "gap", "severity", "watts",
 			"poor_population", "gap_total", "theil_t", "theil_l", "ge_2", "ge_-1", "atkinson_0.5", "atkinson_1",
 			"qsr", "palma", "share_q1", "share_d10", "region_mean", "cv", "williamson", "max_min_ratio", "theil_t_between",
-			"theil_t_within", "lorenz", "generalized_lorenz"}}
+			"theil_t_within", "lorenz", "generalized_lorenz", "ratio"}}
 	for _, spec := range []string{"m60=median:0.6@year", "prov=median:0.5@year,province?urban=true", "half=mean:0.5@urban", "abs=abs:4000"} {
 		l, err := ParseLine(spec)
 		if err != nil {
