@@ -390,7 +390,7 @@ func Compare(ctx context.Context, s *Study, c Comparison) (*Compared, error) {
 	for _, cols := range breakdowns {
 		g := p.groupings[colsKey(cols)]
 		for l, lv := range lines {
-			out.Results = append(out.Results, povertyRows(u, g, lv, cells[l], nil, wants{}, []string{"headcount", "poor_population"})...)
+			out.Results = append(out.Results, povertyRows(u, g, lv, cells[l], nil, wants{}, []string{"headcount", "poor_population"}, nil)...)
 		}
 	}
 	for a := range lines {

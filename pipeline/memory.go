@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/povstat/povstat/datasets"
-	"github.com/povstat/povstat/indices"
 )
 
 // ErrMemoryBudget reports a study that fits the memory budget neither in
@@ -86,10 +85,11 @@ func InMemory() Option { return func(c *runConfig) { c.forceMemory = true } }
 // each of the Q quantiles of the B breakdowns (the quantile shares' and
 // Lorenz curves' cuts) (income and weight; a bucket of the 2^20-bucket
 // grid spans 1/256 of a binary order of magnitude, and holds well under
-// 1/256 of the units of a smooth income distribution); with the Gini, its
-// bucket counts (8 MiB) and the units of a Gini pass, 40 bytes a unit and
-// breakdown (giniCapacity: at most a quarter of the budget); and base 64
-// MiB for the program and the runtime. CSV files count one row per 16 bytes. Measured
+// 1/256 of the units of a smooth income distribution; with rmpg, M also
+// counts the median of each line's poor in every breakdown); with the
+// Gini, the units of a Gini pass, 40 bytes a unit and breakdown
+// (giniCapacity: at most a quarter of the budget), and with sen the same
+// again for the poor; and base 64 MiB for the program and the runtime. CSV files count one row per 16 bytes. Measured
 // on generated households (one breakdown, one median line, the median): in
 // memory, 1e7 households peak at 309 MiB for an estimate of 1.5 GiB (the
 // formula still counts copies that medians, groupings and lines no longer
@@ -210,10 +210,16 @@ func estimateMemory(s *Study, splits []datasets.Split, budget int64) (rows, inMe
 	}
 	reqs, _ := statsRequests(s, want)
 	targets := medians + int64(1+len(s.Domains))*int64(len(reqs[0].quantiles))
+	if want["rmpg"] { // the median of each line's poor in every breakdown
+		targets += int64(len(s.Lines) * (1 + len(s.Domains)))
+	}
 	streaming = memoryBase + 2*largest*(2*(perCol+1)+3*20) + 4096*int64(len(s.Domains)+len(s.Lines)+1) + 16*targets*rows/256
-	if want["gini"] { // the bucket counts, and a Gini pass's units (stream_gini.go)
-		nb := 1 + len(s.Domains)
-		streaming += 8<<indices.HistogramBits + 40*int64(nb)*min(rows, int64(giniCapacity(budget, nb)))
+	nb := 1 + len(s.Domains)
+	if want["gini"] { // a Gini pass's units (stream_gini.go)
+		streaming += 40 * int64(nb) * min(rows, int64(giniCapacity(budget, nb)))
+	}
+	if want["sen"] { // the same for the poor of every line (stream_poor.go)
+		streaming += 40 * int64(nb) * min(rows, int64(giniCapacity(budget, nb)))
 	}
 	return rows, inMemory, streaming
 }

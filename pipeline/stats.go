@@ -552,7 +552,7 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 		})
 		for l, lv := range lines {
 			tasks = append(tasks, func() error {
-				parts[b*per+1+l] = povertyRows(u, g, lv, cells[l], poor[l], want, s.Indicators)
+				parts[b*per+1+l] = povertyRows(u, g, lv, cells[l], poor[l], want, s.Indicators, nil)
 				return nil
 			})
 		}

@@ -221,7 +221,7 @@ func TestPoorUnitsByCell(t *testing.T) {
 	rep := representatives(finest)
 	poor := sortedPoor(u, lv, finest)
 	cells := cellSums(u, finest, rep, lv)
-	rows := povertyRows(u, byA, lv, cells, poor, wants{"sen": true, "rmpg": true}, []string{"sen", "rmpg"})
+	rows := povertyRows(u, byA, lv, cells, poor, wants{"sen": true, "rmpg": true}, []string{"sen", "rmpg"}, nil)
 	if len(rows) != 2*byA.size() {
 		t.Fatalf("%d rows, want %d", len(rows), 2*byA.size())
 	}

@@ -68,7 +68,7 @@ func streamSupported(name string) bool {
 	case familyBase:
 		return true
 	case familyLine:
-		return name != "sen" && name != "rmpg"
+		return true
 	case familyInequality, familyRegion, familyLorenz, familyRatio:
 		return true
 	}
@@ -77,8 +77,7 @@ func streamSupported(name string) bool {
 
 // StreamUnsupported returns nil when the streaming runner can compute the
 // study, else an error listing what needs every unit in memory: standard
-// errors, sen and rmpg (the Gini of the poor, the median of their
-// relative incomes), and the compare:, dynamics: and risk: sections.
+// errors, and the compare:, dynamics: and risk: sections.
 func StreamUnsupported(s *Study) error {
 	var why []string
 	if s.SEMethod != "" && s.SEMethod != "none" {
@@ -154,8 +153,8 @@ type streamRun struct {
 	used  int
 	files []datasets.Source // one per file (its path as read), for the manifest
 
-	giniCount []int64 // the units of each histogram bucket (pass 1), when the Gini is asked for (stream_gini.go)
-	budget    int64   // the memory budget (0: none)
+	giniCount *bucketCounts // the units of each histogram bucket (pass 1), when the Gini is asked for (stream_gini.go)
+	budget    int64         // the memory budget (0: none)
 }
 
 // streamStats is one statistics request (statsRequest) of the study,
@@ -359,7 +358,7 @@ func newStreamRun(s *Study, splits []datasets.Split, progress ProgressFunc) *str
 	}
 	r.nd = inequalityNeeds(s)
 	if slices.Contains(s.Indicators, "gini") {
-		r.giniCount = make([]int64, 1<<indices.HistogramBits)
+		r.giniCount = &bucketCounts{}
 	}
 	r.scr = &datasets.Screening{}
 	r.excl = make([][]int32, len(splits))
@@ -938,7 +937,7 @@ func (r *streamRun) addPass1(su *splitUnits) {
 	if r.giniCount != nil {
 		tasks = append(tasks, func() {
 			for _, x := range su.x {
-				r.giniCount[indices.HistogramBucket(x)]++
+				r.giniCount.add(x)
 			}
 		})
 	}

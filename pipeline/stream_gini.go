@@ -34,27 +34,48 @@ func giniCapacity(budget int64, breakdowns int) int {
 	return c
 }
 
+// bucketCounts counts units by bucket of the histogram grid, in pages of
+// 2^10 buckets made when first used (incomes fill a few pages).
+type bucketCounts struct {
+	pages [1 << (indices.HistogramBits - bucketPageBits)][]int64
+}
+
+const bucketPageBits = 10
+
+// add counts a unit of value x.
+func (c *bucketCounts) add(x float64) {
+	b := indices.HistogramBucket(x)
+	p := &c.pages[b>>bucketPageBits]
+	if *p == nil {
+		*p = make([]int64, 1<<bucketPageBits)
+	}
+	(*p)[b&(1<<bucketPageBits-1)]++
+}
+
 // giniRanges cuts the buckets with units into ranges [lo, hi) of at most
 // capacity units each (a bucket with more is a range of its own), in
 // increasing order.
-func giniRanges(count []int64, capacity int) [][2]uint32 {
+func giniRanges(count *bucketCounts, capacity int) [][2]uint32 {
 	var out [][2]uint32
 	start, n := -1, int64(0)
-	for b, c := range count {
-		if c == 0 {
-			continue
+	for pg, page := range count.pages {
+		for k, c := range page {
+			if c == 0 {
+				continue
+			}
+			b := pg<<bucketPageBits + k
+			if start >= 0 && n+c > int64(capacity) {
+				out = append(out, [2]uint32{uint32(start), uint32(b)})
+				start, n = -1, 0
+			}
+			if start < 0 {
+				start = b
+			}
+			n += c
 		}
-		if start >= 0 && n+c > int64(capacity) {
-			out = append(out, [2]uint32{uint32(start), uint32(b)})
-			start, n = -1, 0
-		}
-		if start < 0 {
-			start = b
-		}
-		n += c
 	}
 	if start >= 0 {
-		out = append(out, [2]uint32{uint32(start), uint32(len(count))})
+		out = append(out, [2]uint32{uint32(start), 1 << indices.HistogramBits})
 	}
 	return out
 }

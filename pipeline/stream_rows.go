@@ -117,6 +117,10 @@ func (r *streamRun) finish(ctx context.Context) (*Output, error) {
 	}
 	shares := newStreamShares(gSs, sts, sets)
 	poverty := len(lines) > 0 && want.any(lineIndicators...)
+	var poor *poorStream // sen and rmpg (stream_poor.go)
+	if len(lines) > 0 && want.any("sen", "rmpg") {
+		poor = newPoorStream(lines, gSs, want["rmpg"], want["sen"])
+	}
 	if poverty || len(sets) > 0 {
 		var add3 func(*splitUnits)
 		if poverty {
@@ -127,8 +131,17 @@ func (r *streamRun) finish(ctx context.Context) (*Output, error) {
 				add3(su)
 			}
 			shares.add(su)
+			if poor != nil {
+				poor.addPass3(su)
+			}
 		})
 		if err != nil {
+			return nil, err
+		}
+	}
+	var poorGini, poorGap [][][]float64 // [line][breakdown][domain]
+	if poor != nil {
+		if poorGini, poorGap, err = r.poorPasses(ctx, poor); err != nil {
 			return nil, err
 		}
 	}
@@ -151,7 +164,17 @@ func (r *streamRun) finish(ctx context.Context) (*Output, error) {
 		st := sts[b]
 		parts[b*per] = baseRows(g, st, s.Indicators)
 		for l, lv := range lines {
-			parts[b*per+1+l] = povertyRows(nil, g, lv, cells[l], nil, want, s.Indicators)
+			var pre *poorValues
+			if poor != nil {
+				pre = &poorValues{}
+				if poorGini != nil {
+					pre.gini = poorGini[l][b]
+				}
+				if poorGap != nil {
+					pre.rmpg = poorGap[l][b]
+				}
+			}
+			parts[b*per+1+l] = povertyRows(nil, g, lv, cells[l], nil, want, s.Indicators, pre)
 		}
 		var gb []float64
 		if gini != nil {

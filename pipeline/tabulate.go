@@ -175,6 +175,11 @@ func sortedPoor(u *units, lv *lineValues, finest *grouping) *poorUnits {
 	return p
 }
 
+// poorValues are the Gini of the poor (sen) and their median gap (rmpg)
+// of every domain of a breakdown, when a runner found them otherwise than
+// from the poor in order (the streaming runner, stream_poor.go).
+type poorValues struct{ gini, rmpg []float64 }
+
 // lineIndicators are the indicators computed for each poverty line.
 var lineIndicators = []string{"headcount", "gap", "severity", "watts", "sen", "rmpg", "poor_population", "gap_total"}
 
@@ -311,7 +316,7 @@ func representatives(g *grouping) []int {
 }
 
 // povertyRows returns the indicators of one line for every domain of g.
-func povertyRows(u *units, g *grouping, lv *lineValues, cells []lineSums, poor *poorUnits, want wants, order []string) []Result {
+func povertyRows(u *units, g *grouping, lv *lineValues, cells []lineSums, poor *poorUnits, want wants, order []string, pre *poorValues) []Result {
 	k := g.size()
 	sums := make([]indices.PovertySums, k)
 	unresolvedN := make([]int, k)
@@ -331,7 +336,10 @@ func povertyRows(u *units, g *grouping, lv *lineValues, cells []lineSums, poor *
 		}
 	}
 	var gini []float64
-	if want["sen"] {
+	switch {
+	case want["sen"] && pre != nil:
+		gini = pre.gini
+	case want["sen"]:
 		gs := make([]indices.GiniByBucket, k) // as the Beam runner joins them
 		for p, c := range poor.cell {
 			gs[groupOf[c]].AddSorted(poor.r[p], poor.w[p])
@@ -343,7 +351,10 @@ func povertyRows(u *units, g *grouping, lv *lineValues, cells []lineSums, poor *
 		}
 	}
 	var rmpg []float64
-	if want["rmpg"] {
+	switch {
+	case want["rmpg"] && pre != nil:
+		rmpg = pre.rmpg
+	case want["rmpg"]:
 		rmpg = poorMedianGaps(u, g, poor)
 	}
 	var out []Result
