@@ -87,9 +87,10 @@ func InMemory() Option { return func(c *runConfig) { c.forceMemory = true } }
 // grid spans 1/256 of a binary order of magnitude, and holds well under
 // 1/256 of the units of a smooth income distribution; with rmpg, M also
 // counts the median of each line's poor in every breakdown); with the
-// Gini, the units of a Gini pass, 40 bytes a unit and breakdown
-// (giniCapacity: at most a quarter of the budget), and with sen the same
-// again for the poor; and base 64 MiB for the program and the runtime. CSV files count one row per 16 bytes. Measured
+// Gini or sen, the units of a pass of theirs, 40 bytes a unit and
+// breakdown (giniCapacity: at most a quarter of the budget; the Gini's
+// passes and the poor's come one after the other); and base 64 MiB for
+// the program and the runtime. CSV files count one row per 16 bytes. Measured
 // on generated households (one breakdown, one median line, the median): in
 // memory, 1e7 households peak at 309 MiB for an estimate of 1.5 GiB (the
 // formula still counts copies that medians, groupings and lines no longer
@@ -215,10 +216,7 @@ func estimateMemory(s *Study, splits []datasets.Split, budget int64) (rows, inMe
 	}
 	streaming = memoryBase + 2*largest*(2*(perCol+1)+3*20) + 4096*int64(len(s.Domains)+len(s.Lines)+1) + 16*targets*rows/256
 	nb := 1 + len(s.Domains)
-	if want["gini"] { // a Gini pass's units (stream_gini.go)
-		streaming += 40 * int64(nb) * min(rows, int64(giniCapacity(budget, nb)))
-	}
-	if want["sen"] { // the same for the poor of every line (stream_poor.go)
+	if want["gini"] || want["sen"] { // a Gini pass's units (stream_gini.go), or the poor's (stream_poor.go): one after the other
 		streaming += 40 * int64(nb) * min(rows, int64(giniCapacity(budget, nb)))
 	}
 	return rows, inMemory, streaming
