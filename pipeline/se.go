@@ -316,6 +316,14 @@ func (j *seJob) run(ctx context.Context, lines []*lineValues, results []Result) 
 			return nil
 		})
 	}
+	for _, lv := range lines { // each unit's line under a grouped line (a national one's is values[0])
+		if !lv.national() {
+			tasks = append(tasks, func() error {
+				lv.unitLines()
+				return nil
+			})
+		}
+	}
 	grouped := make([]*groupedLine, len(lines))
 	for l, lv := range lines {
 		if wantsInfluence(j.s.Indicators, "headcount", "line", "rmpg") && len(lv.line.By) > 0 {

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"math"
+	"sync"
 
 	"github.com/povstat/povstat/indices"
 )
@@ -77,21 +78,29 @@ func (j *seJob) povertyErrors(breakdowns [][]string, lv *lineValues) {
 	// national relative line at zn with the bandwidth of its reference
 	// units; under a grouped one (groupedHeadcount), by F-domain and line
 	// group, at each group's line with its bandwidth.
+	// They run beside the pass below (a goroutine of its own: the tasks of
+	// the lines are fewer than twice the cores, and this one keeps them
+	// busy to the end).
 	gl := j.grouped[lv]
 	var kernN, kernF []float64
+	var kernels sync.WaitGroup
 	ng := 0
 	switch {
 	case ref != nil && want[povHeadcount]:
-		tot := make([]float64, nf)
-		for f := range tot {
-			tot[f] = j.base.f[f].b
-		}
-		k := kernelJob{z: zn, h: []float64{ref.h}, cells: F.codes}
-		kernN = k.negligibleSums(u, nf, tot)
+		kernels.Go(func() {
+			tot := make([]float64, nf)
+			for f := range tot {
+				tot[f] = j.base.f[f].b
+			}
+			k := kernelJob{z: zn, h: []float64{ref.h}, cells: F.codes}
+			kernN = k.negligibleSums(u, nf, tot)
+		})
 	case gl != nil && want[povHeadcount]:
 		ng = lv.groups.size()
-		k := kernelJob{zs: lv.z, h: gl.h, groups: lv.groups.codes, cells: F.codes}
-		kernF = k.negligibleSums(u, nf, gl.cellW)
+		kernels.Go(func() {
+			k := kernelJob{zs: lv.z, h: gl.h, groups: lv.groups.codes, cells: F.codes}
+			kernF = k.negligibleSums(u, nf, gl.cellW)
+		})
 	}
 	// One pass in unit order, so that every F-domain and cell gets its
 	// units in unit order (as over fm); g is zero for the units that are
@@ -131,6 +140,7 @@ func (j *seJob) povertyErrors(breakdowns [][]string, lv *lineValues) {
 			s.gl += w * w * g[povHeadcount] * ref.l(u, i)
 		}
 	}
+	kernels.Wait()
 	sp := j.e.sparse()
 	defer j.e.sparsePool.Put(sp)
 	n := float64(len(u.x))

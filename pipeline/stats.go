@@ -601,11 +601,6 @@ func tabulate(ctx context.Context, s *Study, u *units) ([]Result, []string, erro
 		if order == nil {
 			order = prep.sortedOrder(s, u)
 		}
-		for _, lv := range lines { // the standard errors read each unit's line under a grouped line (a national one's is values[0])
-			if !lv.national() {
-				lv.unitLines()
-			}
-		}
 		job := &seJob{s: s, u: u, p: p, e: e, order: order, sorted: sortedUnits, cells: cells, keepRecords: len(s.Differences) > 0}
 		if diff, err = addStandardErrors(ctx, job, lines, results); err != nil {
 			return nil, nil, err
