@@ -281,3 +281,24 @@ func TestGiniRanges(t *testing.T) {
 		t.Error("add does not count the value's bucket")
 	}
 }
+
+// TestStreamHandEdges: on the worked example (a negative income), under a
+// line that leaves region A without a poor unit and a grouped median line,
+// the streamed sen, rmpg, Gini, Lorenz curves and QSR are the in-memory
+// rows (rmpg of region A undefined, "nobody is poor").
+func TestStreamHandEdges(t *testing.T) {
+	s := handStudy(t, "z=abs:0.5", "m=median:0.4@region")
+	s.Indicators = []string{"headcount", "sen", "rmpg", "gini", "lorenz", "qsr"}
+	want, err := Run(context.Background(), s, InMemory())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Run(context.Background(), s, Streaming())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameResults(t, got.Results, want.Results)
+	if r := find(t, got.Results, "rmpg", "z", "region=A"); !math.IsNaN(r.Estimate) || r.Note != "nobody is poor" {
+		t.Errorf("rmpg of region A: %v %q", r.Estimate, r.Note)
+	}
+}
