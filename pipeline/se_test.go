@@ -101,7 +101,7 @@ func TestStandardErrorsEUSILC(t *testing.T) {
 	}
 	s := &Study{Name: "eusilc", Inputs: []string{path}, Income: "eqIncome", Weight: "rb050",
 		Strata: "db040", PSU: "db030", Domains: [][]string{{"db040"}},
-		Indicators: []string{"mean", "median", "headcount", "line", "gini", "qsr", "rmpg", "theil_t", "sen"}}
+		Indicators: []string{"mean", "median", "headcount", "line", "gini", "qsr", "rmpg", "theil_t", "sen", "generalized_lorenz"}}
 	for _, l := range []string{"arpr=median:0.6", "fixed=abs:10859.236"} {
 		line, err := ParseLine(l)
 		if err != nil {
@@ -122,6 +122,12 @@ func TestStandardErrorsEUSILC(t *testing.T) {
 		r := find(t, out.Results, tt.ind, tt.line, "")
 		if math.Abs(r.SE-tt.want) > tt.rel*tt.want {
 			t.Errorf("%s %s: SE %.15g, R %.15g (rel. diff %.2g)", tt.ind, tt.line, r.SE, tt.want, math.Abs(r.SE-tt.want)/tt.want)
+		}
+	}
+	// GL(1) is the mean: its SE is survey::svymean's.
+	for _, r := range out.Results {
+		if r.Indicator == "generalized_lorenz" && *r.At == 1 && len(r.Domain) == 0 && math.Abs(r.SE-141.164079555672) > 1e-9*141.164079555672 {
+			t.Errorf("generalized_lorenz at 1: SE %.15g, R's of the mean 141.164079555672", r.SE)
 		}
 	}
 	med := find(t, out.Results, "median", "", "")
