@@ -274,7 +274,6 @@ func (j *seJob) run(ctx context.Context, lines []*lineValues, results []Result) 
 	}
 	tasks = append(tasks, sortedTasks...)
 	cores := map[string]**refCore{} // nil when the reference population is undefined
-	rmpgCores := map[string]*rmpgCore{}
 	wantRMPG := slices.Contains(j.s.Indicators, "rmpg")
 	rmpg := make([]rmpgLine, len(lines))
 	for l, lv := range lines {
@@ -284,30 +283,22 @@ func (j *seJob) run(ctx context.Context, lines []*lineValues, results []Result) 
 				cores[k] = c
 				tasks = append(tasks, func() error {
 					*c = j.computeRefCore(lv.line)
+					// RMPG's national median lines of these reference units,
+					// from the core's median, density and bandwidth.
+					if wantRMPG && lv.line.Basis == "median" {
+						rc := j.rmpgCoreOf(*c)
+						for l2, lv2 := range lines {
+							if isNationalRelative(lv2) && refKey(lv2.line) == k {
+								rmpg[l2] = j.rmpgLineOf(lv2, rc)
+							}
+						}
+					}
 					return nil
 				})
 			}
 		}
-		if len(lv.line.By) > 0 || !wantRMPG {
-			continue
-		}
-		if lv.line.Basis != "median" {
-			rmpg[l] = j.rmpgLineOf(lv, nil)
-			continue
-		}
-		if k := whereKey(lv.line); rmpgCores[k] == nil {
-			rc := &rmpgCore{}
-			rmpgCores[k] = rc
-			tasks = append(tasks, func() error {
-				j.computeRMPGCore(rc, lv.line)
-				// The lines of these reference units.
-				for l2, lv2 := range lines {
-					if len(lv2.line.By) == 0 && lv2.line.Basis == "median" && whereKey(lv2.line) == k {
-						rmpg[l2] = j.rmpgLineOf(lv2, rc)
-					}
-				}
-				return nil
-			})
+		if wantRMPG && len(lv.line.By) == 0 && lv.line.Basis != "median" {
+			rmpg[l] = j.rmpgLineOf(lv, nil) // held fixed
 		}
 	}
 	if wantsInfluence(j.s.Indicators, povNames[:]...) {
@@ -842,55 +833,37 @@ type rmpgCore struct {
 	step *[2]float64
 }
 
-// computeRMPGCore fills rc for the reference units of the median line l.
-func (j *seJob) computeRMPGCore(rc *rmpgCore, l Line) {
-	ref, err := whereMask(j.u, l)
-	if err != nil {
-		return
+// rmpgCoreOf returns the rmpgCore of the reference units of a national
+// median line from its refCore (not ok when the reference population is
+// undefined): indices.QuantileInfluence at 1/2 of the reference units,
+// -([x_i <= m] - 1/2) / (N f(m)) on them and 0 elsewhere, at the published
+// median m with the core's density f(m) and bandwidth (so that no sort of
+// the units is needed).
+func (j *seJob) rmpgCoreOf(core *refCore) *rmpgCore {
+	rc := &rmpgCore{}
+	if core == nil {
+		return rc
 	}
-	w := j.u.w
-	if ref != nil {
-		w = make([]float64, len(j.u.w))
-		for i, in := range ref {
-			if in {
-				w[i] = j.u.w[i]
-			}
+	u := j.u
+	q, n, f := core.stat, core.n, core.fm
+	rc.ok, rc.q, rc.h = true, q, core.h
+	rc.infl = make([]float64, len(u.x))
+	if math.IsNaN(q) || !(f > 0) || math.IsInf(f, 0) {
+		for i := range rc.infl {
+			rc.infl[i] = math.NaN()
+		}
+		return rc
+	}
+	vals := [2]float64{-(0 - 0.5) / (n * f), -(1 - 0.5) / (n * f)} // by [x_i <= q], as quantileInfluenceAt
+	for i, x := range u.x {
+		if (core.mask == nil || core.mask[i]) && u.w[i] != 0 {
+			rc.infl[i] = vals[b2i(x <= q)]
 		}
 	}
-	// RelativeLine at percent 1: the median, the bandwidth and
-	// QuantileInfluence at 1/2 (times 1, exactly).
-	rl := indices.RelativeLine(nil, j.u.x, w, 0.5, 1)
-	rc.ok, rc.q, rc.h, rc.infl = true, rl.Z, rl.Bandwidth, rl.Infl
-	if ref == nil {
-		rc.step = stepOf(j.u.x, w, rc.infl, rc.q)
+	if core.mask == nil {
+		rc.step = &vals
 	}
-}
-
-// stepOf returns the two values of infl, [x_i <= q] and not, on the units
-// of positive weight, when infl is 0 on the others and takes one value on
-// each side of q (nil otherwise, as for an undefined influence function,
-// NaN everywhere).
-func stepOf(x, w, infl []float64, q float64) *[2]float64 {
-	var step [2]float64
-	var seen [2]bool
-	for i, v := range infl {
-		if !(w[i] > 0) {
-			if v != 0 {
-				return nil
-			}
-			continue
-		}
-		t := b2i(x[i] <= q)
-		if !seen[t] {
-			step[t], seen[t] = v, true
-		} else if v != step[t] && !(math.IsNaN(v) && math.IsNaN(step[t])) {
-			return nil
-		}
-	}
-	if math.IsNaN(step[0]) || math.IsNaN(step[1]) {
-		return nil
-	}
-	return &step
+	return rc
 }
 
 // rmpgLineOf is a national line as RMPG's influence sees it: for a median

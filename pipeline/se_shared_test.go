@@ -228,3 +228,30 @@ func TestSortedMembersFrom(t *testing.T) {
 		}
 	}
 }
+
+// stepOf (a test helper) returns the two values of infl, [x_i <= q] and not, on the units
+// of positive weight, when infl is 0 on the others and takes one value on
+// each side of q (nil otherwise, as for an undefined influence function,
+// NaN everywhere).
+func stepOf(x, w, infl []float64, q float64) *[2]float64 {
+	var step [2]float64
+	var seen [2]bool
+	for i, v := range infl {
+		if !(w[i] > 0) {
+			if v != 0 {
+				return nil
+			}
+			continue
+		}
+		t := b2i(x[i] <= q)
+		if !seen[t] {
+			step[t], seen[t] = v, true
+		} else if v != step[t] && !(math.IsNaN(v) && math.IsNaN(step[t])) {
+			return nil
+		}
+	}
+	if math.IsNaN(step[0]) || math.IsNaN(step[1]) {
+		return nil
+	}
+	return &step
+}
