@@ -104,7 +104,7 @@ func (p *poorStream) addPass3(su *splitUnits) {
 	}
 }
 
-// passes runs the passes after pass 3 and returns, for every line,
+// poorPasses runs the passes after pass 3 and returns, for every line,
 // breakdown and domain, the Gini of the poor (sen) and 1 - their median
 // r (rmpg); nil for what is not asked for.
 func (r *streamRun) poorPasses(ctx context.Context, p *poorStream) (gini, rmpg [][][]float64, err error) {
