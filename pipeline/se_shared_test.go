@@ -3,7 +3,9 @@ package pipeline
 import (
 	"context"
 	"math"
+	"runtime"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/povstat/povstat/indices"
@@ -200,7 +202,15 @@ func TestStepL(t *testing.T) {
 // the definition): the same units, incomes, weights and cells, for
 // the finest grouping, a coarsening of it and a breakdown of one domain.
 func TestSortedMembersFrom(t *testing.T) {
-	const n = 600
+	for _, n := range []int{600, 3*radixMinChunk + 11} { // one chunk; three, on three cores
+		t.Run(strconv.Itoa(n), func(t *testing.T) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
+			testSortedMembersFrom(t, n)
+		})
+	}
+}
+
+func testSortedMembersFrom(t *testing.T, n int) {
 	u := &units{x: make([]float64, n), w: make([]float64, n)}
 	finest := &grouping{codes: make([]int32, n), keys: make([][]string, 6)}
 	coarse := &grouping{codes: make([]int32, n), keys: make([][]string, 2)}
