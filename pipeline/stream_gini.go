@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/povstat/povstat/indices"
 )
@@ -14,7 +15,9 @@ import (
 // takes one more pass over the splits that keeps the units of its buckets
 // (the loader's bucket filter, as pass 2), sorts each domain's units by
 // income (radixOrder: stable, ties in row order, as Run's sort of all
-// units) and adds them to the domain's indices.GiniByBucket. The ranges go
+// units) and adds them to the domain's indices.GiniByBucket; a range of
+// one value (an atom, which may hold more than the capacity) adds its
+// units as they come, already in that order. The ranges go
 // in increasing order of income, so each domain's units are added in
 // Run's order, bucket after bucket, and the Gini has Run's bits.
 
@@ -35,9 +38,17 @@ func giniCapacity(budget int64, breakdowns int) int {
 }
 
 // bucketCounts counts units by bucket of the histogram grid, in pages of
-// 2^10 buckets made when first used (incomes fill a few pages).
+// 2^10 buckets made when first used (incomes fill a few pages), and
+// whether all the units of a bucket have one value (an atom: zero
+// incomes, a fixed benefit).
 type bucketCounts struct {
-	pages [1 << (indices.HistogramBits - bucketPageBits)][]int64
+	pages [1 << (indices.HistogramBits - bucketPageBits)][]bucketCount
+}
+
+type bucketCount struct {
+	n     int64
+	value uint64 // the bits of the first value
+	mixed bool   // another value came
 }
 
 const bucketPageBits = 10
@@ -47,35 +58,52 @@ func (c *bucketCounts) add(x float64) {
 	b := indices.HistogramBucket(x)
 	p := &c.pages[b>>bucketPageBits]
 	if *p == nil {
-		*p = make([]int64, 1<<bucketPageBits)
+		*p = make([]bucketCount, 1<<bucketPageBits)
 	}
-	(*p)[b&(1<<bucketPageBits-1)]++
+	bc := &(*p)[b&(1<<bucketPageBits-1)]
+	if bits := math.Float64bits(x); bc.n == 0 {
+		bc.value = bits
+	} else if bits != bc.value {
+		bc.mixed = true // -0 and +0 too: the sort puts -0 first
+	}
+	bc.n++
 }
 
-// giniRanges cuts the buckets with units into ranges [lo, hi) of at most
-// capacity units each (a bucket with more is a range of its own), in
-// increasing order.
-func giniRanges(count *bucketCounts, capacity int) [][2]uint32 {
-	var out [][2]uint32
-	start, n := -1, int64(0)
+// giniRange is a range of buckets [lo, hi) for one pass; atom when its
+// units all have one value (its one bucket with units is an atom), so that
+// they are in order as they come, ties in row order, and need no sort.
+type giniRange struct {
+	lo, hi uint32
+	atom   bool
+}
+
+// giniRanges cuts the buckets with units into ranges of at most capacity
+// units each (a bucket with more is a range of its own), in increasing
+// order.
+func giniRanges(count *bucketCounts, capacity int) []giniRange {
+	var out []giniRange
+	start, n, buckets := -1, int64(0), 0
+	atom := false
 	for pg, page := range count.pages {
-		for k, c := range page {
-			if c == 0 {
+		for k, bc := range page {
+			if bc.n == 0 {
 				continue
 			}
 			b := pg<<bucketPageBits + k
-			if start >= 0 && n+c > int64(capacity) {
-				out = append(out, [2]uint32{uint32(start), uint32(b)})
-				start, n = -1, 0
+			if start >= 0 && n+bc.n > int64(capacity) {
+				out = append(out, giniRange{uint32(start), uint32(b), buckets == 1 && atom})
+				start, n, buckets = -1, 0, 0
 			}
 			if start < 0 {
 				start = b
 			}
-			n += c
+			n += bc.n
+			buckets++
+			atom = !bc.mixed
 		}
 	}
 	if start >= 0 {
-		out = append(out, [2]uint32{uint32(start), 1 << indices.HistogramBits})
+		out = append(out, giniRange{uint32(start), 1 << indices.HistogramBits, buckets == 1 && atom})
 	}
 	return out
 }
@@ -92,7 +120,7 @@ func (r *streamRun) giniPasses(ctx context.Context, gs []*grouping, budget int64
 	ranges := giniRanges(r.giniCount, giniCapacity(budget, len(gs)))
 	for k, rg := range ranges {
 		want := make([]uint64, 1<<indices.HistogramBits/64)
-		for bk := rg[0]; bk < rg[1]; bk++ {
+		for bk := rg.lo; bk < rg.hi; bk++ {
 			want[bk/64] |= 1 << (bk % 64)
 		}
 		name := fmt.Sprintf("gini pass %d/%d", k+1, len(ranges))
@@ -100,6 +128,10 @@ func (r *streamRun) giniPasses(ctx context.Context, gs []*grouping, budget int64
 			for b, g := range gs {
 				for i, c := range su.cell {
 					d := g.codes[c]
+					if rg.atom { // in order as they come
+						acc[b][d].AddSorted(su.x[i], su.w[i])
+						continue
+					}
 					xs[b][d] = append(xs[b][d], su.x[i])
 					ws[b][d] = append(ws[b][d], su.w[i])
 				}

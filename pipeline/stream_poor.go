@@ -120,14 +120,14 @@ func (r *streamRun) poorPasses(ctx context.Context, p *poorStream) (gini, rmpg [
 			}
 		}
 	}
-	var ranges [][][2]uint32 // per line
+	var ranges [][]giniRange // per line
 	passes := 0
 	if p.rmpg {
 		passes = 1
 	}
 	if p.sen {
 		capacity := max(1, giniCapacity(r.budget, len(p.gs))/len(p.lines))
-		ranges = make([][][2]uint32, len(p.lines))
+		ranges = make([][]giniRange, len(p.lines))
 		for l := range p.lines {
 			ranges[l] = giniRanges(p.count[l], capacity)
 			passes = max(passes, len(ranges[l]))
@@ -157,13 +157,18 @@ func (r *streamRun) poorPasses(ctx context.Context, p *poorStream) (gini, rmpg [
 				if !p.sen || k >= len(ranges[l]) {
 					continue
 				}
-				lo, hi := ranges[l][k][0], ranges[l][k][1]
+				rg := ranges[l][k]
 				for i, r := range p.r {
-					if bk := indices.HistogramBucket(r); bk < lo || bk >= hi {
+					if bk := indices.HistogramBucket(r); bk < rg.lo || bk >= rg.hi {
 						continue
 					}
 					for b, g := range p.gs {
-						li := &lists[l][b][g.codes[p.cell[i]]]
+						d := g.codes[p.cell[i]]
+						if rg.atom { // one value: in order as they come
+							p.acc[l][b][d].AddSorted(r, p.w[i])
+							continue
+						}
+						li := &lists[l][b][d]
 						li.r, li.w = append(li.r, r), append(li.w, p.w[i])
 					}
 				}

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -244,34 +245,73 @@ func TestRowCountsWarnings(t *testing.T) {
 
 // TestGiniRanges: the buckets with units cut into ranges of at most the
 // capacity, in order, a bucket above it alone, the empty buckets in no
-// range's count.
+// range's count; a range whose one bucket holds one value is an atom.
 func TestGiniRanges(t *testing.T) {
-	// Buckets 1, 2, 5, 6, 9 (page 0) and 2^12 + 3 (page 4).
 	count := &bucketCounts{}
-	add := func(b uint32, n int) {
-		p := &count.pages[b>>bucketPageBits]
-		if *p == nil {
-			*p = make([]int64, 1<<bucketPageBits)
-		}
-		(*p)[b&(1<<bucketPageBits-1)] += int64(n)
+	value := func(b uint32) float64 { // the smallest value of bucket b (a positive one)
+		return math.Float64frombits(uint64(b)<<(64-indices.HistogramBits) &^ (1 << 63))
 	}
-	for _, bc := range [][2]int{{1, 3}, {2, 4}, {5, 2}, {6, 9}, {9, 1}, {1<<12 + 3, 2}} {
-		add(uint32(bc[0]), bc[1])
+	// Buckets of 3, 4, 2, 9 (all one value), 1 and 2 units; bucket 2 and
+	// bucket 9 of two values.
+	base := indices.HistogramBucket(1)
+	for _, bc := range []struct {
+		b      uint32
+		n      int
+		values int
+	}{{base + 1, 3, 1}, {base + 2, 4, 2}, {base + 5, 2, 1}, {base + 6, 9, 1}, {base + 9, 1, 1}, {base + 1<<12 + 3, 2, 2}} {
+		for k := range bc.n {
+			x := math.Float64frombits(math.Float64bits(value(bc.b)) + uint64(k%bc.values))
+			if indices.HistogramBucket(x) != bc.b {
+				t.Fatalf("test value %v in bucket %d, want %d", x, indices.HistogramBucket(x), bc.b)
+			}
+			count.add(x)
+		}
 	}
 	got := giniRanges(count, 6)
-	want := [][2]uint32{{1, 2}, {2, 6}, {6, 9}, {9, 1 << indices.HistogramBits}} // 3 | 4+2 | 9 (alone) | 1+2
+	end := uint32(1 << indices.HistogramBits)
+	want := []giniRange{{base + 1, base + 2, true}, {base + 2, base + 6, false}, {base + 6, base + 9, true}, {base + 9, end, false}} // 3 | 4+2 | 9 (alone, one value) | 1+2
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ranges %v, want %v", got, want)
 	}
 	if got := giniRanges(&bucketCounts{}, 6); got != nil {
 		t.Errorf("no units: %v", got)
 	}
-	c := &bucketCounts{}
-	c.add(1500)
-	c.add(1500)
-	if b := indices.HistogramBucket(1500); c.pages[b>>bucketPageBits][b&(1<<bucketPageBits-1)] != 2 {
-		t.Error("add does not count the value's bucket")
+}
+
+// TestStreamGiniAtoms: a third of the units with no income and a tenth at
+// one benefit, the Gini's and sen's ranges small enough that these atoms
+// exceed them (and are added as they come, unsorted): the streamed Gini,
+// sen and rmpg are the in-memory ones.
+func TestStreamGiniAtoms(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("income,weight,region\n")
+	for i := range 3000 {
+		x := float64((i*7919)%5000 + 1)
+		switch {
+		case i%3 == 0:
+			x = 0
+		case i%10 == 1:
+			x = 800
+		}
+		fmt.Fprintf(&b, "%v,%v,%s\n", x, 1+float64(i%7)/4, []string{"a", "b", "c"}[i%3])
 	}
+	if err := os.WriteFile(filepath.Join(dir, "d.csv"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := &Study{Name: "atoms", Inputs: []string{dir}, Income: "income", Weight: "weight", Unit: "households",
+		Domains: [][]string{{"region"}}, Indicators: []string{"gini", "sen", "rmpg", "headcount"}}
+	l, err := ParseLine("z=abs:1500")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Lines = []Line{l}
+	if err := s.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	defer func(n int) { streamGiniUnits = n }(streamGiniUnits)
+	streamGiniUnits = 100
+	streamedAsInMemory(t, s)
 }
 
 // TestStreamHandEdges: on the worked example (a negative income), under a
