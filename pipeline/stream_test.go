@@ -249,7 +249,7 @@ func TestRowCountsWarnings(t *testing.T) {
 func TestGiniRanges(t *testing.T) {
 	count := &bucketCounts{}
 	value := func(b uint32) float64 { // the smallest value of bucket b (a positive one)
-		return math.Float64frombits(uint64(b)<<(64-indices.HistogramBits) &^ (1 << 63))
+		return math.Float64frombits(uint64(b) << (64 - indices.HistogramBits) &^ (1 << 63))
 	}
 	// Buckets of 3, 4, 2, 9 (all one value), 1 and 2 units; bucket 2 and
 	// bucket 9 of two values.
