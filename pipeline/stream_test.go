@@ -251,8 +251,8 @@ func TestGiniRanges(t *testing.T) {
 	value := func(b uint32) float64 { // the smallest value of bucket b (a positive one)
 		return math.Float64frombits(uint64(b) << (64 - indices.HistogramBits) &^ (1 << 63))
 	}
-	// Buckets of 3, 4, 2, 9 (all one value), 1 and 2 units; bucket 2 and
-	// bucket 9 of two values.
+	// Buckets of 3, 4, 2, 9 (all one value), 1 and 2 units, the second
+	// and the last of two values.
 	base := indices.HistogramBucket(1)
 	for _, bc := range []struct {
 		b      uint32
