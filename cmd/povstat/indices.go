@@ -30,7 +30,8 @@ their cross-classification); the whole population is always included.
 --region adds the disparity across its groups within every domain; --ratio
 urban=true/false the ratio of the mean incomes of two groups. --memory sets a
 memory budget: above it the job streams over Parquet row groups (progress on
-stderr when it is a terminal). Rows excluded by the screening rules (missing or
+stderr when it is a terminal), with the same results; every indicator streams,
+standard errors do not. Rows excluded by the screening rules (missing or
 non-finite income or weight, weight <= 0, household size <= 0) are counted on
 stderr by rule, with an example file row.`
 
