@@ -92,6 +92,13 @@ func (st *groupStats) setQuantiles(g *grouping, mask []bool, u *units, withMedia
 		return
 	}
 	qs := groupQuantiles(g.codes, g.size(), mask, u.x, u.w, u.blocks, all)
+	st.median, st.quantiles = splitQuantiles(all, qs, withMedian, ps)
+}
+
+// splitQuantiles returns, from qs[j][i], group j's quantile at all[i], every
+// group's median (when withMedian; else nil) and its quantiles at ps (nil
+// for none).
+func splitQuantiles(all []float64, qs [][]float64, withMedian bool, ps []float64) (median []float64, quantiles map[float64][]float64) {
 	at := func(p float64) []float64 {
 		i := slices.Index(all, p)
 		out := make([]float64, len(qs))
@@ -101,14 +108,15 @@ func (st *groupStats) setQuantiles(g *grouping, mask []bool, u *units, withMedia
 		return out
 	}
 	if withMedian {
-		st.median = at(0.5)
+		median = at(0.5)
 	}
 	if len(ps) > 0 {
-		st.quantiles = map[float64][]float64{}
+		quantiles = map[float64][]float64{}
 		for _, p := range ps {
-			st.quantiles[p] = at(p)
+			quantiles[p] = at(p)
 		}
 	}
+	return median, quantiles
 }
 
 // mergeBlock adds the sums of a block's groups (those of touched when many,

@@ -1157,25 +1157,7 @@ func (r *streamRun) resolve() {
 		if st.cand == nil {
 			continue
 		}
-		q := st.cand.Quantiles()
-		ps := st.ps()
-		at := func(p float64) []float64 {
-			i := slices.Index(ps, p)
-			out := make([]float64, len(q))
-			for g := range q {
-				out[g] = q[g][i]
-			}
-			return out
-		}
-		if st.req.median {
-			st.median = at(0.5)
-		}
-		if len(st.req.quantiles) > 0 {
-			st.quantiles = map[float64][]float64{}
-			for _, p := range st.req.quantiles {
-				st.quantiles[p] = at(p)
-			}
-		}
+		st.median, st.quantiles = splitQuantiles(st.ps(), st.cand.Quantiles(), st.req.median, st.req.quantiles)
 		st.cand, st.hist = nil, nil
 	}
 }
