@@ -133,12 +133,20 @@ func codeInts[T integer](r pageRows, vals []T, n int, c *intCoder) error {
 	vals = vals[:n]
 	if r.defs == nil {
 		dst := r.dst[:len(vals)]
+		// Sorted or clustered data (households of one PSU in a row) repeat
+		// keys that are too far apart for the dense array: the last key
+		// looked up in the map is kept.
+		last, lastCode := int64(0), int32(-1)
 		for i, v := range vals {
 			// c.code, inlined by hand.
-			if j := uint64(int64(v) - c.lo); j < uint64(len(c.dense)) && c.dense[j] != 0 {
+			k := int64(v)
+			if j := uint64(k - c.lo); j < uint64(len(c.dense)) && c.dense[j] != 0 {
 				dst[i] = c.dense[j] - 1
+			} else if k == last && lastCode >= 0 {
+				dst[i] = lastCode
 			} else {
-				dst[i] = c.slow(int64(v))
+				last, lastCode = k, c.slow(k)
+				dst[i] = lastCode
 			}
 		}
 		return nil

@@ -70,15 +70,21 @@ func (c *intCoder) nullCode() int32 {
 	return c.null
 }
 
+// sparseSpan is the longest dense array kept whatever the keys seen: past
+// it, an array must have an entry in use per 64 (ids such as
+// county×10⁶ + k go to the map early, before an array of limit entries is
+// made and cleared).
+const sparseSpan = 1 << 20
+
 // cover grows the dense array, at least doubling it, so that it holds v. It
-// reports false when that would exceed the limit.
+// reports false when that would exceed the limit, or leave the array too sparse.
 func (c *intCoder) cover(v int64) bool {
 	lo, hi := v, v
 	if len(c.dense) > 0 {
 		lo, hi = min(c.lo, v), max(c.lo+int64(len(c.dense))-1, v)
 	}
 	span := uint64(hi-lo) + 1
-	if span == 0 || span > uint64(c.limit) {
+	if span == 0 || span > uint64(c.limit) || span > sparseSpan && span > 64*uint64(len(c.keys)+1) {
 		return false
 	}
 	want := max(span, min(2*uint64(len(c.dense)), uint64(c.limit)), 64)

@@ -1,13 +1,16 @@
 package datasets
 
-import "context"
+import (
+	"context"
+	"slices"
+)
 
 // mergeChunks numbers the levels of a Categorical column across its row
 // groups, in row-group order, rewrites the chunk codes in codes (the file's
 // rows) to the merged numbering and returns the level strings.
 func (j *parquetJob) mergeChunks(ctx context.Context, p *colPlan, chunks []chunkResult, codes []int32, par int) ([]string, error) {
 	remaps := make([][]int32, len(chunks))
-	var levels func() []string
+	var levels []string
 	if p.phys.isBytes() {
 		g := newStrCoder()
 		for rg, ch := range chunks {
@@ -16,13 +19,25 @@ func (j *parquetJob) mergeChunks(ctx context.Context, p *colPlan, chunks []chunk
 				remaps[rg][x] = g.codeString(k)
 			}
 		}
-		levels = func() []string { return g.keys }
+		levels = g.keys
 	} else {
 		g := newIntCoder(denseLimit(p.phys, j.rows()))
+		keys, sparse := 0, false
+		for _, ch := range chunks {
+			keys += len(ch.ints.keys)
+			sparse = sparse || ch.ints.m != nil
+		}
+		if sparse { // a map at once, sized for every key
+			g.m = make(map[int64]int32, keys)
+		}
 		for rg, ch := range chunks {
 			remaps[rg] = remapInts(ch.ints, g)
 		}
-		levels = func() []string { return g.levels(p.phys) }
+		levels = g.levels(p.phys)
+		if p.phys.scale != 0 {
+			// Decimals past 2^53 can print alike: one level each.
+			levels = foldLevels(levels, remaps)
+		}
 	}
 	err := forEach(ctx, len(chunks), par, func(rg int) error {
 		applyRemap(codes[j.starts[rg]:j.starts[rg+1]], remaps[rg])
@@ -31,7 +46,24 @@ func (j *parquetJob) mergeChunks(ctx context.Context, p *colPlan, chunks []chunk
 	if err != nil {
 		return nil, err
 	}
-	return levels(), nil
+	return levels, nil
+}
+
+// foldLevels gives equal level strings one code: it rewrites the codes in
+// remaps and returns the distinct levels, in order of first occurrence.
+func foldLevels(levels []string, remaps [][]int32) []string {
+	var s levelSet
+	s.m = make(map[string]int32, len(levels))
+	fold := s.remap(levels)
+	if fold == nil || isIdentity(fold) {
+		return levels
+	}
+	for _, r := range remaps {
+		for x, y := range r {
+			r[x] = fold[y]
+		}
+	}
+	return s.levels
 }
 
 // remapInts numbers the keys of a chunk's coder in the coder g and returns
@@ -71,15 +103,23 @@ func isIdentity(remap []int32) bool {
 
 // levelSet numbers level strings across files in order of first occurrence.
 type levelSet struct {
-	m      map[string]int32
+	m      map[string]int32 // nil until a second file (or when set up by the caller)
 	levels []string
 }
 
 // remap numbers the levels of one file and returns the new code of each of
-// the file's codes.
+// the file's codes: nil, the identity, for the first file, whose levels
+// are distinct (a file's levels are).
 func (s *levelSet) remap(levels []string) []int32 {
 	if s.m == nil {
-		s.m = make(map[string]int32, len(levels))
+		if len(s.levels) == 0 {
+			s.levels = slices.Clip(levels) // appended to on a later file: copied then
+			return nil
+		}
+		s.m = make(map[string]int32, 2*len(s.levels))
+		for x, l := range s.levels {
+			s.m[l] = int32(x)
+		}
 	}
 	remap := make([]int32, len(levels))
 	for x, l := range levels {

@@ -9,8 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/parquet-go/parquet-go"
 )
 
 func TestOpenCSV(t *testing.T) {
@@ -380,4 +383,45 @@ func TestFormatPanics(t *testing.T) {
 		}
 	}()
 	Format(FileFormat(7))
+}
+
+// Ids far apart (county×10⁶ + k) go to the map before a dense array of
+// the limit's length is made; dense ids keep the array.
+func TestIntCoderSparse(t *testing.T) {
+	c := newIntCoder(1 << 22)
+	for _, k := range []int64{1_000_000, 1_000_001, 2_000_000, 3_000_000, 2_000_000, 4_000_001} {
+		c.code(k)
+	}
+	if c.m == nil || len(c.keys) != 5 {
+		t.Errorf("sparse ids: map %v, %d keys", c.m != nil, len(c.keys))
+	}
+	d := newIntCoder(1 << 22)
+	for k := range int64(3 << 20) {
+		d.code(k)
+	}
+	if d.m != nil || len(d.dense) < 3<<20 {
+		t.Errorf("dense ids: map %v, dense array of %d", d.m != nil, len(d.dense))
+	}
+}
+
+// Decimals past 2^53 that print alike are one level, in a file of several
+// row groups; the others keep theirs.
+func TestDecimalLevelsFold(t *testing.T) {
+	big := int64(1) << 60
+	vals := []any{big, big + 1, int64(5), big + 1, big, int64(7), int64(5), big}
+	cols := []fixCol{{name: "dec", node: parquet.Decimal(2, 18, parquet.Int64Type), vals: vals}}
+	dir := t.TempDir()
+	writeFile(t, dir, "a.parquet", writeFixture(t, cols, fixConfig{rowGroup: 3}))
+	tbl, err := Read(context.Background(), []string{dir}, []Request{{Name: "dec", Kind: Categorical}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := tbl.Columns[0]
+	bigLevel := strconv.FormatFloat(float64(big)/100, 'g', -1, 64)
+	if want := []string{bigLevel, "0.05", "0.07"}; !slices.Equal(col.Levels, want) {
+		t.Fatalf("levels %q, want %q", col.Levels, want)
+	}
+	if want := []int32{0, 0, 1, 0, 0, 2, 1, 0}; !slices.Equal(col.Codes, want) {
+		t.Errorf("codes %v, want %v", col.Codes, want)
+	}
 }
