@@ -131,10 +131,11 @@ func (k *kernelJob) sums(u *units, nc int, cut float64) (kern, in []float64) {
 	ng := len(k.h)
 	kern, in = make([]float64, nc*ng), make([]float64, nc*ng)
 	reach := make([]float64, ng) // cut h, or -1: no unit is within
+	inv := make([]float64, ng)   // 1/h
 	for g, h := range k.h {
 		reach[g] = -1
 		if h > 0 {
-			reach[g] = cut * h
+			reach[g], inv[g] = cut*h, 1/h
 		}
 	}
 	const block = 4096
@@ -157,6 +158,10 @@ func (k *kernelJob) sums(u *units, nc int, cut float64) (kern, in []float64) {
 			}
 			n += m
 		}
+		// The sums of the cell of the last unit are held in registers
+		// while the next units fall in it (runs of one cell are long in
+		// data sorted by region); the additions are the same.
+		cur, ks, is := -1, 0.0, 0.0
 		for _, i := range sel[:n] {
 			z, g, c := k.z, 0, 0
 			if k.zs != nil {
@@ -168,10 +173,23 @@ func (k *kernelJob) sums(u *units, nc int, cut float64) (kern, in []float64) {
 			if k.cells != nil {
 				c = int(k.cells[i]) * ng
 			}
-			t, w := (z-u.x[i])/k.h[g], u.w[i]
-			kern[c+g] += w * (math.Exp(-t*t/2) / math.Sqrt(2*math.Pi))
-			in[c+g] += w
+			if c+g != cur {
+				if cur >= 0 {
+					kern[cur], in[cur] = ks, is
+				}
+				cur = c + g
+				ks, is = kern[cur], in[cur]
+			}
+			t, w := (z-u.x[i])*inv[g], u.w[i]
+			ks += w * math.Exp(-t*t/2)
+			is += w
 		}
+		if cur >= 0 {
+			kern[cur], in[cur] = ks, is
+		}
+	}
+	for c := range kern {
+		kern[c] /= math.Sqrt(2 * math.Pi)
 	}
 	return kern, in
 }
