@@ -2,26 +2,34 @@ package datasets
 
 import (
 	"math"
+	"slices"
 	"strings"
 )
 
 // intCoder numbers distinct int64 keys in order of first occurrence. Keys in
-// a small range are looked up in a dense offset array; once the range grows
-// past limit, a map takes over. Null has a code of its own. An intCoder is
-// used by one goroutine at a time.
+// a small range are looked up in a dense offset array. Once the range grows
+// past limit (or the array would be too sparse), keys that have come in
+// increasing order (ids of sorted data) are looked up by binary search in
+// keys, which needs no other memory; at the first key out of order a map
+// takes over. Null has a code of its own. An intCoder is used by one
+// goroutine at a time.
 type intCoder struct {
 	lo    int64
 	dense []int32 // dense[v-lo] is the code of v plus 1, 0 if v is unseen
 	m     map[int64]int32
 	keys  []int64 // keys[code]; 0 at the null code
 	null  int32   // code of null, -1 until a null is seen
-	limit int     // longest dense array; 0 means a map from the start
+	limit int     // longest dense array; 0 means no dense array
+	// asc: the keys (but null) have come in increasing order, the last
+	// being top; sorted: the dense array is given up for the search.
+	asc, sorted bool
+	top         int64
 }
 
 // newIntCoder returns an empty coder that keeps a dense array of at most
 // limit entries.
 func newIntCoder(limit int) *intCoder {
-	return &intCoder{null: -1, limit: limit}
+	return &intCoder{null: -1, limit: limit, asc: true}
 }
 
 // code returns the code of v, numbering v if it is new.
@@ -42,8 +50,22 @@ func (c *intCoder) slow(v int64) int32 {
 		}
 		return x
 	}
-	if uint64(v-c.lo) >= uint64(len(c.dense)) && !c.cover(v) {
+	if c.sorted {
+		if !c.hasKeys() || v > c.top {
+			return c.add(v)
+		}
+		if x, ok := c.search(v); ok {
+			return x
+		}
 		c.toMap()
+		return c.slow(v)
+	}
+	if uint64(v-c.lo) >= uint64(len(c.dense)) && !c.cover(v) {
+		if c.asc {
+			c.sorted, c.dense, c.lo = true, nil, 0
+		} else {
+			c.toMap()
+		}
 		return c.slow(v)
 	}
 	i := v - c.lo
@@ -57,15 +79,43 @@ func (c *intCoder) slow(v int64) int32 {
 
 // add appends v to the keys and returns its code.
 func (c *intCoder) add(v int64) int32 {
+	if c.hasKeys() {
+		c.asc = c.asc && v > c.top
+		c.top = max(c.top, v)
+	} else {
+		c.top = v
+	}
 	x := int32(len(c.keys))
 	c.keys = append(c.keys, v)
 	return x
 }
 
+// hasKeys reports whether a key other than null has been numbered.
+func (c *intCoder) hasKeys() bool {
+	return len(c.keys) > 1 || len(c.keys) == 1 && c.null < 0
+}
+
+// search looks v up in the keys, which have come in increasing order
+// (c.asc): keys[:null] and keys[null+1:] are each increasing, the second
+// above the first.
+func (c *intCoder) search(v int64) (int32, bool) {
+	keys, off := c.keys, 0
+	if n := int(c.null); n >= 0 {
+		if n > 0 && v <= keys[n-1] {
+			keys = keys[:n]
+		} else {
+			keys, off = keys[n+1:], n+1
+		}
+	}
+	i, ok := slices.BinarySearch(keys, v)
+	return int32(off + i), ok
+}
+
 // nullCode returns the code of null, numbering it if it is new.
 func (c *intCoder) nullCode() int32 {
 	if c.null < 0 {
-		c.null = c.add(0)
+		c.null = int32(len(c.keys))
+		c.keys = append(c.keys, 0)
 	}
 	return c.null
 }
@@ -112,7 +162,7 @@ func (c *intCoder) cover(v int64) bool {
 	return true
 }
 
-// toMap moves the coder from the dense array to a map.
+// toMap moves the coder from the dense array or the search to a map.
 func (c *intCoder) toMap() {
 	c.m = make(map[int64]int32, 2*len(c.keys)+16)
 	for x, k := range c.keys {
@@ -120,16 +170,26 @@ func (c *intCoder) toMap() {
 			c.m[k] = int32(x)
 		}
 	}
-	c.dense, c.lo = nil, 0
+	c.dense, c.lo, c.sorted = nil, 0, false
 }
 
 // levels formats the keys as level strings, "" for null.
+// The strings are cut from one string that holds them all (one allocation
+// rather than one per level).
 func (c *intCoder) levels(p physical) []string {
-	out := make([]string, len(c.keys))
+	var buf []byte
+	ends := make([]int, len(c.keys))
 	for x, k := range c.keys {
 		if int32(x) != c.null {
-			out[x] = p.formatKey(k)
+			buf = p.appendKey(buf, k)
 		}
+		ends[x] = len(buf)
+	}
+	all := string(buf)
+	out := make([]string, len(c.keys))
+	start := 0
+	for x, end := range ends {
+		out[x], start = all[start:end], end
 	}
 	return out
 }

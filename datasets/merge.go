@@ -30,6 +30,7 @@ func (j *parquetJob) mergeChunks(ctx context.Context, p *colPlan, chunks []chunk
 		if sparse { // a map at once, sized for every key
 			g.m = make(map[int64]int32, keys)
 		}
+		g.keys = make([]int64, 0, keys)
 		for rg, ch := range chunks {
 			remaps[rg] = remapInts(ch.ints, g)
 		}

@@ -385,22 +385,47 @@ func TestFormatPanics(t *testing.T) {
 	Format(FileFormat(7))
 }
 
-// Ids far apart (county×10⁶ + k) go to the map before a dense array of
-// the limit's length is made; dense ids keep the array.
+// Ids far apart (county×10⁶ + k) give up the dense array before one of the
+// limit's length is made: while they come in increasing order they are
+// searched for in the keys, then a map takes over; dense ids keep the
+// array.
 func TestIntCoderSparse(t *testing.T) {
 	c := newIntCoder(1 << 22)
-	for _, k := range []int64{1_000_000, 1_000_001, 2_000_000, 3_000_000, 2_000_000, 4_000_001} {
-		c.code(k)
+	keys := []int64{1_000_000, 1_000_001, 2_000_000, 3_000_000, 2_000_000, 4_000_001, 1_000_001}
+	want := []int32{0, 1, 2, 3, 2, 4, 1}
+	for i, k := range keys {
+		if i == 3 {
+			c.nullCode() // code 3: the search skips it
+			want = []int32{0, 1, 2, 4, 2, 5, 1}
+		}
+		if got := c.code(k); got != want[i] {
+			t.Errorf("sorted ids: key %d has code %d, want %d", k, got, want[i])
+		}
 	}
-	if c.m == nil || len(c.keys) != 5 {
-		t.Errorf("sparse ids: map %v, %d keys", c.m != nil, len(c.keys))
+	if c.m != nil || !c.sorted || len(c.dense) > sparseSpan {
+		t.Errorf("sorted ids: map %v, search %v, dense array of %d", c.m != nil, c.sorted, len(c.dense))
+	}
+	if got := c.code(1_500_000); got != 6 || c.m == nil || c.sorted {
+		t.Errorf("a key out of order: code %d (want 6), map %v, search %v", got, c.m != nil, c.sorted)
+	}
+	if got := c.code(3_000_000); got != 4 {
+		t.Errorf("after the map: code %d, want 4", got)
+	}
+	e := newIntCoder(1 << 22)
+	for i, k := range []int64{5, 3, 5_000_000, 3, 5, 5_000_000} {
+		if got, want := e.code(k), []int32{0, 1, 2, 1, 0, 2}[i]; got != want {
+			t.Errorf("ids out of order: key %d has code %d, want %d", k, got, want)
+		}
+	}
+	if e.m == nil {
+		t.Error("ids out of order, then far apart: no map")
 	}
 	d := newIntCoder(1 << 22)
 	for k := range int64(3 << 20) {
 		d.code(k)
 	}
-	if d.m != nil || len(d.dense) < 3<<20 {
-		t.Errorf("dense ids: map %v, dense array of %d", d.m != nil, len(d.dense))
+	if d.m != nil || d.sorted || len(d.dense) < 3<<20 {
+		t.Errorf("dense ids: map %v, search %v, dense array of %d", d.m != nil, d.sorted, len(d.dense))
 	}
 }
 

@@ -57,26 +57,26 @@ func (p physical) isBytes() bool {
 // pow10 returns the divisor that turns an unscaled decimal into its value.
 func (p physical) pow10() float64 { return math.Pow10(p.scale) }
 
-// formatKey returns the level string of an integer key produced by intCoder
-// for a column of this storage: decimal integers, "true"/"false", or
-// strconv.FormatFloat(v, 'g', -1, bits) for floats (keys hold float bits) and
-// scaled decimals.
-func (p physical) formatKey(k int64) string {
+// appendKey appends the level string of an integer key produced by
+// intCoder for a column of this storage to dst: decimal integers,
+// "true"/"false", or strconv.FormatFloat(v, 'g', -1, bits) for floats (keys
+// hold float bits) and scaled decimals.
+func (p physical) appendKey(dst []byte, k int64) []byte {
 	switch {
 	case p.kind == parquet.Boolean:
-		return strconv.FormatBool(k != 0)
+		return strconv.AppendBool(dst, k != 0)
 	case p.kind == parquet.Float:
-		return strconv.FormatFloat(math.Float64frombits(uint64(k)), 'g', -1, 32)
+		return strconv.AppendFloat(dst, math.Float64frombits(uint64(k)), 'g', -1, 32)
 	case p.kind == parquet.Double:
-		return strconv.FormatFloat(math.Float64frombits(uint64(k)), 'g', -1, 64)
+		return strconv.AppendFloat(dst, math.Float64frombits(uint64(k)), 'g', -1, 64)
 	case p.scale != 0 && p.unsigned:
-		return strconv.FormatFloat(float64(uint64(k))/p.pow10(), 'g', -1, 64)
+		return strconv.AppendFloat(dst, float64(uint64(k))/p.pow10(), 'g', -1, 64)
 	case p.scale != 0:
-		return strconv.FormatFloat(float64(k)/p.pow10(), 'g', -1, 64)
+		return strconv.AppendFloat(dst, float64(k)/p.pow10(), 'g', -1, 64)
 	case p.unsigned:
-		return strconv.FormatUint(uint64(k), 10)
+		return strconv.AppendUint(dst, uint64(k), 10)
 	}
-	return strconv.FormatInt(k, 10)
+	return strconv.AppendInt(dst, k, 10)
 }
 
 // typeName names a Parquet column type for Field.Type: "bool", "int8" …
