@@ -338,6 +338,16 @@ func Compare(ctx context.Context, s *Study, c Comparison) (*Compared, error) {
 	sc.Region, sc.Ratios, sc.Time = "", nil, ""
 	sc.SEMethod = ""
 	var opts loadOptions
+	// The design (or replicate weights) of s's standard errors is read
+	// with the units (compareErrors).
+	ls := sc
+	ls.SEMethod = s.SEMethod
+	if s.SEMethod == "replicates" {
+		var err error
+		if opts.repCols, err = replicateColumns(s); err != nil {
+			return nil, err
+		}
+	}
 	if c.Dominance != "" {
 		opts.extra = append(opts.extra, extraColumn{key: "dominance", req: datasets.Request{Name: c.Dominance, Kind: datasets.Categorical}})
 	}
@@ -345,7 +355,7 @@ func Compare(ctx context.Context, s *Study, c Comparison) (*Compared, error) {
 		opts.extra = append(opts.extra, extraColumn{key: "transfer target", req: datasets.Request{Name: t.Column, Kind: datasets.Categorical}})
 	}
 	opts.extra = append(opts.extra, traitExtras(&sc, c.Traits)...)
-	d, err := load(ctx, &sc, opts)
+	d, err := load(ctx, &ls, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -489,6 +499,9 @@ func Compare(ctx context.Context, s *Study, c Comparison) (*Compared, error) {
 		for _, cols := range sc.Domains {
 			out.Results = append(out.Results, rankRows(out.Results, cols, lineNames, c.Sweeps)...)
 		}
+	}
+	if err := compareErrors(ctx, s, u, c, out.Results); err != nil {
+		return nil, err
 	}
 	seen := map[string]bool{}
 	for _, r := range out.Results {

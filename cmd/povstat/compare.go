@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -20,6 +21,10 @@ const compareSynopsis = `--input PATH [--input PATH ...] --income COL --weight C
        [--transfer-budget B [--transfer-target COL=VALUE]]
        [--dominance COL [--dominance-range FROM:TO]] [--rank-correlation]
        [--traits COL[:mean|:share][,...]]
+       [--strata COL] [--psu COL] [--fpc COL] [--lonely adjust|remove|certainty|average|fail]
+       [--se none|linearized|bootstrap|replicates] [--replicates 500] [--seed S]
+       [--repweights PREFIX*] [--reptype bootstrap|JK1|JKn|BRR|Fay] [--rho R]
+       [--level 0.95] [--rse-limit 0.3]
        [--format json|csv|table]
 
 Compares poverty lines for the whole population and each domain of --by.
@@ -46,7 +51,13 @@ without COL (--by year,province --dominance year compares years within provinces
 --by domains' headcounts between lines (rank_correlation). --traits (two
 --line at least) describes each overlap cell of each pair: trait_mean:COL, the
 weighted mean of a numeric column, or trait_share:COL=LEVEL, the weighted share
-of each level (booleans and text; :mean or :share forces the kind).`
+of each level (booleans and text; :mean or :share forces the kind).
+With a sample design (--strata, --psu) or --se, the population rows, the named
+lines' rows and every sweep point's line, headcount, gap, severity,
+poor_population and gap_total get standard errors and intervals as in
+'povstat indices' (a relative point's includes its estimated line); each point
+costs what one line's standard errors cost. The other rows have none
+(se_method "unavailable").`
 
 func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("compare", compareSynopsis, stderr)
@@ -67,6 +78,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	rankCorrelation := fs.Bool("rank-correlation", false, "rank correlation of the --by domains' headcounts between lines")
 	traits := fs.String("traits", "", "describe the overlap cells by the columns `COL[:mean|:share],...`")
 	format := fs.String("format", "json", "output format: json, csv or table")
+	f.registerDesign(fs)
 	if err := parseOptions(fs, args); err != nil {
 		return err
 	}
@@ -196,13 +208,12 @@ var _ flag.Value = (*optionalFloat)(nil)
 // with the at and cell columns.
 func writeCompareTable(w io.Writer, results []pipeline.Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	num := func(v float64) string {
-		if math.IsNaN(v) {
-			return "–"
-		}
-		return strconv.FormatFloat(v, 'g', 6, 64)
+	withSE := slices.ContainsFunc(results, func(r pipeline.Result) bool { return r.SEMethod != "" })
+	header := "indicator\tline\tat\tcell\tdomain\testimate\t"
+	if withSE {
+		header += "se\tci_lower\tci_upper\t"
 	}
-	fmt.Fprintln(tw, "indicator\tline\tat\tcell\tdomain\testimate\tn\tpopulation\tnote\t")
+	fmt.Fprintln(tw, header+"n\tpopulation\tnote\t")
 	for _, r := range results {
 		var dom []string
 		for _, d := range r.Domain {
@@ -210,14 +221,14 @@ func writeCompareTable(w io.Writer, results []pipeline.Result) error {
 		}
 		at := ""
 		if r.At != nil {
-			at = num(*r.At)
+			at = tableNum(*r.At)
 		}
-		note := r.Note
-		if r.ExcludedN > 0 {
-			note = strings.TrimSpace(fmt.Sprintf("%d rows left out %s", r.ExcludedN, note))
+		est := tableNum(r.Estimate)
+		if withSE {
+			est += "\t" + tableNum(r.SE) + "\t" + tableNum(r.CILower) + "\t" + tableNum(r.CIUpper)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t\n", r.Indicator, r.Line, at, r.Cell,
-			strings.Join(dom, ","), num(r.Estimate), r.N, strconv.FormatFloat(r.Population, 'f', 0, 64), note)
+			strings.Join(dom, ","), est, r.N, strconv.FormatFloat(r.Population, 'f', 0, 64), tableNote(r))
 	}
 	return tw.Flush()
 }

@@ -247,3 +247,56 @@ func TestCompareGroupedSweep(t *testing.T) {
 		t.Errorf("absolute sweep by region: exit %d, %s", code, errs)
 	}
 }
+
+// With a design, the sweep points carry the SEs that povstat indices gives
+// the same lines; rows without one say so.
+func TestCompareStandardErrors(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hh.csv")
+	var b strings.Builder
+	b.WriteString("stratum,psu,income,weight\n")
+	for i := range 24 {
+		fmt.Fprintf(&b, "%d,%d,%d,%d\n", i%2, i%6, 1+(i*i+i/5)%9, 1+i%3)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	common := []string{"--input", path, "--income", "income", "--weight", "weight", "--unit", "households",
+		"--strata", "stratum", "--psu", "psu"}
+	code, out, errs := povstat(t, append([]string{"compare", "--sweep", "z=abs:3:5:2", "--line", "a=abs:4", "--line", "b=abs:6"}, common...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	se := map[string]float64{}
+	for _, r := range decodeResults(t, out) {
+		switch {
+		case r.Indicator == "headcount" && r.At != nil:
+			if r.SE == nil || !(*r.SE > 0) || !strings.HasPrefix(r.SEMethod, "linearized") {
+				t.Errorf("headcount at %v: se %v %q", *r.At, fmtPtr(r.SE), r.SEMethod)
+			} else {
+				se[fmt.Sprint(*r.At)] = *r.SE
+			}
+		case r.Indicator == "overlap":
+			if r.SE != nil || r.SEMethod != "unavailable" {
+				t.Errorf("overlap %s: se %v %q, want unavailable", r.Cell, r.SE, r.SEMethod)
+			}
+		}
+	}
+	code, out, errs = povstat(t, append([]string{"indices", "--line", "p3=abs:3", "--line", "p5=abs:5", "--indicators", "headcount"}, common...)...)
+	if code != 0 {
+		t.Fatalf("indices: exit %d: %s", code, errs)
+	}
+	for _, r := range decodeResults(t, out) {
+		at := strings.TrimPrefix(*r.Line, "p")
+		if got, ok := se[at]; !ok || r.SE == nil || got != *r.SE {
+			t.Errorf("headcount at %s: compare's se %v, indices' %v", at, got, fmtPtr(r.SE))
+		}
+	}
+}
+
+// fmtPtr formats an optional figure of a results row.
+func fmtPtr(v *float64) string {
+	if v == nil {
+		return "null"
+	}
+	return fmt.Sprint(*v)
+}

@@ -105,6 +105,7 @@ func (f *studyFlags) registerStudy(fs *flag.FlagSet) {
 	fs.Var(&f.ratios, "ratio", "ratio of group means `COL=A/B`, e.g. urban=true/false (repeatable)")
 	fs.StringVar(&f.memory, "memory", "", "memory `BUDGET`, e.g. 4GiB: in memory when the estimate fits, else streaming over row groups")
 	f.registerDesign(fs)
+	fs.StringVar(&f.differences, "differences", "", "difference rows with their standard errors: `lines,domains` (pairs of lines; each domain minus the whole population)")
 }
 
 // registerDesign registers the flags of the sample design and of the
@@ -121,7 +122,6 @@ func (f *studyFlags) registerDesign(fs *flag.FlagSet) {
 	fs.IntVar(&f.replicates, "replicates", 500, "bootstrap replicates")
 	fs.Float64Var(&f.level, "level", 0.95, "confidence level of ci_lower and ci_upper")
 	fs.Float64Var(&f.rseLimit, "rse-limit", 0.3, "mark estimates whose relative standard error exceeds this as unreliable (0: never)")
-	fs.StringVar(&f.differences, "differences", "", "difference rows with their standard errors: `lines,domains` (pairs of lines; each domain minus the whole population)")
 	fs.Uint64Var(&f.seed, "seed", 1, "random seed (bootstrap)")
 }
 
@@ -238,16 +238,33 @@ func splitList(s string) []string {
 	return out
 }
 
+// tableNum formats a figure of a table for people: six significant
+// digits, "–" for none.
+func tableNum(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	return strconv.FormatFloat(v, 'g', 6, 64)
+}
+
+// tableNote is the note column of a table row: the row's note, after
+// "unreliable" and the rows left out when there are.
+func tableNote(r pipeline.Result) string {
+	note := r.Note
+	if r.Unreliable {
+		note = strings.TrimSpace("unreliable " + note)
+	}
+	if r.ExcludedN > 0 {
+		note = strings.TrimSpace(fmt.Sprintf("%d rows left out %s", r.ExcludedN, note))
+	}
+	return note
+}
+
 // writeTable prints the results aligned for people: one row per result.
 func writeTable(w io.Writer, results []pipeline.Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	withSE := slices.ContainsFunc(results, func(r pipeline.Result) bool { return r.SEMethod != "" })
-	num := func(v float64) string {
-		if math.IsNaN(v) {
-			return "–"
-		}
-		return strconv.FormatFloat(v, 'g', 6, 64)
-	}
+	num := tableNum
 	withCell := slices.ContainsFunc(results, func(r pipeline.Result) bool { return r.Cell != "" || r.At != nil })
 	header := "indicator\tline\tdomain\t"
 	if withCell {
@@ -267,13 +284,7 @@ func writeTable(w io.Writer, results []pipeline.Result) error {
 		if withSE {
 			est += "\t" + num(r.SE) + "\t" + num(r.CILower) + "\t" + num(r.CIUpper)
 		}
-		note := r.Note
-		if r.Unreliable {
-			note = strings.TrimSpace("unreliable " + note)
-		}
-		if r.ExcludedN > 0 {
-			note = strings.TrimSpace(fmt.Sprintf("%d rows left out %s", r.ExcludedN, note))
-		}
+		note := tableNote(r)
 		line := r.Line
 		if r.Ratio != "" {
 			line = r.Ratio
