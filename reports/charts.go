@@ -567,6 +567,13 @@ var (
 	refColor     = color.RGBA{R: 0xc0, G: 0x39, B: 0x2b, A: 0xff}
 )
 
+// translucent is c at a fifth of its opacity (confidence bands).
+func translucent(c color.Color) color.Color {
+	r, g, b, _ := c.RGBA()
+	const a = 0x33 // premultiplied: each channel scaled by a/0xff
+	return color.RGBA{R: uint8(r >> 8 * a / 0xff), G: uint8(g >> 8 * a / 0xff), B: uint8(b >> 8 * a / 0xff), A: a}
+}
+
 func seriesColor(i int) color.Color {
 	cs := []color.RGBA{
 		{R: 0x1f, G: 0x5f, B: 0xbf, A: 0xff},

@@ -27,6 +27,7 @@ type sweep struct {
 
 type sweepPoint struct {
 	at, line, headcount, deficit float64 // NaN where there is none
+	headLo, headHi               float64 // the headcount's confidence interval, NaN for none
 }
 
 // x is where a point is drawn: its line, or the point itself (a fraction).
@@ -76,7 +77,7 @@ func sweepsOf(results []pipeline.Result, d []pipeline.DomainValue) []sweep {
 		p, ok := points[r.Line][*r.At]
 		if !ok {
 			nan := math.NaN()
-			p = &sweepPoint{at: *r.At, line: nan, headcount: nan, deficit: nan}
+			p = &sweepPoint{at: *r.At, line: nan, headcount: nan, deficit: nan, headLo: nan, headHi: nan}
 			points[r.Line][*r.At] = p
 		}
 		switch r.Indicator {
@@ -84,6 +85,9 @@ func sweepsOf(results []pipeline.Result, d []pipeline.DomainValue) []sweep {
 			p.line = r.Estimate
 		case "headcount":
 			p.headcount = r.Estimate
+			if hasCI(r) {
+				p.headLo, p.headHi = r.CILower, r.CIUpper
+			}
 		case "gap_total":
 			if r.Population > 0 {
 				p.deficit = r.Estimate / r.Population
@@ -229,27 +233,35 @@ func compareCharts(s *pipeline.Study, results []pipeline.Result) []chartSpec {
 		marks := lineMarks(s, results, sws, latest)
 		var head, def []curve
 		for i, x := range sws {
-			var hp, dp plotter.XYs
+			var hp, dp, lo, hi plotter.XYs
 			for _, p := range x.pts {
 				if !math.IsNaN(p.headcount) {
 					hp = append(hp, plotter.XY{X: x.x(p), Y: p.headcount})
+					lo, hi = append(lo, plotter.XY{X: x.x(p), Y: p.headLo}), append(hi, plotter.XY{X: x.x(p), Y: p.headHi})
 				}
 				if !math.IsNaN(p.deficit) {
 					dp = append(dp, plotter.XY{X: x.x(p), Y: p.deficit})
 				}
 			}
 			if len(hp) >= 2 {
-				head = append(head, curve{label: labels[i], pts: hp})
+				c := curve{label: labels[i], pts: hp}
+				// A band when every point has its interval.
+				if !slices.ContainsFunc(append(lo, hi...), func(p plotter.XY) bool { return math.IsNaN(p.Y) || math.IsInf(p.Y, 0) }) {
+					slices.Reverse(hi)
+					c.band = append(lo, hi...)
+				}
+				head = append(head, c)
 			}
 			if len(dp) >= 2 {
 				def = append(def, curve{label: labels[i], pts: dp})
 			}
 		}
 		ax := axes{x: xAxis, y: Tf(s.Lang, "Headcount (%% of %s below the line)", T(s.Lang, unitNoun(s.Unit))),
-			xTicks: xTicks, yTicks: tickFormat{formatTickRate}, zeroY: true, legendBottom: true}
+			xTicks: xTicks, yTicks: tickFormat{formatTickRate}, zeroY: true, legendBottom: true, band: ciLabel(s)}
 		if len(head) > 0 {
 			sps = append(sps, curveChart("incidence-"+sw.name, Tf(s.Lang, "Poverty incidence curve, %s", sw.name), "comparing", ax, head, marks))
 		}
+		ax.band = ""
 		if len(def) > 0 {
 			ax.y = Tf(s.Lang, "Total gap per head of all %s (income units)", T(s.Lang, unitNoun(s.Unit)))
 			ax.yTicks = tickFormat{formatTickAmount}

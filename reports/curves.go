@@ -24,6 +24,10 @@ type curve struct {
 	only   bool        // points only, no line (a rule's single point)
 	shape  int         // the glyph of a points-only curve (see pointShape)
 	color  color.Color // nil: the series color of its position
+	// band is the outline of a shaded confidence band around the curve:
+	// the lower bounds in increasing x, then the upper ones back; nil for
+	// none.
+	band plotter.XYs
 }
 
 // mark is a vertical reference line at x (a poverty line), named in the
@@ -43,6 +47,7 @@ type axes struct {
 	legendLeft     bool    // legend in the top left corner, else top right
 	legendBottom   bool    // legend at the bottom
 	headroom       bool    // room above the data for the legend
+	band           string  // legend of the curves' shaded bands ("95% confidence interval")
 }
 
 // maxCurves is the largest number of curves drawn in one chart.
@@ -61,9 +66,30 @@ func curveChart(name, title, section string, ax axes, cs []curve, marks []mark) 
 			lo, hi = 0, 0
 		}
 		for _, c := range cs {
-			for _, pt := range c.pts {
+			for _, pt := range append(c.pts, c.band...) {
 				lo, hi = math.Min(lo, pt.Y), math.Max(hi, pt.Y)
 			}
+		}
+		// The bands first, under every line.
+		banded := false
+		for k, c := range cs {
+			if len(c.band) < 4 {
+				continue
+			}
+			col := c.color
+			if col == nil {
+				col = seriesColor(k)
+			}
+			poly, err := plotter.NewPolygon(c.band)
+			if err != nil {
+				panic("reports: " + err.Error()) // the values are finite
+			}
+			poly.Color, poly.LineStyle.Width = translucent(col), 0
+			p.Add(poly)
+			if !banded && ax.band != "" {
+				p.Legend.Add(ax.band, poly)
+			}
+			banded = true
 		}
 		if ax.diagonal != "" {
 			end := ax.diagonalTo

@@ -263,6 +263,42 @@ func TestCompareCharts(t *testing.T) {
 	}
 }
 
+// A sweep whose headcounts all have intervals gets a shaded band on its
+// incidence curve, named in the legend; one point without leaves none.
+func TestCompareChartsBand(t *testing.T) {
+	s, out := compareOutput(t)
+	s.Level = 0.9
+	const legend = "90% confidence interval"
+	if svg := string(chartsOf(t, s, out)["incidence-grid"].SVG); strings.Contains(svg, legend) {
+		t.Error("a band without standard errors")
+	}
+	for i, r := range out.Results {
+		if r.Indicator == "headcount" && r.Line == "grid" && r.At != nil {
+			out.Results[i].SEMethod, out.Results[i].SE = "linearized", 0.01
+			out.Results[i].CILower, out.Results[i].CIUpper = r.Estimate-0.02, r.Estimate+0.02
+		}
+	}
+	sws := sweepsOf(out.Results, nil)
+	if p := sws[0].pts[3]; p.headLo != p.headcount-0.02 || p.headHi != p.headcount+0.02 {
+		t.Errorf("point %v: interval [%v, %v] around %v", p.at, p.headLo, p.headHi, p.headcount)
+	}
+	cs := chartsOf(t, s, out)
+	if svg := string(cs["incidence-grid"].SVG); !strings.Contains(svg, legend) {
+		t.Error("incidence curve: no band in the legend")
+	}
+	if svg := string(cs["deficit-grid"].SVG); strings.Contains(svg, legend) {
+		t.Error("deficit curve: a band")
+	}
+	for i, r := range out.Results {
+		if r.Indicator == "headcount" && r.Line == "grid" && r.At != nil && *r.At == 4 {
+			out.Results[i].SEMethod = "unavailable"
+		}
+	}
+	if svg := string(chartsOf(t, s, out)["incidence-grid"].SVG); strings.Contains(svg, legend) {
+		t.Error("a band with a point without its interval")
+	}
+}
+
 func TestComparingSection(t *testing.T) {
 	s, out := compareOutput(t)
 	html := string(HTML(s, out))
