@@ -130,6 +130,10 @@ func RunDynamics(ctx context.Context, s *Study, d Dynamics) (*DynamicsOutput, er
 	if err != nil {
 		return nil, err
 	}
+	ps, err := newPanelSE(s, ld.u)
+	if err != nil {
+		return nil, err
+	}
 	out.Results = p.panelRows()
 	if d.Quintiles {
 		out.Results = append(out.Results, p.quintileRows()...)
@@ -164,14 +168,14 @@ func RunDynamics(ctx context.Context, s *Study, d Dynamics) (*DynamicsOutput, er
 			out.Warnings = append(out.Warnings, fmt.Sprintf("line %q: %d household-years have no line value (no reference unit) and no status", l.Name, unknown))
 		}
 		for _, b := range breakdowns {
-			rows, err := p.dynamicsRows(b, status, l.Name)
+			rows, err := p.dynamicsRows(b, status, l.Name, ps)
 			if err != nil {
 				return nil, err
 			}
 			out.Results = append(out.Results, rows...)
 		}
 		for _, b := range breakdowns {
-			rows, err := p.spellRows(b, status, l.Name)
+			rows, err := p.spellRows(b, status, l.Name, ps)
 			if err != nil {
 				return nil, err
 			}
@@ -181,13 +185,18 @@ func RunDynamics(ctx context.Context, s *Study, d Dynamics) (*DynamicsOutput, er
 	if len(d.Rules) > 0 && first != nil {
 		flagged := p.evalRules(d.Rules, first)
 		for _, b := range breakdowns {
-			rows, err := p.ruleRows(b, d.Rules, flagged, first.line.Name)
+			rows, err := p.ruleRows(b, d.Rules, flagged, first.line.Name, ps)
 			if err != nil {
 				return nil, err
 			}
 			out.Results = append(out.Results, rows...)
 		}
 		out.Flags = p.flagList(d.Rules, flagged)
+	}
+	if s.SEMethod != "" && s.SEMethod != "none" {
+		for i := range out.Results {
+			markNoSE(s, &out.Results[i]) // the counts of households, the quintile transitions; every row but with linearized SEs
+		}
 	}
 	return out, nil
 }
@@ -366,8 +375,33 @@ func (p *panel) yearGrouping(cols []string) (*grouping, []int, error) {
 	return g, wave, nil
 }
 
-// dynamicsRows gives the status, transition and flow rows of a breakdown.
-func (p *panel) dynamicsRows(cols []string, status []int8, line string) ([]Result, error) {
+// exitedBefore reports whether the household of unit i was poor in a wave
+// before the previous one (it had exited poverty, when it was not poor in
+// the previous wave).
+func (p *panel) exitedBefore(i int, status []int8) bool {
+	nw := p.nw()
+	h, k := int(p.hh[i]), p.wave[i]
+	for m := 0; m < k-1; m++ {
+		if u := p.at[h*nw+m]; u >= 0 && status[u] == statusPoor {
+			return true
+		}
+	}
+	return false
+}
+
+// linkedFrom returns the status of the household of unit i in the
+// previous wave when both waves have one, else -1.
+func (p *panel) linkedFrom(i int, status []int8) int8 {
+	j := p.prev(i)
+	if status[i] < 0 || j < 0 {
+		return -1
+	}
+	return status[j]
+}
+
+// dynamicsRows gives the status, transition and flow rows of a breakdown,
+// with their standard errors when ps is not nil.
+func (p *panel) dynamicsRows(cols []string, status []int8, line string, ps *panelSE) ([]Result, error) {
 	g, wave, err := p.yearGrouping(cols)
 	if err != nil {
 		return nil, err
@@ -382,7 +416,10 @@ func (p *panel) dynamicsRows(cols []string, status []int8, line string) ([]Resul
 		reW, reBW float64
 	}
 	a := make([]acc, k)
-	nw := p.nw()
+	var members *domainMembers
+	if ps != nil {
+		members = newDomainMembers(g.codes, k)
+	}
 	for i, c := range g.codes {
 		s := status[i]
 		if s < 0 {
@@ -400,16 +437,7 @@ func (p *panel) dynamicsRows(cols []string, status []int8, line string) ([]Resul
 		if status[j] == statusPoor {
 			continue
 		}
-		// Not poor in t-1: did the household exit before (poor in a wave before t-1)?
-		h, kk := int(p.hh[i]), p.wave[i]
-		before := false
-		for m := 0; m < kk-1; m++ {
-			if u := p.at[h*nw+m]; u >= 0 && status[u] == statusPoor {
-				before = true
-				break
-			}
-		}
-		if before {
+		if p.exitedBefore(i, status) {
 			a[c].reBN++
 			a[c].reBW += w
 			if s == statusPoor {
@@ -422,18 +450,24 @@ func (p *panel) dynamicsRows(cols []string, status []int8, line string) ([]Resul
 	for j := 0; j < k; j++ {
 		dom := g.domain(j)
 		ac := &a[j]
+		var mem []int32
+		if members != nil {
+			mem = members.idx[members.off[j]:members.off[j+1]]
+		}
 		var tn int
 		var tw float64
 		for s := range nStatus {
 			tn += ac.statusN[s]
 			tw += ac.statusW[s]
 		}
+		hasStatus := func(i int) float64 { return b2f(status[i] >= 0) }
 		for s := range nStatus {
 			r := Result{Indicator: "status", Line: line, Domain: dom, Cell: statusNames[s],
 				Estimate: nanIfZero(tw, ac.statusW[s]), N: ac.statusN[s], Population: ac.statusW[s]}
 			if tn == 0 {
 				r.Note = "no household with a status in this domain"
 			}
+			ps.ratio(&r, mem, func(i int) float64 { return b2f(status[i] == int8(s)) }, hasStatus)
 			out = append(out, r)
 		}
 		if wave[j] == 0 {
@@ -453,6 +487,8 @@ func (p *panel) dynamicsRows(cols []string, status []int8, line string) ([]Resul
 				if fn == 0 {
 					r.Note = fmt.Sprintf("no household of this domain was %s in %s=%s", statusNames[from], p.yearCol, prevYear)
 				}
+				ps.ratio(&r, mem, func(i int) float64 { return b2f(p.linkedFrom(i, status) == int8(from) && status[i] == int8(to)) },
+					func(i int) float64 { return b2f(p.linkedFrom(i, status) == int8(from)) })
 				out = append(out, r)
 			}
 		}
@@ -475,33 +511,45 @@ func (p *panel) dynamicsRows(cols []string, status []int8, line string) ([]Resul
 				notW += ac.transW[from][to]
 			}
 		}
-		rate := func(ind string, num, den float64, dn int, note string) Result {
+		// The flows' numerators and bases per unit, for their SEs.
+		type unitFn = func(i int) float64
+		notPoorBefore := func(i int) float64 { return b2f(p.linkedFrom(i, status) > statusPoor) }
+		poorBefore := func(i int) float64 { return b2f(p.linkedFrom(i, status) == statusPoor) }
+		entered := func(i int) float64 { return notPoorBefore(i) * b2f(status[i] == statusPoor) }
+		exited := func(i int) float64 { return poorBefore(i) * b2f(status[i] != statusPoor) }
+		exitedBefore := func(i int) float64 { return notPoorBefore(i) * b2f(p.exitedBefore(i, status)) }
+		reentered := func(i int) float64 { return exitedBefore(i) * b2f(status[i] == statusPoor) }
+		rate := func(ind string, num, den float64, dn int, note string, y, x unitFn) Result {
 			r := Result{Indicator: ind, Line: line, Domain: dom, Estimate: nanIfZero(den, num), N: dn, Population: den}
 			if dn == 0 {
 				r.Note = note
 			}
+			ps.ratio(&r, mem, y, x)
 			return r
 		}
-		count := func(ind string, c int, w float64) Result {
-			return Result{Indicator: ind, Line: line, Domain: dom, Estimate: w, N: c, Population: w}
+		count := func(ind string, c int, w float64, y unitFn) Result {
+			r := Result{Indicator: ind, Line: line, Domain: dom, Estimate: w, N: c, Population: w}
+			ps.ratio(&r, mem, y, nil)
+			return r
 		}
 		out = append(out,
-			count("entries", enN, enW),
-			rate("entry_rate", enW, notW, notN, "no household of this domain was not poor in "+p.yearCol+"="+prevYear),
-			count("exits", exN, exW),
-			rate("exit_rate", exW, poorW, poorN, "no household of this domain was poor in "+p.yearCol+"="+prevYear))
+			count("entries", enN, enW, entered),
+			rate("entry_rate", enW, notW, notN, "no household of this domain was not poor in "+p.yearCol+"="+prevYear, entered, notPoorBefore),
+			count("exits", exN, exW, exited),
+			rate("exit_rate", exW, poorW, poorN, "no household of this domain was poor in "+p.yearCol+"="+prevYear, exited, poorBefore))
 		if wave[j] >= 2 {
 			out = append(out,
-				count("reentries", ac.reN, ac.reW),
-				rate("reentry_rate", ac.reW, ac.reBW, ac.reBN, "no household of this domain had exited poverty by "+p.yearCol+"="+prevYear))
+				count("reentries", ac.reN, ac.reW, reentered),
+				rate("reentry_rate", ac.reW, ac.reBW, ac.reBN, "no household of this domain had exited poverty by "+p.yearCol+"="+prevYear, reentered, exitedBefore))
 		}
 	}
 	return out, nil
 }
 
 // spellRows gives the spell rows of a breakdown: households observed (with
-// a status) in at least two waves, in the domain of their last wave.
-func (p *panel) spellRows(cols []string, status []int8, line string) ([]Result, error) {
+// a status) in at least two waves, in the domain of their last wave (with
+// standard errors when ps is not nil: each household is its last unit).
+func (p *panel) spellRows(cols []string, status []int8, line string, ps *panelSE) ([]Result, error) {
 	g, err := newGrouping(len(p.u.x), cols, p.u.factors)
 	if err != nil {
 		return nil, err
@@ -516,6 +564,14 @@ func (p *panel) spellRows(cols []string, status []int8, line string) ([]Result, 
 	}
 	a := make([]acc, k)
 	nw := p.nw()
+	// With SEs: the last unit of each household observed twice or more,
+	// by domain, and its share of poor waves (NaN for the others).
+	var lasts [][]int32
+	var share []float64
+	if ps != nil {
+		lasts = make([][]int32, k)
+		share = make([]float64, len(p.u.x))
+	}
 	for h := 0; h < len(p.idf.levels); h++ {
 		obs, poor, last := 0, 0, -1
 		for m := 0; m < nw; m++ {
@@ -540,6 +596,10 @@ func (p *panel) spellRows(cols []string, status []int8, line string) ([]Result, 
 		a[c].n++
 		a[c].w += w
 		a[c].years += w * float64(poor) / float64(obs)
+		if ps != nil {
+			lasts[c] = append(lasts[c], int32(last))
+			share[last] = float64(poor) / float64(obs)
+		}
 		switch {
 		case poor == obs:
 			a[c].chronic += w
@@ -556,15 +616,27 @@ func (p *panel) spellRows(cols []string, status []int8, line string) ([]Result, 
 	for j := 0; j < k; j++ {
 		ac := &a[j]
 		dom := g.domain(j)
+		var mem []int32
+		if lasts != nil {
+			mem = lasts[j]
+		}
+		one := func(int) float64 { return 1 }
 		for _, v := range []struct {
 			ind string
 			num float64
-		}{{"chronic", ac.chronic}, {"transient", ac.transient}, {"never_poor", ac.never}, {"poor_years_share", ac.years}} {
+			y   func(i int) float64
+		}{
+			{"chronic", ac.chronic, func(i int) float64 { return b2f(share[i] == 1) }},
+			{"transient", ac.transient, func(i int) float64 { return b2f(share[i] > 0 && share[i] < 1) }},
+			{"never_poor", ac.never, func(i int) float64 { return b2f(share[i] == 0) }},
+			{"poor_years_share", ac.years, func(i int) float64 { return share[i] }},
+		} {
 			r := Result{Indicator: v.ind, Line: line, Domain: dom, Estimate: nanIfZero(ac.w, v.num), N: ac.n, Population: ac.w,
 				ExcludedN: ac.exN, ExcludedPopulation: ac.exW}
 			if ac.n == 0 {
 				r.Note = "no household of this domain observed in two or more years"
 			}
+			ps.ratio(&r, mem, v.y, one)
 			out = append(out, r)
 		}
 	}
@@ -617,8 +689,8 @@ func (p *panel) evalRules(rules []Rule, lv *lineValues) [][]bool {
 }
 
 // ruleRows counts the flagged units of each rule in every domain of a
-// breakdown by year.
-func (p *panel) ruleRows(cols []string, rules []Rule, flagged [][]bool, line string) ([]Result, error) {
+// breakdown by year (with standard errors when ps is not nil).
+func (p *panel) ruleRows(cols []string, rules []Rule, flagged [][]bool, line string, ps *panelSE) ([]Result, error) {
 	g, _, err := p.yearGrouping(cols)
 	if err != nil {
 		return nil, err
@@ -644,9 +716,18 @@ func (p *panel) ruleRows(cols []string, rules []Rule, flagged [][]bool, line str
 			fw[int(c)*(nr+1)+nr] += p.u.w[i]
 		}
 	}
+	var members *domainMembers
+	if ps != nil {
+		members = newDomainMembers(g.codes, k)
+	}
+	one := func(int) float64 { return 1 }
 	var out []Result
 	for j := 0; j < k; j++ {
 		dom := g.domain(j)
+		var mem []int32
+		if members != nil {
+			mem = members.idx[members.off[j]:members.off[j+1]]
+		}
 		for r := 0; r <= nr; r++ {
 			name, l := anyRule, ""
 			if r < nr {
@@ -656,9 +737,17 @@ func (p *panel) ruleRows(cols []string, rules []Rule, flagged [][]bool, line str
 				}
 			}
 			m := j*(nr+1) + r
-			out = append(out,
-				Result{Indicator: "flagged", Line: l, Domain: dom, Cell: name, Estimate: fw[m], N: fn[m], Population: fw[m]},
-				Result{Indicator: "flagged_share", Line: l, Domain: dom, Cell: name, Estimate: nanIfZero(w[j], fw[m]), N: n[j], Population: w[j]})
+			y := func(i int) float64 {
+				if r < nr {
+					return b2f(flagged[r][i])
+				}
+				return b2f(slices.ContainsFunc(flagged, func(f []bool) bool { return f[i] }))
+			}
+			count := Result{Indicator: "flagged", Line: l, Domain: dom, Cell: name, Estimate: fw[m], N: fn[m], Population: fw[m]}
+			share := Result{Indicator: "flagged_share", Line: l, Domain: dom, Cell: name, Estimate: nanIfZero(w[j], fw[m]), N: n[j], Population: w[j]}
+			ps.ratio(&count, mem, y, nil)
+			ps.ratio(&share, mem, y, one)
+			out = append(out, count, share)
 		}
 	}
 	return out, nil

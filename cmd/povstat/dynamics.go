@@ -12,6 +12,8 @@ import (
 const dynamicsSynopsis = `--input PATH [--input PATH ...] --id COL --year COL --income COL --weight COL
        [--size COL] [--unit persons|households] [--line NAME=SPEC ...] [--near-poor 1.5]
        [--quintiles] [--by COL[,COL...]] [--rule NAME=EXPR ...] [--rules FILE] [--flags-out FILE]
+       [--strata COL] [--psu COL] [--fpc COL] [--lonely adjust|remove|certainty|average|fail]
+       [--se none|linearized] [--level 0.95] [--rse-limit 0.3]
        [--format json|csv|table]
 
 Links the rows of each household across years by --id and gives each
@@ -32,7 +34,14 @@ being income, line (the first line), fall (relative income fall since the
 previous year) or a numeric column, e.g. low_income=income<1.5*line,
 income_fall=fall>0.3, health=health_exp/income>0.4, illness=illness.
 --rules FILE holds one rule a line (# comments). --flags-out writes every flag
-(id, year, rule) as CSV.`
+(id, year, rule) as CSV.
+
+With a sample design (--strata, --psu), the status shares, transitions,
+entries, exits, re-entries and their rates, spells and flagged counts and
+shares get linearized standard errors and intervals: the household-years of
+all waves are the units of one design, each row a domain of it (a relative
+line is held fixed). The counts of households and the quintile transitions
+have none.`
 
 func cmdDynamics(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("dynamics", dynamicsSynopsis, stderr)
@@ -49,6 +58,7 @@ func cmdDynamics(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	rulesFile := fs.String("rules", "", "`FILE` of monitoring rules, one NAME=EXPR a line")
 	flagsOut := fs.String("flags-out", "", "write the flagged household-years as CSV to `FILE`")
 	format := fs.String("format", "json", "output format: json, csv or table")
+	f.registerDesign(fs)
 	if err := parseOptions(fs, args); err != nil {
 		return err
 	}
@@ -91,6 +101,9 @@ func cmdDynamics(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	s.Name = "dynamics"
+	if s.SEMethod != "none" && s.SEMethod != "linearized" {
+		return usagef("--se %s: the panel dynamics have linearized standard errors only", s.SEMethod)
+	}
 	out, err := pipeline.RunDynamics(ctx, s, d)
 	if err != nil {
 		return err
