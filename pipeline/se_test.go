@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -467,4 +468,22 @@ func runTest(t *testing.T, s *Study, lines ...string) *Output {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// A stratum with one PSU under design.lonely: fail is an error that names
+// the stratum by its value.
+func TestLonelyFail(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.csv")
+	if err := os.WriteFile(path, []byte("stratum,psu,income,weight\nnorth,1,10,1\nnorth,2,20,1\nsouth,3,30,1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := &Study{Name: "l", Inputs: []string{path}, Income: "income", Weight: "weight", Unit: "households",
+		Strata: "stratum", PSU: "psu", Lonely: "fail", Indicators: []string{"headcount"}, Lines: []Line{mustLine(t, "a=abs:25")}}
+	if err := s.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Run(context.Background(), s)
+	if !errors.Is(err, ErrLonelyPSU) || !strings.Contains(err.Error(), `1 strata (stratum="south")`) {
+		t.Errorf("error %v, want %v naming stratum=\"south\"", err, ErrLonelyPSU)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/povstat/povstat/indices"
@@ -98,11 +99,29 @@ func newVarEngine(s *Study, u *units) (*varEngine, error) {
 	}
 	pd := e.psuLinearizer() // indexed once, for these and the variances
 	if single := pd.SinglePSUStrata(); lonely == indices.LonelyFail && len(single) > 0 {
-		return nil, fmt.Errorf("%d strata (codes %v): %w (set design.lonely to adjust, remove, certainty or average)", len(single), single, ErrLonelyPSU)
+		return nil, fmt.Errorf("%d strata (%s): %w (set design.lonely to adjust, remove, certainty or average)", len(single), strataNames(s, u, single), ErrLonelyPSU)
 	}
 	e.df = max(pd.DFWith(pw), 1)
 	e.t = indices.TQuantile(0.5+s.Level/2, e.df)
 	return e, nil
+}
+
+// strataNames names the strata of codes, as column=value (the first five,
+// then how many more).
+func strataNames(s *Study, u *units, codes []int32) string {
+	var names []string
+	for k, c := range codes {
+		if k == 5 {
+			names = append(names, fmt.Sprintf("and %d more", len(codes)-k))
+			break
+		}
+		name := "the whole sample"
+		if s.Strata != "" {
+			name = s.Strata + "=" + strconv.Quote(u.factors[s.Strata].levels[c])
+		}
+		names = append(names, name)
+	}
+	return strings.Join(names, ", ")
 }
 
 // linVar is the linearized variable of one estimator in every domain of a
