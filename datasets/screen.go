@@ -326,14 +326,18 @@ func Screen(t *Table, r Roles) (*Screening, error) {
 	}
 	for _, c := range t.Columns {
 		if c.Kind == Categorical && c.Null != nil {
-			n := 0
-			for _, isNull := range c.Null {
+			cnt := Count{Rule: "missing value (kept as empty level)", Column: c.Name, Action: "kept"}
+			for row, isNull := range c.Null {
 				if isNull {
-					n++
+					cnt.Rows++
+					if len(cnt.Examples) < maxExamples {
+						path, fileRow := t.Locate(row)
+						cnt.Examples = append(cnt.Examples, fmt.Sprintf("%s row %d", path, fileRow))
+					}
 				}
 			}
-			if n > 0 {
-				counts = append(counts, Count{Rule: "missing value (kept as empty level)", Column: c.Name, Action: "kept", Rows: n})
+			if cnt.Rows > 0 {
+				counts = append(counts, cnt)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -67,6 +68,9 @@ NaN,1,1,b
 			if len(c.Examples) != 2 || !strings.HasPrefix(c.Examples[0], "hh.csv row 5") {
 				t.Errorf("examples %q, want hh.csv rows 5 and 6", c.Examples)
 			}
+		}
+		if c.Rule == "missing value (kept as empty level)" && !slices.Equal(c.Examples, []string{"hh.csv row 5"}) {
+			t.Errorf("missing region: examples %q, want hh.csv row 5", c.Examples)
 		}
 	}
 }
