@@ -22,14 +22,41 @@ import (
 // It returns the standard error of the difference of two results, from
 // the differences of their replicate estimates (so with their covariance).
 func addBootstrapErrors(ctx context.Context, s *Study, u *units, e *varEngine, results []Result) (func(i, j int) (float64, float64, string), error) {
+	return bootstrapErrors(ctx, s, u, e, results, tabulateReplicate(s))
+}
+
+// bootstrapErrors is addBootstrapErrors with the estimates of a replicate
+// given by estimate (the results of the full sample, in their order, from
+// the units with the replicate's weights).
+func bootstrapErrors(ctx context.Context, s *Study, u *units, e *varEngine, results []Result, estimate replicateEstimator) (func(i, j int) (float64, float64, string), error) {
 	strata := make([]int32, len(u.x))
 	for i, p := range e.psu {
 		strata[i] = e.stratumOf[p]
 	}
 	rp := indices.RaoWuBootstrap(strata, e.psu, u.w, s.Replicates, s.Seed)
 	method := "bootstrap (Rao-Wu, " + strconv.Itoa(s.Replicates) + " replicates, seed " + strconv.FormatUint(s.Seed, 10) + "), t(" + strconv.Itoa(e.df) + ")"
-	return addReplicateErrors(ctx, s, u, rp, method, e.t, results)
+	return addReplicateErrors(ctx, s, u, rp, method, e.t, results, estimate)
 }
+
+// replicateEstimator estimates the results again over the units ru, which
+// are the full sample's with a replicate's weights.
+type replicateEstimator func(ctx context.Context, ru *units) ([]Result, error)
+
+// tabulateReplicate is the replicate estimator of Run's results: tabulate
+// without standard errors, changes or differences.
+func tabulateReplicate(s *Study) replicateEstimator {
+	rs := *s
+	rs.SEMethod, rs.Time, rs.Nonpositive, rs.Differences = "none", "", "exclude", nil
+	return func(ctx context.Context, ru *units) ([]Result, error) {
+		out, _, err := tabulate(ctx, &rs, ru)
+		return out, err
+	}
+}
+
+// sampleCounts are the indicators whose estimate counts sample rows,
+// which have no sampling error: n, and the households of a panel
+// (RunDynamics), which are marked unavailable.
+var sampleCounts = map[string]bool{"n": true, "households": true, "linked": true, "unmatched_new": true, "unmatched_lost": true}
 
 // addSuppliedReplicateErrors fills the standard errors from the replicate
 // weights shipped with the data (variance.repweights), of the kind
@@ -37,19 +64,24 @@ func addBootstrapErrors(ctx context.Context, s *Study, u *units, e *varEngine, r
 // survey's default for replicate designs: the rank of the replicate
 // weights minus one).
 func addSuppliedReplicateErrors(ctx context.Context, s *Study, u *units, results []Result) (func(i, j int) (float64, float64, string), error) {
+	return suppliedReplicateErrors(ctx, s, u, results, tabulateReplicate(s))
+}
+
+// suppliedReplicateErrors is addSuppliedReplicateErrors with the estimates
+// of a replicate given by estimate.
+func suppliedReplicateErrors(ctx context.Context, s *Study, u *units, results []Result, estimate replicateEstimator) (func(i, j int) (float64, float64, string), error) {
 	rp := indices.NewReplicates(indices.ReplicateMethod(s.RepType), u.w, u.rep, s.Rho)
 	df := len(u.rep) - 1
 	method := "replicate weights (" + s.RepType + ", " + strconv.Itoa(len(u.rep)) + " columns " + s.RepWeights + "), t(" + strconv.Itoa(df) + ")"
-	return addReplicateErrors(ctx, s, u, rp, method, indices.TQuantile(0.5+s.Level/2, df), results)
+	return addReplicateErrors(ctx, s, u, rp, method, indices.TQuantile(0.5+s.Level/2, df), results, estimate)
 }
 
-// addReplicateErrors estimates the study again with each replicate's
-// weights and gives every result the replicate variance of rp, an interval
-// estimate ± t se, and its RSE.
-func addReplicateErrors(ctx context.Context, s *Study, u *units, rp indices.Replicates, method string, t float64, results []Result) (func(i, j int) (float64, float64, string), error) {
+// addReplicateErrors estimates the results again with each replicate's
+// weights (estimate) and gives every result the replicate variance of rp,
+// an interval estimate ± t se, and its RSE. Sample counts (n, and the
+// households of a panel) have none.
+func addReplicateErrors(ctx context.Context, s *Study, u *units, rp indices.Replicates, method string, t float64, results []Result, estimate replicateEstimator) (func(i, j int) (float64, float64, string), error) {
 	R := rp.Len()
-	rs := *s
-	rs.SEMethod, rs.Time, rs.Nonpositive, rs.Differences = "none", "", "exclude", nil
 	reps := make([][]float64, len(results))
 	for i := range reps {
 		reps[i] = make([]float64, R)
@@ -68,7 +100,7 @@ func addReplicateErrors(ctx context.Context, s *Study, u *units, rp indices.Repl
 				}
 				rp.Weights(w, r)
 				ru := &units{x: u.x, w: w, factors: u.factors, blocks: u.blocks}
-				out, _, err := tabulate(ctx, &rs, ru)
+				out, err := estimate(ctx, ru)
 				if err != nil {
 					return fmt.Errorf("bootstrap replicate %d: %w", r, err)
 				}
@@ -96,17 +128,22 @@ func addReplicateErrors(ctx context.Context, s *Study, u *units, rp indices.Repl
 			res.SEMethod = "fixed: no sampling error"
 			continue
 		}
+		count := sampleCounts[res.Indicator]
+		if count && res.Indicator != "n" {
+			markNoSE(s, res)
+			continue
+		}
 		res.SEMethod = method
 		res.Deff = math.NaN()
 		se := math.NaN()
-		if !math.IsNaN(res.Estimate) && res.Indicator != "n" {
+		if !math.IsNaN(res.Estimate) && !count {
 			se = rp.SE(res.Estimate, reps[i])
 		}
 		res.SE = se
 		res.CILower, res.CIUpper = res.Estimate-t*se, res.Estimate+t*se
 		res.RSE = se / math.Abs(res.Estimate)
 		res.Unreliable = s.RSELimit > 0 && res.RSE > s.RSELimit
-		if math.IsNaN(se) && res.Indicator != "n" && !math.IsNaN(res.Estimate) {
+		if math.IsNaN(se) && !count && !math.IsNaN(res.Estimate) {
 			res.Note = "no standard error: the estimate is undefined in some replicate"
 		}
 	}

@@ -121,7 +121,13 @@ func RunDynamics(ctx context.Context, s *Study, d Dynamics) (*DynamicsOutput, er
 	if err != nil {
 		return nil, err
 	}
-	ld, err := load(ctx, s, loadOptions{extra: extra})
+	opts := loadOptions{extra: extra}
+	if s.SEMethod == "replicates" {
+		if opts.repCols, err = replicateColumns(s); err != nil {
+			return nil, err
+		}
+	}
+	ld, err := load(ctx, s, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -134,11 +140,6 @@ func RunDynamics(ctx context.Context, s *Study, d Dynamics) (*DynamicsOutput, er
 	if err != nil {
 		return nil, err
 	}
-	out.Results = p.panelRows()
-	if d.Quintiles {
-		out.Results = append(out.Results, p.quintileRows()...)
-	}
-	out.Warnings = p.warnings
 	breakdowns := [][]string{nil}
 	for _, b := range s.Domains {
 		// Rows are by year already: a breakdown loses the year column, and
@@ -148,57 +149,100 @@ func RunDynamics(ctx context.Context, s *Study, d Dynamics) (*DynamicsOutput, er
 			breakdowns = append(breakdowns, b)
 		}
 	}
+	var flagged [][]bool
+	out.Results, flagged, out.Warnings, err = p.rows(ctx, s, d, breakdowns, ps)
+	if err != nil {
+		return nil, err
+	}
+	out.Warnings = append(slices.Clone(p.warnings), out.Warnings...)
+	if flagged != nil {
+		out.Flags = p.flagList(d.Rules, flagged)
+	}
+	// The bootstrap and replicate weights estimate every row again, lines
+	// and quintiles included.
+	estimate := func(ctx context.Context, ru *units) ([]Result, error) {
+		q := *p
+		q.u = ru
+		rows, _, _, err := q.rows(ctx, s, d, breakdowns, nil)
+		return rows, err
+	}
+	switch s.SEMethod {
+	case "bootstrap":
+		e, err := newVarEngine(s, ld.u)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := bootstrapErrors(ctx, s, ld.u, e, out.Results, estimate); err != nil {
+			return nil, err
+		}
+	case "replicates":
+		if _, err := suppliedReplicateErrors(ctx, s, ld.u, out.Results, estimate); err != nil {
+			return nil, err
+		}
+	}
+	if s.SEMethod != "" && s.SEMethod != "none" {
+		for i := range out.Results {
+			markNoSE(s, &out.Results[i]) // the rows without one of their own: counts of households; quintiles under linearization
+		}
+	}
+	return out, nil
+}
+
+// rows gives the rows of the panel over its units (their weights), in
+// their order: the households, the quintile transitions, for each line
+// the status, transition and flow rows and the spells of every breakdown,
+// then the rules' rows (flagged: the rules' flags, nil without rules);
+// with standard errors when ps is not nil.
+func (p *panel) rows(ctx context.Context, s *Study, d Dynamics, breakdowns [][]string, ps *panelSE) (out []Result, flagged [][]bool, warnings []string, err error) {
+	out = p.panelRows()
+	if d.Quintiles {
+		out = append(out, p.quintileRows()...)
+	}
 	var first *lineValues
 	for _, l := range s.Lines {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
 		if l.Basis != "abs" && !slices.Contains(l.By, d.Year) {
-			out.Warnings = append(out.Warnings, fmt.Sprintf("line %q is not grouped by %s: one value over all years pooled (write e.g. median:0.6@%s for a line per year)", l.Name, d.Year, d.Year))
+			warnings = append(warnings, fmt.Sprintf("line %q is not grouped by %s: one value over all years pooled (write e.g. median:0.6@%s for a line per year)", l.Name, d.Year, d.Year))
 		}
-		lv, err := refLine(ld.u, l)
+		lv, err := refLine(p.u, l)
 		if err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
 		if first == nil {
 			first = lv
 		}
 		status, unknown := p.statuses(lv, d.NearPoor)
 		if unknown > 0 {
-			out.Warnings = append(out.Warnings, fmt.Sprintf("line %q: %d household-years have no line value (no reference unit) and no status", l.Name, unknown))
+			warnings = append(warnings, fmt.Sprintf("line %q: %d household-years have no line value (no reference unit) and no status", l.Name, unknown))
 		}
 		for _, b := range breakdowns {
 			rows, err := p.dynamicsRows(b, status, l.Name, ps)
 			if err != nil {
-				return nil, err
+				return nil, nil, nil, err
 			}
-			out.Results = append(out.Results, rows...)
+			out = append(out, rows...)
 		}
 		for _, b := range breakdowns {
 			rows, err := p.spellRows(b, status, l.Name, ps)
 			if err != nil {
-				return nil, err
+				return nil, nil, nil, err
 			}
-			out.Results = append(out.Results, rows...)
+			out = append(out, rows...)
 		}
 	}
 	if len(d.Rules) > 0 && first != nil {
-		flagged := p.evalRules(d.Rules, first)
+		flagged = p.evalRules(d.Rules, first)
 		for _, b := range breakdowns {
 			rows, err := p.ruleRows(b, d.Rules, flagged, first.line.Name, ps)
 			if err != nil {
-				return nil, err
+				return nil, nil, nil, err
 			}
-			out.Results = append(out.Results, rows...)
-		}
-		out.Flags = p.flagList(d.Rules, flagged)
-	}
-	if s.SEMethod != "" && s.SEMethod != "none" {
-		for i := range out.Results {
-			markNoSE(s, &out.Results[i]) // the counts of households, the quintile transitions; every row but with linearized SEs
+			out = append(out, rows...)
 		}
 	}
-	return out, nil
+	return out, flagged, warnings, nil
 }
 
 // panel links the units (household-years) of a study.

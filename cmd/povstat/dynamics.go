@@ -13,7 +13,9 @@ const dynamicsSynopsis = `--input PATH [--input PATH ...] --id COL --year COL --
        [--size COL] [--unit persons|households] [--line NAME=SPEC ...] [--near-poor 1.5]
        [--quintiles] [--by COL[,COL...]] [--rule NAME=EXPR ...] [--rules FILE] [--flags-out FILE]
        [--strata COL] [--psu COL] [--fpc COL] [--lonely adjust|remove|certainty|average|fail]
-       [--se none|linearized] [--level 0.95] [--rse-limit 0.3]
+       [--se none|linearized|bootstrap|replicates] [--replicates 500] [--seed S]
+       [--repweights PREFIX*] [--reptype bootstrap|JK1|JKn|BRR|Fay] [--rho R]
+       [--level 0.95] [--rse-limit 0.3]
        [--format json|csv|table]
 
 Links the rows of each household across years by --id and gives each
@@ -39,9 +41,11 @@ income_fall=fall>0.3, health=health_exp/income>0.4, illness=illness.
 With a sample design (--strata, --psu), the status shares, transitions,
 entries, exits, re-entries and their rates, spells and flagged counts and
 shares get linearized standard errors and intervals: the household-years of
-all waves are the units of one design, each row a domain of it (a relative
-line is held fixed). The counts of households and the quintile transitions
-have none.`
+all waves are the units of one design, each row a domain of it (the line is
+held fixed). --se bootstrap (or replicates, with --repweights) estimates
+every row again with each replicate's weights, lines and quintiles
+included, so the quintile transitions get one too and an estimated line's
+variation counts. The counts of households have none.`
 
 func cmdDynamics(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("dynamics", dynamicsSynopsis, stderr)
@@ -101,9 +105,6 @@ func cmdDynamics(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	s.Name = "dynamics"
-	if s.SEMethod != "none" && s.SEMethod != "linearized" {
-		return usagef("--se %s: the panel dynamics have linearized standard errors only", s.SEMethod)
-	}
 	out, err := pipeline.RunDynamics(ctx, s, d)
 	if err != nil {
 		return err
