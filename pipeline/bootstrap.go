@@ -79,7 +79,8 @@ func suppliedReplicateErrors(ctx context.Context, s *Study, u *units, results []
 // addReplicateErrors estimates the results again with each replicate's
 // weights (estimate) and gives every result the replicate variance of rp,
 // an interval estimate ± t se, and its RSE. Sample counts (n, and the
-// households of a panel) have none.
+// households of a panel) have none; a row with an SE method of its own
+// keeps it.
 func addReplicateErrors(ctx context.Context, s *Study, u *units, rp indices.Replicates, method string, t float64, results []Result, estimate replicateEstimator) (func(i, j int) (float64, float64, string), error) {
 	R := rp.Len()
 	reps := make([][]float64, len(results))
@@ -123,6 +124,9 @@ func addReplicateErrors(ctx context.Context, s *Study, u *units, rp indices.Repl
 	}
 	for i := range results {
 		res := &results[i]
+		if res.SEMethod != "" {
+			continue // an interval of its own (a validation's AUC: DeLong)
+		}
 		if res.Indicator == "line" && fixed[res.Line] {
 			res.SE, res.CILower, res.CIUpper, res.RSE, res.Deff = 0, res.Estimate, res.Estimate, 0, math.NaN()
 			res.SEMethod = "fixed: no sampling error"
