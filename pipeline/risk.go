@@ -193,7 +193,13 @@ func RunRisk(ctx context.Context, s *Study, r Risk) (*RiskOutput, error) {
 			}
 		}
 	}
-	ld, err := load(ctx, s, loadOptions{extra: extra})
+	opts := loadOptions{extra: extra}
+	if s.SEMethod == "replicates" {
+		if opts.repCols, err = replicateColumns(s); err != nil {
+			return nil, err
+		}
+	}
+	ld, err := load(ctx, s, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -323,17 +329,29 @@ func RunRisk(ctx context.Context, s *Study, r Risk) (*RiskOutput, error) {
 		out.Scores = append(out.Scores, rs)
 	}
 	slices.SortStableFunc(out.Scores, func(a, b RiskScore) int { return compareLevels(a.ID, b.ID) })
-	out.Results = append(out.Results, v.model("score", sc, r.TopK, true)...)
-	out.Results = append(out.Results, v.curveRows(sc)...)
-	for ri, rule := range r.Rules {
-		f := make([]float64, len(score))
+	// The validation rows of the score and the rules, over the scored pairs
+	// with weights w (the full sample's, or a replicate's).
+	ruleFlags := make([][]float64, len(r.Rules))
+	for ri := range r.Rules {
+		ruleFlags[ri] = make([]float64, len(score))
 		for a, q := range score {
 			if flagged[ri][pr.prev[q]] {
-				f[a] = 1
+				ruleFlags[ri][a] = 1
 			}
 		}
-		out.Results = append(out.Results, v.model("rule:"+rule.Name, f, nil, false)...)
 	}
+	validation := func(w []float64) []Result {
+		vw := v
+		vw.w = w
+		rows := vw.model("score", sc, r.TopK, true)
+		rows = append(rows, vw.curveRows(sc)...)
+		for ri, rule := range r.Rules {
+			rows = append(rows, vw.model("rule:"+rule.Name, ruleFlags[ri], nil, false)...)
+		}
+		return rows
+	}
+	out.Results = validation(w)
+	nValidation := len(out.Results)
 	out.Results = append(out.Results, penRows...)
 	for _, ind := range []string{"coefficient", "odds_ratio"} {
 		for _, c := range out.Coefficients {
@@ -350,6 +368,43 @@ func RunRisk(ctx context.Context, s *Study, r Risk) (*RiskOutput, error) {
 	}
 	if region != nil {
 		out.Results = append(out.Results, scoredRows(out.Scores, l.Name, r.Year, p.years[test], r.Region)...)
+	}
+	if s.SEMethod != "" && s.SEMethod != "none" {
+		// The model, the line and the population at risk are held fixed:
+		// the validation rows vary with the replicates' weights of the
+		// scored pairs only. The other rows (penalty, coefficients, the
+		// scores by region) have no SE, nor has any row under linearized
+		// SEs; the AUC keeps DeLong's interval.
+		for i := nValidation; i < len(out.Results); i++ {
+			markNoSE(s, &out.Results[i])
+		}
+		estimate := func(ctx context.Context, ru *units) ([]Result, error) {
+			wr := make([]float64, len(score))
+			for a, q := range score {
+				wr[a] = ru.w[pr.unit[q]]
+			}
+			return alignResults(out.Results, validation(wr)), nil
+		}
+		var err error
+		switch s.SEMethod {
+		case "bootstrap":
+			var e *varEngine
+			if e, err = newVarEngine(s, ld.u); err == nil {
+				_, err = bootstrapErrors(ctx, s, ld.u, e, out.Results, estimate)
+			}
+		case "replicates":
+			_, err = suppliedReplicateErrors(ctx, s, ld.u, out.Results, estimate)
+		}
+		if err != nil {
+			return nil, err
+		}
+		for i := range out.Results {
+			res := &out.Results[i]
+			if i < nValidation && (strings.HasPrefix(res.SEMethod, "bootstrap") || strings.HasPrefix(res.SEMethod, "replicate")) {
+				res.SEMethod += ", model and line fixed"
+			}
+			markNoSE(s, res)
+		}
 	}
 	return out, nil
 }

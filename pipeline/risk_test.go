@@ -11,7 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/povstat/povstat/datasets"
 	"github.com/povstat/povstat/datasets/synth"
+	"github.com/povstat/povstat/indices"
 )
 
 // Four events and four non-events: the events beat 4, 4, 3 and 2 of the
@@ -224,5 +226,79 @@ func TestRiskNoLeakage(t *testing.T) {
 	s := dynStudy(t, path, "z=abs:1")
 	if _, err := RunRisk(context.Background(), s, Risk{ID: "hh_id", Year: "year"}); err == nil || !strings.Contains(err.Error(), "too few events") {
 		t.Errorf("no events: err %v", err)
+	}
+}
+
+// With bootstrap SEs the validation rows vary with the replicates' weights
+// of the scored households, the model fixed: the Brier score's SE is that
+// of its ratio's linearized variable, written out here from the scores and
+// given to indices.Linearized over the full design (within Monte-Carlo
+// error); the AUC keeps DeLong's interval, the coefficients have none.
+func TestRiskBootstrapValidation(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := synth.Write(context.Background(), dir, synth.Config{Households: 4000, Years: 4, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	s := &Study{Name: "r", Inputs: []string{dir}, Income: "income", Weight: "weight", Strata: "stratum", PSU: "psu",
+		SEMethod: "bootstrap", Replicates: 250, Seed: 5, Lines: []Line{mustLine(t, "rel=median:0.6@year")}}
+	if err := s.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := RunRisk(context.Background(), s, Risk{ID: "hh_id", Year: "year", Population: "nonpoor", Penalty: 0.1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ld, err := load(context.Background(), s, loadOptions{extra: []extraColumn{
+		{key: "id", req: datasets.Request{Name: "hh_id", Kind: datasets.Categorical}},
+		{key: "year", req: datasets.Request{Name: "year", Kind: datasets.Categorical}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := ld.u
+	unit := map[[2]string]int{}
+	for i := range u.x {
+		unit[[2]string{u.factors["hh_id"].levels[u.factors["hh_id"].codes[i]], u.factors["year"].levels[u.factors["year"].codes[i]]}] = i
+	}
+	sq := make([]float64, len(u.x)) // (s - y)^2 on the scored units
+	in := make([]float64, len(u.x))
+	var num, den float64
+	for _, sc := range out.Scores {
+		i, ok := unit[[2]string{sc.ID, sc.Year}]
+		if !ok || sc.Weight != u.w[i] {
+			t.Fatalf("score of %s %s: no unit with its weight", sc.ID, sc.Year)
+		}
+		y := b2f(sc.Returned)
+		sq[i], in[i] = (sc.Score-y)*(sc.Score-y), 1
+		num += u.w[i] * sq[i]
+		den += u.w[i]
+	}
+	infl := make([]float64, len(u.x))
+	for i := range infl {
+		infl[i] = (sq[i] - num/den*in[i]) / den
+	}
+	design := indices.Design{Strata: u.factors["stratum"].codes, PSU: u.factors["psu"].codes, Weights: u.w}
+	ref := indices.Linearized(design, infl).SE
+	var seen int
+	for _, r := range out.Results {
+		switch {
+		case r.Indicator == "brier" && r.Model == "score":
+			seen++
+			t.Logf("brier SE %v, linearized %v (ratio %.3f)", r.SE, ref, r.SE/ref)
+			if math.Abs(r.Estimate-num/den) > 1e-12 || math.Abs(r.SE/ref-1) > 0.15 || !strings.HasSuffix(r.SEMethod, "model and line fixed") {
+				t.Errorf("brier %v ± %v (%s), linearized by hand %v ± %v", r.Estimate, r.SE, r.SEMethod, num/den, ref)
+			}
+		case r.Indicator == "auc":
+			seen++
+			if r.SEMethod != "delong" {
+				t.Errorf("auc: %q, want delong", r.SEMethod)
+			}
+		case r.Indicator == "coefficient":
+			if r.SEMethod != "unavailable" {
+				t.Errorf("coefficient %s: %q, want unavailable", r.Cell, r.SEMethod)
+			}
+		}
+	}
+	if seen != 2 {
+		t.Errorf("%d brier and auc rows", seen)
 	}
 }

@@ -17,6 +17,8 @@ const riskSynopsis = `--input PATH [--input PATH ...] --id COL --year COL --inco
        [--population exited|nonpoor|all] [--test-year T] [--top-k 0.05,0.10,0.20]
        [--penalty L] [--tiers 0.3,0.1 | --tiers top:0.05,0.20]
        [--rule NAME=EXPR ...] [--rules FILE] [--scores-out FILE] [--format json|csv|table]
+       [--strata COL] [--psu COL] [--se bootstrap|replicates] [--replicates 500] [--seed S]
+       [--repweights PREFIX*] [--reptype bootstrap|JK1|JKn|BRR|Fay] [--level 0.95]
 
 Fits a return-to-poverty risk score on a household panel and validates it on
 the test year (the last year by default). The population at risk in year t is
@@ -47,7 +49,13 @@ and, with --region, scored (households by region and tier, cell the tier).
 0.3,0.1), or with top: the shares of households in them. --scores-out writes
 one CSV row per scored household: id, year, score, tier, returned (0/1),
 weight, the top three reasons (features raising the score most) and the rules
-that flagged it.`
+that flagged it.
+
+With --se bootstrap (Rao-Wu over --strata and --psu) or replicates
+(--repweights), the validation rows of the score and the rules (but the AUC,
+which keeps DeLong's interval) get replicate standard errors with the model,
+the line and the population at risk held fixed: the sampling error of
+measuring a given score on the test year. The other rows have none.`
 
 func cmdRisk(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("risk", riskSynopsis, stderr)
@@ -68,6 +76,7 @@ func cmdRisk(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	rulesFile := fs.String("rules", "", "`FILE` of monitoring rules, one NAME=EXPR a line")
 	scoresOut := fs.String("scores-out", "", "write the scores of the test year as CSV to `FILE`")
 	format := fs.String("format", "json", "output format: json, csv or table")
+	f.registerDesign(fs)
 	if err := parseOptions(fs, args); err != nil {
 		return err
 	}
