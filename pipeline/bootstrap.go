@@ -38,6 +38,26 @@ func bootstrapErrors(ctx context.Context, s *Study, u *units, e *varEngine, resu
 	return addReplicateErrors(ctx, s, u, rp, method, e.t, results, estimate)
 }
 
+// sectionReplicateErrors gives results the bootstrap or replicate-weight
+// standard errors of study s's method (nothing for the other methods),
+// each replicate's estimates coming from estimate: the sections beyond
+// Run (dynamics, vulnerability, risk) estimate their own rows again.
+func sectionReplicateErrors(ctx context.Context, s *Study, u *units, results []Result, estimate replicateEstimator) error {
+	switch s.SEMethod {
+	case "bootstrap":
+		e, err := newVarEngine(s, u)
+		if err != nil {
+			return err
+		}
+		_, err = bootstrapErrors(ctx, s, u, e, results, estimate)
+		return err
+	case "replicates":
+		_, err := suppliedReplicateErrors(ctx, s, u, results, estimate)
+		return err
+	}
+	return nil
+}
+
 // replicateEstimator estimates the results again over the units ru, which
 // are the full sample's with a replicate's weights.
 type replicateEstimator func(ctx context.Context, ru *units) ([]Result, error)

@@ -342,12 +342,6 @@ func Compare(ctx context.Context, s *Study, c Comparison) (*Compared, error) {
 	// with the units (compareErrors).
 	ls := sc
 	ls.SEMethod = s.SEMethod
-	if s.SEMethod == "replicates" {
-		var err error
-		if opts.repCols, err = replicateColumns(s); err != nil {
-			return nil, err
-		}
-	}
 	if c.Dominance != "" {
 		opts.extra = append(opts.extra, extraColumn{key: "dominance", req: datasets.Request{Name: c.Dominance, Kind: datasets.Categorical}})
 	}

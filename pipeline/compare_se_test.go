@@ -39,7 +39,7 @@ func TestCompareStandardErrorsEUSILC(t *testing.T) {
 	}
 	c := Comparison{
 		Sweeps: []Sweep{mustSweep(t, "rel=median:0.5:0.7:0.1"), mustSweep(t, "fix=abs:10859.236:10859.236:1")},
-		Lines:  []Line{mustLineTB(t, "arpr=median:0.6"), mustLineTB(t, "low=median:0.4")},
+		Lines:  []Line{mustLine(t, "arpr=median:0.6"), mustLine(t, "low=median:0.4")},
 	}
 	out, err := Compare(context.Background(), s, c)
 	if err != nil {
@@ -82,16 +82,6 @@ func TestCompareStandardErrorsEUSILC(t *testing.T) {
 	if checked < 10*7 {
 		t.Errorf("%d rows checked", checked)
 	}
-}
-
-// mustLineTB is mustLine for any testing.TB.
-func mustLineTB(t testing.TB, s string) Line {
-	t.Helper()
-	l, err := ParseLine(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
 }
 
 // On a generated stratified cluster sample: a grouped sweep of 20 points

@@ -121,13 +121,7 @@ func RunDynamics(ctx context.Context, s *Study, d Dynamics) (*DynamicsOutput, er
 	if err != nil {
 		return nil, err
 	}
-	opts := loadOptions{extra: extra}
-	if s.SEMethod == "replicates" {
-		if opts.repCols, err = replicateColumns(s); err != nil {
-			return nil, err
-		}
-	}
-	ld, err := load(ctx, s, opts)
+	ld, err := load(ctx, s, loadOptions{extra: extra})
 	if err != nil {
 		return nil, err
 	}
@@ -166,19 +160,8 @@ func RunDynamics(ctx context.Context, s *Study, d Dynamics) (*DynamicsOutput, er
 		rows, _, _, err := q.rows(ctx, s, d, breakdowns, nil)
 		return rows, err
 	}
-	switch s.SEMethod {
-	case "bootstrap":
-		e, err := newVarEngine(s, ld.u)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := bootstrapErrors(ctx, s, ld.u, e, out.Results, estimate); err != nil {
-			return nil, err
-		}
-	case "replicates":
-		if _, err := suppliedReplicateErrors(ctx, s, ld.u, out.Results, estimate); err != nil {
-			return nil, err
-		}
+	if err := sectionReplicateErrors(ctx, s, ld.u, out.Results, estimate); err != nil {
+		return nil, err
 	}
 	if s.SEMethod != "" && s.SEMethod != "none" {
 		for i := range out.Results {

@@ -193,13 +193,7 @@ func RunRisk(ctx context.Context, s *Study, r Risk) (*RiskOutput, error) {
 			}
 		}
 	}
-	opts := loadOptions{extra: extra}
-	if s.SEMethod == "replicates" {
-		if opts.repCols, err = replicateColumns(s); err != nil {
-			return nil, err
-		}
-	}
-	ld, err := load(ctx, s, opts)
+	ld, err := load(ctx, s, loadOptions{extra: extra})
 	if err != nil {
 		return nil, err
 	}
@@ -385,17 +379,7 @@ func RunRisk(ctx context.Context, s *Study, r Risk) (*RiskOutput, error) {
 			}
 			return alignResults(out.Results, validation(wr)), nil
 		}
-		var err error
-		switch s.SEMethod {
-		case "bootstrap":
-			var e *varEngine
-			if e, err = newVarEngine(s, ld.u); err == nil {
-				_, err = bootstrapErrors(ctx, s, ld.u, e, out.Results, estimate)
-			}
-		case "replicates":
-			_, err = suppliedReplicateErrors(ctx, s, ld.u, out.Results, estimate)
-		}
-		if err != nil {
+		if err := sectionReplicateErrors(ctx, s, ld.u, out.Results, estimate); err != nil {
 			return nil, err
 		}
 		for i := range out.Results {

@@ -60,13 +60,7 @@ func Run(ctx context.Context, s *Study, opts ...Option) (*Output, error) {
 	m.Memory = &mem.rec
 	hashes := noHashes
 	var t1 time.Time
-	var repCols []string
-	if s.SEMethod == "replicates" {
-		if repCols, err = replicateColumns(s); err != nil {
-			return nil, err
-		}
-	}
-	d, err := load(ctx, s, loadOptions{repCols: repCols, consume: true, onInspect: func(infos []datasets.FileInfo) {
+	d, err := load(ctx, s, loadOptions{consume: true, onInspect: func(infos []datasets.FileInfo) {
 		t1 = time.Now()
 		if !cfg.skipHashes {
 			hashes = hashInputs(infos)
@@ -125,8 +119,6 @@ type loadOptions struct {
 	extra []extraColumn
 	// onInspect is called with the input files once their schemas are read.
 	onInspect func([]datasets.FileInfo)
-	// repCols are replicate weight columns to read into units.rep.
-	repCols []string
 	// consume says that the job reads no column of the table after load:
 	// the units may be written over the columns they come from.
 	consume bool
@@ -154,7 +146,15 @@ func load(ctx context.Context, s *Study, opts loadOptions) (*loaded, error) {
 		opts.onInspect(infos)
 	}
 	reqs := requests(s)
-	for _, c := range opts.repCols {
+	// The replicate weight columns of variance.repweights, read into
+	// units.rep when the study's SEs come from them.
+	var repCols []string
+	if s.SEMethod == "replicates" {
+		if repCols, err = s.repColumns(fieldNames(infos)); err != nil {
+			return nil, err
+		}
+	}
+	for _, c := range repCols {
 		opts.extra = append(opts.extra, extraColumn{key: "variance.repweights", req: datasets.Request{Name: c, Kind: datasets.Numeric}})
 	}
 	for _, e := range opts.extra {
@@ -181,21 +181,18 @@ func load(ctx context.Context, s *Study, opts loadOptions) (*loaded, error) {
 		return nil, fmt.Errorf("screen rows: %w", err)
 	}
 	// Replicate weights are read after the units: their columns stay.
-	if d.u, err = makeUnits(s, tbl, d.scr.Keep, opts.consume && len(opts.repCols) == 0); err != nil {
+	if d.u, err = makeUnits(s, tbl, d.scr.Keep, opts.consume && len(repCols) == 0); err != nil {
 		return nil, err
 	}
-	if d.u.rep, err = replicateWeights(s, tbl, d.scr.Keep, opts.repCols); err != nil {
+	if d.u.rep, err = replicateWeights(s, tbl, d.scr.Keep, repCols); err != nil {
 		return nil, err
 	}
 	return d, nil
 }
 
-// replicateColumns lists the input's replicate weight columns.
-func replicateColumns(s *Study) ([]string, error) {
-	infos, err := datasets.Inspect(s.Inputs)
-	if err != nil {
-		return nil, fmt.Errorf("inspect inputs: %w", err)
-	}
+// fieldNames lists the names of the inputs' fields, each once, in order
+// of first appearance.
+func fieldNames(infos []datasets.FileInfo) []string {
 	var names []string
 	seen := map[string]bool{}
 	for _, fi := range infos {
@@ -206,7 +203,7 @@ func replicateColumns(s *Study) ([]string, error) {
 			}
 		}
 	}
-	return s.repColumns(names)
+	return names
 }
 
 // replicateWeights returns the replicate weights of the kept rows, as unit
