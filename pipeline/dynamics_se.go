@@ -18,15 +18,14 @@ import "math"
 // fixed (the method says so, as povstat indices says of a headcount under
 // an absolute line): a relative line's own variance is left out.
 type panelSE struct {
-	e     *varEngine
-	u     *units
-	s     *Study
-	fixed map[string]bool // the lines: their rows hold them fixed
+	e *varEngine
+	u *units
+	s *Study
 }
 
 // newPanelSE returns nil unless study s asks for linearized standard
-// errors (the panel dynamics have no other method: their rows are then
-// marked unavailable by markPanelNoSE).
+// errors (the bootstrap and replicate weights estimate the rows again
+// instead: sectionReplicateErrors).
 func newPanelSE(s *Study, u *units) (*panelSE, error) {
 	if s.SEMethod != "linearized" {
 		return nil, nil
@@ -35,11 +34,7 @@ func newPanelSE(s *Study, u *units) (*panelSE, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps := &panelSE{e: e, u: u, s: s, fixed: map[string]bool{}}
-	for _, l := range s.Lines {
-		ps.fixed[l.Name] = true
-	}
-	return ps, nil
+	return &panelSE{e: e, u: u, s: s}, nil
 }
 
 // ratio sets the SE of r, a ratio over the units members with numerator
@@ -89,7 +84,7 @@ func (ps *panelSE) ratio(r *Result, members []int32, y, x func(i int) float64) {
 		r.Deff = v / srs
 	}
 	r.SEMethod = ps.e.methodName()
-	if ps.fixed[r.Line] {
+	if r.Line != "" {
 		r.SEMethod += ", line fixed"
 	}
 	r.Unreliable = ps.s.RSELimit > 0 && r.RSE > ps.s.RSELimit
