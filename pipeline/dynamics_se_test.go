@@ -75,23 +75,17 @@ func TestDynamicsStandardErrors(t *testing.T) {
 	}
 
 	// The units, linked by hand.
-	ld, err := load(context.Background(), s, loadOptions{extra: []extraColumn{
-		{key: "id", req: datasets.Request{Name: "hh_id", Kind: datasets.Categorical}},
-		{key: "year", req: datasets.Request{Name: "year", Kind: datasets.Categorical}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := ld.u
+	u, byID := panelUnits(t, s)
 	years := slices.Sorted(slices.Values(u.factors["year"].levels))
+	yearOf := func(i int) int { return slices.Index(years, u.factors["year"].levels[u.factors["year"].codes[i]]) }
+	idOf := func(i int) string { return u.factors["hh_id"].levels[u.factors["hh_id"].codes[i]] }
 	type key struct {
 		id   string
 		year int
 	}
-	yearOf := func(i int) int { return slices.Index(years, u.factors["year"].levels[u.factors["year"].codes[i]]) }
-	idOf := func(i int) string { return u.factors["hh_id"].levels[u.factors["hh_id"].codes[i]] }
 	unit := map[key]int{}
-	for i := range u.x {
-		unit[key{idOf(i), yearOf(i)}] = i
+	for k, i := range byID {
+		unit[key{k[0], slices.Index(years, k[1])}] = i
 	}
 	prev := func(i int) int {
 		if j, ok := unit[key{idOf(i), yearOf(i) - 1}]; ok {
@@ -226,4 +220,22 @@ func TestDynamicsStandardErrors(t *testing.T) {
 	if compared < 20 {
 		t.Errorf("%d bootstrap SEs compared", compared)
 	}
+}
+
+// panelUnits loads the units of study s with the factors of hh_id and
+// year, and the unit of each household id and year.
+func panelUnits(t *testing.T, s *Study) (*units, map[[2]string]int) {
+	t.Helper()
+	ld, err := load(context.Background(), s, loadOptions{extra: []extraColumn{
+		{key: "id", req: datasets.Request{Name: "hh_id", Kind: datasets.Categorical}},
+		{key: "year", req: datasets.Request{Name: "year", Kind: datasets.Categorical}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := ld.u
+	unit := map[[2]string]int{}
+	for i := range u.x {
+		unit[[2]string{u.factors["hh_id"].levels[u.factors["hh_id"].codes[i]], u.factors["year"].levels[u.factors["year"].codes[i]]}] = i
+	}
+	return u, unit
 }

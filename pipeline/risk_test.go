@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/povstat/povstat/datasets"
 	"github.com/povstat/povstat/datasets/synth"
 	"github.com/povstat/povstat/indices"
 )
@@ -248,17 +247,7 @@ func TestRiskBootstrapValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ld, err := load(context.Background(), s, loadOptions{extra: []extraColumn{
-		{key: "id", req: datasets.Request{Name: "hh_id", Kind: datasets.Categorical}},
-		{key: "year", req: datasets.Request{Name: "year", Kind: datasets.Categorical}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := ld.u
-	unit := map[[2]string]int{}
-	for i := range u.x {
-		unit[[2]string{u.factors["hh_id"].levels[u.factors["hh_id"].codes[i]], u.factors["year"].levels[u.factors["year"].codes[i]]}] = i
-	}
+	u, unit := panelUnits(t, s)
 	sq := make([]float64, len(u.x)) // (s - y)^2 on the scored units
 	in := make([]float64, len(u.x))
 	var num, den float64
