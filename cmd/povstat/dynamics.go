@@ -73,27 +73,11 @@ func cmdDynamics(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return usagef("--near-poor %v: want a number >= 1", *nearPoor)
 	}
 	d := pipeline.Dynamics{ID: *id, Year: *year, NearPoor: *nearPoor, Quintiles: *quintiles}
-	if *rulesFile != "" {
-		b, err := os.ReadFile(*rulesFile)
-		if err != nil {
-			return usagef("--rules: %v", err)
-		}
-		if d.Rules, err = pipeline.ParseRules(string(b)); err != nil {
-			return usagef("--rules %s: %v", *rulesFile, err)
-		}
+	rules, err := readRules(*rulesFile, ruleFlags)
+	if err != nil {
+		return err
 	}
-	for _, text := range ruleFlags {
-		r, err := pipeline.ParseRule(text)
-		if err != nil {
-			return usagef("--rule: %v", err)
-		}
-		for _, old := range d.Rules {
-			if old.Name == r.Name {
-				return usagef("--rule %s: a rule %q is already defined", text, r.Name)
-			}
-		}
-		d.Rules = append(d.Rules, r)
-	}
+	d.Rules = rules
 	if *flagsOut != "" && len(d.Rules) == 0 {
 		return usagef("--flags-out needs a --rule or --rules")
 	}
@@ -115,4 +99,32 @@ func cmdDynamics(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 	}
 	return writeResults(stdout, stderr, *format, out.Results, append(out.Rows.Warnings(), out.Warnings...))
+}
+
+// readRules reads the monitoring rules of --rules FILE, then of each
+// --rule, refusing a name given twice.
+func readRules(file string, flags []string) ([]pipeline.Rule, error) {
+	var rules []pipeline.Rule
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, usagef("--rules: %v", err)
+		}
+		if rules, err = pipeline.ParseRules(string(b)); err != nil {
+			return nil, usagef("--rules %s: %v", file, err)
+		}
+	}
+	for _, text := range flags {
+		r, err := pipeline.ParseRule(text)
+		if err != nil {
+			return nil, usagef("--rule: %v", err)
+		}
+		for _, old := range rules {
+			if old.Name == r.Name {
+				return nil, usagef("--rule %s: a rule %q is already defined", text, r.Name)
+			}
+		}
+		rules = append(rules, r)
+	}
+	return rules, nil
 }

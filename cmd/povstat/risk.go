@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 
@@ -125,27 +124,11 @@ func cmdRisk(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if r.TopK == nil {
 		r.TopK = []float64{}
 	}
-	if *rulesFile != "" {
-		b, err := os.ReadFile(*rulesFile)
-		if err != nil {
-			return usagef("--rules: %v", err)
-		}
-		if r.Rules, err = pipeline.ParseRules(string(b)); err != nil {
-			return usagef("--rules %s: %v", *rulesFile, err)
-		}
+	rules, err := readRules(*rulesFile, ruleFlags)
+	if err != nil {
+		return err
 	}
-	for _, text := range ruleFlags {
-		rule, err := pipeline.ParseRule(text)
-		if err != nil {
-			return usagef("--rule: %v", err)
-		}
-		for _, old := range r.Rules {
-			if old.Name == rule.Name {
-				return usagef("--rule %s: a rule %q is already defined", text, rule.Name)
-			}
-		}
-		r.Rules = append(r.Rules, rule)
-	}
+	r.Rules = rules
 	if err := checkFormat(*format); err != nil {
 		return err
 	}
