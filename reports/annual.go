@@ -38,13 +38,7 @@ func TablesWorkbook(s *pipeline.Study, out *pipeline.Output) ([]byte, error) {
 
 // publish writes the contents sheet and one sheet per annual table.
 func (wb *workbook) publish(s *pipeline.Study, out *pipeline.Output) error {
-	if err := wb.f.SetDocProps(&excelize.DocProperties{
-		Title:          s.Name,
-		Creator:        "povstat " + pipeline.Version,
-		LastModifiedBy: "povstat " + pipeline.Version,
-		Created:        workbookDate,
-		Modified:       workbookDate,
-	}); err != nil {
+	if err := wb.docProps(s); err != nil {
 		return err
 	}
 	ts := annualTables(s, out.Results)

@@ -258,14 +258,20 @@ func (sh *sheet) finish(col, row int) error {
 	return f.SetPanes(sh.name, &excelize.Panes{Freeze: true, XSplit: col, YSplit: row, TopLeftCell: top, ActivePane: pane})
 }
 
-func (wb *workbook) write(s *pipeline.Study, out *pipeline.Output) error {
-	if err := wb.f.SetDocProps(&excelize.DocProperties{
+// docProps sets the workbook's properties: the study's name, povstat's
+// version and a fixed date (the bytes depend only on the results).
+func (wb *workbook) docProps(s *pipeline.Study) error {
+	return wb.f.SetDocProps(&excelize.DocProperties{
 		Title:          s.Name,
 		Creator:        "povstat " + pipeline.Version,
 		LastModifiedBy: "povstat " + pipeline.Version,
 		Created:        workbookDate,
 		Modified:       workbookDate,
-	}); err != nil {
+	})
+}
+
+func (wb *workbook) write(s *pipeline.Study, out *pipeline.Output) error {
+	if err := wb.docProps(s); err != nil {
 		return err
 	}
 	if err := wb.results(out.Results); err != nil {
