@@ -74,9 +74,11 @@ func tabulateReplicate(s *Study) replicateEstimator {
 }
 
 // sampleCounts are the indicators whose estimate counts sample rows,
-// which have no sampling error: n, and the households of a panel
-// (RunDynamics), which are marked unavailable.
-var sampleCounts = map[string]bool{"n": true, "households": true, "linked": true, "unmatched_new": true, "unmatched_lost": true}
+// which have no sampling error: n, the households of a panel (RunDynamics)
+// and the groups and households counted by Classify, which are marked
+// unavailable.
+var sampleCounts = map[string]bool{"n": true, "households": true, "linked": true, "unmatched_new": true, "unmatched_lost": true,
+	"groups": true, "flagged_groups": true, "flagged_households": true}
 
 // addSuppliedReplicateErrors fills the standard errors from the replicate
 // weights shipped with the data (variance.repweights), of the kind

@@ -183,8 +183,40 @@ func refLine(u *units, l Line) (*lineValues, error) {
 	return evalLine(u, l, g, computeStats(u, g, mask, l.Basis == "median"))
 }
 
-// classify does the work of Classify on the units.
+// classify does the work of Classify on the units, with the standard
+// errors of s's method: linearized with the flags held fixed; the
+// bootstrap and replicate weights classify the groups again.
 func classify(ctx context.Context, s *Study, u *units, groups *grouping, ref Line, href *Line, rows RowCounts) (*Classified, error) {
+	rs, err := newRatioSE(s, u)
+	if err != nil {
+		return nil, err
+	}
+	out, err := classifyWith(ctx, s, u, groups, ref, href, rows, rs)
+	if err != nil {
+		return nil, err
+	}
+	if s.SEMethod == "" || s.SEMethod == "none" {
+		return out, nil
+	}
+	estimate := func(ctx context.Context, ru *units) ([]Result, error) {
+		rep, err := classifyWith(ctx, s, ru, groups, ref, href, rows, nil)
+		if err != nil {
+			return nil, err
+		}
+		return alignResults(out.Results, rep.Results), nil
+	}
+	if err := sectionReplicateErrors(ctx, s, u, out.Results, estimate); err != nil {
+		return nil, err
+	}
+	for i := range out.Results {
+		markNoSE(s, &out.Results[i]) // the counts of groups, the thresholds under linearization
+	}
+	return out, nil
+}
+
+// classifyWith is classify over units u (their weights) with the
+// linearized standard errors of rs (none when nil).
+func classifyWith(ctx context.Context, s *Study, u *units, groups *grouping, ref Line, href *Line, rows RowCounts, rs *ratioSE) (*Classified, error) {
 	lv, err := refLine(u, ref)
 	if err != nil {
 		return nil, err
@@ -262,7 +294,7 @@ func classify(ctx context.Context, s *Study, u *units, groups *grouping, ref Lin
 		if err != nil {
 			return nil, err
 		}
-		out.Results = append(out.Results, classifyRows(u, groups, bg, cg, below, ref.Name, href)...)
+		out.Results = append(out.Results, classifyRows(u, groups, bg, cg, below, ref.Name, href, rs)...)
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -329,8 +361,9 @@ func householdThresholds(cg []ClassifiedGroup, groups *grouping, hv *lineValues)
 }
 
 // classifyRows counts the groups, flagged groups and their units in every
-// domain of bg.
-func classifyRows(u *units, groups, bg *grouping, cg []ClassifiedGroup, below []bool, refName string, href *Line) []Result {
+// domain of bg (the shares and populations with their SEs when rs is not
+// nil).
+func classifyRows(u *units, groups, bg *grouping, cg []ClassifiedGroup, below []bool, refName string, href *Line, rs *ratioSE) []Result {
 	d := bg.size()
 	// The units of each domain, in unit order.
 	off := make([]int, d+1)
@@ -389,15 +422,16 @@ func classifyRows(u *units, groups, bg *grouping, cg []ClassifiedGroup, below []
 		if n == 0 {
 			share.Note = "no unit in this domain"
 		}
-		out = append(out,
-			row("groups", "", float64(nGroups)),
-			flagged,
-			share,
-			row("flagged_population", refName, flaggedPop))
+		mem := idx[off[j]:off[j+1]]
+		inFlagged := func(i int) float64 { return b2f(cg[groups.codes[i]].Flagged) }
+		population := row("flagged_population", refName, flaggedPop)
+		rs.ratio(&share, mem, inFlagged, func(int) float64 { return 1 })
+		rs.ratio(&population, mem, inFlagged, nil)
+		out = append(out, row("groups", "", float64(nGroups)), flagged, share, population)
 		if href != nil {
-			out = append(out,
-				row("flagged_households", href.Name, float64(nHH)),
-				row("flagged_household_population", href.Name, hhPop))
+			hh := row("flagged_household_population", href.Name, hhPop)
+			rs.ratio(&hh, mem, func(i int) float64 { return b2f(below[i]) }, nil)
+			out = append(out, row("flagged_households", href.Name, float64(nHH)), hh)
 		}
 	}
 	return out

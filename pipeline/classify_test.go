@@ -15,6 +15,7 @@ import (
 
 	"github.com/povstat/povstat/datasets"
 	"github.com/povstat/povstat/datasets/synth"
+	"github.com/povstat/povstat/indices"
 )
 
 // villageCSV is a worked example: 2 provinces × 3 villages of 2 households;
@@ -405,5 +406,85 @@ func TestClassifySynth(t *testing.T) {
 	}
 	if lines := bytes.Count(lists[0], []byte("\n")); lines != flagged+1 {
 		t.Errorf("list has %d lines, want %d", lines, flagged+1)
+	}
+}
+
+// With a design, the flagged share and population have the SEs of their
+// ratio's and total's linearized variables (the flags of the villages held
+// fixed), written out here from the flagged groups and given to
+// indices.Linearized; the bootstrap classifies again and gives SEs of the
+// same size (a little larger: the flags vary too); counts have none.
+func TestClassifyStandardErrors(t *testing.T) {
+	dir := t.TempDir()
+	paths, err := synth.Write(context.Background(), dir, synth.Config{Households: 4000, Seed: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	study := func(method string) *Study {
+		s := &Study{Name: "classify", Inputs: paths, Income: "income", Weight: "weight", Size: "hh_size",
+			Strata: "stratum", PSU: "psu", SEMethod: method, Replicates: 300, Seed: 1}
+		if err := s.Complete(); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	c := Classification{Group: "village", Ref: mustLine(t, "ref=mean:0.6@province")}
+	out, err := Classify(context.Background(), study("linearized"), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flagged := map[string]bool{}
+	for _, g := range out.Groups {
+		flagged[g.Group] = g.Flagged
+	}
+	u, _, _, err := classifyUnits(context.Background(), study("linearized"), "village")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := u.factors["village"]
+	y := make([]float64, len(u.x))
+	var num, den float64
+	for i := range y {
+		y[i] = b2f(flagged[f.levels[f.codes[i]]])
+		num += u.w[i] * y[i]
+		den += u.w[i]
+	}
+	share := make([]float64, len(y))
+	for i := range share {
+		share[i] = (y[i] - num/den) / den
+	}
+	design := indices.Design{Strata: u.factors["stratum"].codes, PSU: u.factors["psu"].codes, Weights: u.w}
+	wantSE := map[string]float64{
+		"flagged_share":      indices.Linearized(design, share).SE,
+		"flagged_population": indices.Linearized(design, y).SE,
+	}
+	lin := map[string]float64{}
+	for _, r := range out.Results {
+		if len(r.Domain) != 0 {
+			continue
+		}
+		if want, ok := wantSE[r.Indicator]; ok {
+			lin[r.Indicator] = r.SE
+			if math.Abs(r.SE-want) > 1e-9*want || !strings.HasPrefix(r.SEMethod, "linearized") {
+				t.Errorf("%s: SE %v (%s), by hand %v", r.Indicator, r.SE, r.SEMethod, want)
+			}
+		}
+		if r.Indicator == "flagged_groups" && r.SEMethod != "unavailable" {
+			t.Errorf("flagged_groups: %q, want unavailable", r.SEMethod)
+		}
+	}
+	if len(lin) != 2 {
+		t.Fatalf("rows %v", lin)
+	}
+	boot, err := Classify(context.Background(), study("bootstrap"), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range boot.Results {
+		if l, ok := lin[r.Indicator]; ok && len(r.Domain) == 0 {
+			if !strings.HasPrefix(r.SEMethod, "bootstrap") || r.SE/l < 0.8 || r.SE/l > 1.6 {
+				t.Errorf("bootstrap %s: SE %v (%s), linearized with the flags fixed %v", r.Indicator, r.SE, r.SEMethod, l)
+			}
+		}
 	}
 }

@@ -130,7 +130,7 @@ func RunDynamics(ctx context.Context, s *Study, d Dynamics) (*DynamicsOutput, er
 	if err != nil {
 		return nil, err
 	}
-	ps, err := newPanelSE(s, ld.u)
+	ps, err := newRatioSE(s, ld.u)
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +176,7 @@ func RunDynamics(ctx context.Context, s *Study, d Dynamics) (*DynamicsOutput, er
 // the status, transition and flow rows and the spells of every breakdown,
 // then the rules' rows (flagged: the rules' flags, nil without rules);
 // with standard errors when ps is not nil.
-func (p *panel) rows(ctx context.Context, s *Study, d Dynamics, breakdowns [][]string, ps *panelSE) (out []Result, flagged [][]bool, warnings []string, err error) {
+func (p *panel) rows(ctx context.Context, s *Study, d Dynamics, breakdowns [][]string, ps *ratioSE) (out []Result, flagged [][]bool, warnings []string, err error) {
 	out = p.panelRows()
 	if d.Quintiles {
 		out = append(out, p.quintileRows()...)
@@ -428,7 +428,7 @@ func (p *panel) linkedFrom(i int, status []int8) int8 {
 
 // dynamicsRows gives the status, transition and flow rows of a breakdown,
 // with their standard errors when ps is not nil.
-func (p *panel) dynamicsRows(cols []string, status []int8, line string, ps *panelSE) ([]Result, error) {
+func (p *panel) dynamicsRows(cols []string, status []int8, line string, ps *ratioSE) ([]Result, error) {
 	g, wave, err := p.yearGrouping(cols)
 	if err != nil {
 		return nil, err
@@ -576,7 +576,7 @@ func (p *panel) dynamicsRows(cols []string, status []int8, line string, ps *pane
 // spellRows gives the spell rows of a breakdown: households observed (with
 // a status) in at least two waves, in the domain of their last wave (with
 // standard errors when ps is not nil: each household is its last unit).
-func (p *panel) spellRows(cols []string, status []int8, line string, ps *panelSE) ([]Result, error) {
+func (p *panel) spellRows(cols []string, status []int8, line string, ps *ratioSE) ([]Result, error) {
 	g, err := newGrouping(len(p.u.x), cols, p.u.factors)
 	if err != nil {
 		return nil, err
@@ -717,7 +717,7 @@ func (p *panel) evalRules(rules []Rule, lv *lineValues) [][]bool {
 
 // ruleRows counts the flagged units of each rule in every domain of a
 // breakdown by year (with standard errors when ps is not nil).
-func (p *panel) ruleRows(cols []string, rules []Rule, flagged [][]bool, line string, ps *panelSE) ([]Result, error) {
+func (p *panel) ruleRows(cols []string, rules []Rule, flagged [][]bool, line string, ps *ratioSE) ([]Result, error) {
 	g, _, err := p.yearGrouping(cols)
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 const classifySynopsis = `--input PATH [--input PATH ...] --income COL --weight COL
        [--size COL] [--unit persons|households] --group COL --ref SPEC
        [--household-ref SPEC] [--by COL[,COL...]] [--list FILE] [--format json|csv|table]
+       [--strata COL] [--psu COL] [--se none|linearized|bootstrap|replicates] [--replicates 500] [--seed S]
 
 Flags the groups of --group (e.g. villages) whose weighted mean income is
 below the threshold --ref, a SPEC as in 'povstat indices --line' without the
@@ -22,7 +23,13 @@ second stage: the units of flagged groups with an income below it, e.g.
 median:0.5@province. Units and weights are those of 'povstat indices'.
 Prints groups, flagged_groups, flagged_share and flagged_population (and
 flagged_households, flagged_household_population) for the whole population
-and each domain of --by; --list writes the flagged groups as CSV.`
+and each domain of --by; --list writes the flagged groups as CSV.
+
+With a sample design (--strata, --psu), flagged_share, flagged_population and
+flagged_household_population get linearized standard errors with the flags
+held fixed; --se bootstrap (or replicates) classifies the groups again with
+each replicate's weights, so the flags' own variation counts. The counts of
+groups and households have none.`
 
 func cmdClassify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("classify", classifySynopsis, stderr)
@@ -34,6 +41,7 @@ func cmdClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	householdRef := fs.String("household-ref", "", "threshold for the units of flagged groups, a line `SPEC`, e.g. median:0.5@province")
 	list := fs.String("list", "", "write the flagged groups as CSV to `FILE`")
 	format := fs.String("format", "json", "output format: json, csv or table")
+	f.registerDesign(fs)
 	if err := parseOptions(fs, args); err != nil {
 		return err
 	}

@@ -2,12 +2,13 @@ package pipeline
 
 import "math"
 
-// panelSE gives the rows of the panel dynamics their linearized standard
-// errors under the study's design. The household-years of every wave are
-// the units of one design (the strata and PSUs of their rows): a row of
-// one year, or of a household's last wave, is a domain estimate of the
-// full design, so that a household seen in several years adds to its
-// PSU's total in each, and nothing is cut out of the sample.
+// ratioSE gives rows that are ratios or totals of per-unit indicators
+// their linearized standard errors under the study's design: the panel
+// dynamics (the household-years of every wave are the units of one
+// design, so that a household seen in several years adds to its PSU's
+// total in each) and the classification of groups (the flags held fixed).
+// A row is a domain estimate of the full design; nothing is cut out of
+// the sample.
 //
 // A rate or share is the ratio R = sum w y / sum w x of a unit's numerator
 // y and base x (0 or 1; poor_years_share's y is a fraction), whose
@@ -17,16 +18,16 @@ import "math"
 // simple random sampling of as many units. The rows of a line hold it
 // fixed (the method says so, as povstat indices says of a headcount under
 // an absolute line): a relative line's own variance is left out.
-type panelSE struct {
+type ratioSE struct {
 	e *varEngine
 	u *units
 	s *Study
 }
 
-// newPanelSE returns nil unless study s asks for linearized standard
+// newRatioSE returns nil unless study s asks for linearized standard
 // errors (the bootstrap and replicate weights estimate the rows again
 // instead: sectionReplicateErrors).
-func newPanelSE(s *Study, u *units) (*panelSE, error) {
+func newRatioSE(s *Study, u *units) (*ratioSE, error) {
 	if s.SEMethod != "linearized" {
 		return nil, nil
 	}
@@ -34,12 +35,12 @@ func newPanelSE(s *Study, u *units) (*panelSE, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &panelSE{e: e, u: u, s: s}, nil
+	return &ratioSE{e: e, u: u, s: s}, nil
 }
 
 // ratio sets the SE of r, a ratio over the units members with numerator
 // y(i) and base x(i) (x nil: a total of y).
-func (ps *panelSE) ratio(r *Result, members []int32, y, x func(i int) float64) {
+func (ps *ratioSE) ratio(r *Result, members []int32, y, x func(i int) float64) {
 	if ps == nil {
 		return
 	}
