@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 
+	"gonum.org/v1/gonum/mat"
+
 	"github.com/povstat/povstat/datasets"
 )
 
@@ -288,7 +290,8 @@ func RunRisk(ctx context.Context, s *Study, r Risk) (*RiskOutput, error) {
 		return nil, err
 	}
 	out.Penalty = penalty
-	b, err := FitLogistic(designRows(pr.x, train, mean, sd), trEv, trW, penalty)
+	trZ := designRows(pr.x, train, mean, sd)
+	b, err := FitLogistic(trZ, trEv, trW, penalty)
 	if err != nil {
 		return nil, fmt.Errorf("risk: training on %s before %s (%d pairs at risk, %d returns to poverty): %w", r.Year, p.years[test], len(train), countTrue(trEv), err)
 	}
@@ -347,50 +350,233 @@ func RunRisk(ctx context.Context, s *Study, r Risk) (*RiskOutput, error) {
 	out.Results = validation(w)
 	nValidation := len(out.Results)
 	out.Results = append(out.Results, penRows...)
-	for _, ind := range []string{"coefficient", "odds_ratio"} {
-		for _, c := range out.Coefficients {
-			est := c.Value
-			if ind == "odds_ratio" {
-				if c.Feature == "(intercept)" {
-					continue
+	// The coefficients and odds ratios of fitted coefficients b.
+	coefRows := func(b []float64) []Result {
+		var rows []Result
+		for _, ind := range []string{"coefficient", "odds_ratio"} {
+			for k, c := range out.Coefficients {
+				est := b[k]
+				if ind == "odds_ratio" {
+					if c.Feature == "(intercept)" {
+						continue
+					}
+					est = math.Exp(b[k])
 				}
-				est = c.OddsRatioPerSD
+				rows = append(rows, Result{Indicator: ind, Model: "score", Line: l.Name, Domain: v.dom,
+					Cell: c.Feature, Estimate: est, N: len(train), Population: sumFloat(trW)})
 			}
-			out.Results = append(out.Results, Result{Indicator: ind, Model: "score", Line: l.Name, Domain: v.dom,
-				Cell: c.Feature, Estimate: est, N: len(train), Population: sumFloat(trW)})
 		}
+		return rows
 	}
+	nCoef := len(out.Results)
+	out.Results = append(out.Results, coefRows(b)...)
+	coefEnd := len(out.Results)
 	if region != nil {
 		out.Results = append(out.Results, scoredRows(out.Scores, l.Name, r.Year, p.years[test], r.Region)...)
 	}
 	if s.SEMethod != "" && s.SEMethod != "none" {
-		// The model, the line and the population at risk are held fixed:
-		// the validation rows vary with the replicates' weights of the
-		// scored pairs only. The other rows (penalty, coefficients, the
-		// scores by region) have no SE, nor has any row under linearized
-		// SEs; the AUC keeps DeLong's interval.
-		for i := nValidation; i < len(out.Results); i++ {
-			markNoSE(s, &out.Results[i])
+		trUnits := make([]int32, len(train))
+		for a, q := range train {
+			trUnits[a] = int32(pr.unit[q])
 		}
-		estimate := func(ctx context.Context, ru *units) ([]Result, error) {
-			wr := make([]float64, len(score))
-			for a, q := range score {
-				wr[a] = ru.w[pr.unit[q]]
-			}
-			return alignResults(out.Results, validation(wr)), nil
-		}
-		if err := sectionReplicateErrors(ctx, s, ld.u, out.Results, estimate); err != nil {
+		if err := riskErrors(ctx, s, ld.u, out.Results, riskSE{
+			validation: func(ru *units) []Result {
+				wr := make([]float64, len(score))
+				for a, q := range score {
+					wr[a] = ru.w[pr.unit[q]]
+				}
+				return validation(wr)
+			},
+			coefficients: coefRows,
+			nValidation:  nValidation, coefFrom: nCoef, coefTo: coefEnd,
+			z: trZ, ev: trEv, units: trUnits, b: b, penalty: penalty,
+		}); err != nil {
 			return nil, err
-		}
-		for i := range out.Results {
-			res := &out.Results[i]
-			if i < nValidation && (strings.HasPrefix(res.SEMethod, "bootstrap") || strings.HasPrefix(res.SEMethod, "replicate")) {
-				res.SEMethod += ", model and line fixed"
-			}
-			markNoSE(s, res)
 		}
 	}
 	return out, nil
+}
+
+// riskSE is what riskErrors needs of a fitted score: its validation rows
+// and coefficient rows over given weights (results[:nValidation] and
+// results[coefFrom:coefTo]), and the training rows (standardised
+// features z, events ev, the units of the pairs), coefficients b and
+// penalty of the fit.
+type riskSE struct {
+	validation       func(ru *units) []Result
+	coefficients     func(b []float64) []Result
+	nValidation      int
+	coefFrom, coefTo int
+	z                [][]float64
+	ev               []bool
+	units            []int32
+	b                []float64
+	penalty          float64
+}
+
+// riskErrors gives the rows of a risk score their standard errors.
+//
+// The validation rows hold the model, the line and the population at
+// risk fixed: under the bootstrap or replicate weights they vary with the
+// weights of the scored pairs only (the AUC keeps DeLong's interval).
+//
+// The coefficients hold the penalty, the standardisation and the line
+// fixed. Linearized, they take the sandwich of the penalised estimating
+// equation g(b) = sum_i w_i s_i / W + lambda P b = 0, s_i = (p_i - e_i)
+// (1, z_i), P = diag(0, 1, ..., 1): pair i's linearized variable is
+//
+//	u_i = -H^-1 (s_i + lambda P b) / W,  H = sum_i w_i p_i (1 - p_i) (1, z_i)(1, z_i)' / W + lambda P
+//
+// (with lambda = 0, R survey's svyglm), the odds ratio's SE exp(b_k) times
+// b_k's and its interval exp(b_k -+ t se). Under the bootstrap or
+// replicate weights the model is fitted again (FitLogistic) with each
+// replicate's weights of the training pairs.
+//
+// The penalty, cross-validation and region rows have none.
+func riskErrors(ctx context.Context, s *Study, u *units, results []Result, r riskSE) error {
+	coef := func(i int) bool { return i >= r.coefFrom && i < r.coefTo }
+	for i := range results {
+		if i >= r.nValidation && !coef(i) || s.SEMethod == "linearized" && !coef(i) {
+			markNoSE(s, &results[i])
+		}
+	}
+	if s.SEMethod == "linearized" {
+		return riskLinearizedCoefficients(s, u, results[r.coefFrom:r.coefTo], r)
+	}
+	trW := make([]float64, len(r.units))
+	estimate := func(ctx context.Context, ru *units) ([]Result, error) {
+		rows := r.validation(ru)
+		for a, i := range r.units {
+			trW[a] = ru.w[i]
+		}
+		if b, err := FitLogistic(r.z, r.ev, trW, r.penalty); err == nil {
+			rows = append(rows, r.coefficients(b)...)
+		}
+		return alignResults(results, rows), nil
+	}
+	if err := sectionReplicateErrors(ctx, s, u, results, estimate); err != nil {
+		return err
+	}
+	// An odds ratio's interval is exp of its coefficient's.
+	coefOf := map[string]Result{}
+	for i := r.coefFrom; i < r.coefTo; i++ {
+		if c := results[i]; c.Indicator == "coefficient" {
+			coefOf[c.Cell] = c
+		}
+	}
+	for i := range results {
+		res := &results[i]
+		if strings.HasPrefix(res.SEMethod, "bootstrap") || strings.HasPrefix(res.SEMethod, "replicate") {
+			if coef(i) {
+				res.SEMethod += ", penalty and line fixed"
+			} else {
+				res.SEMethod += ", model and line fixed"
+			}
+		}
+		if c, ok := coefOf[res.Cell]; ok && coef(i) && res.Indicator == "odds_ratio" && c.SE > 0 {
+			t := (c.CIUpper - c.Estimate) / c.SE
+			res.CILower, res.CIUpper = math.Exp(c.Estimate-t*c.SE), math.Exp(c.Estimate+t*c.SE)
+		}
+		if coef(i) && res.Indicator == "coefficient" {
+			res.Unreliable = false // a coefficient near 0 has a large RSE whatever its SE
+		}
+		markNoSE(s, res)
+	}
+	return nil
+}
+
+// riskLinearizedCoefficients sets the linearized SEs of the coefficient
+// and odds ratio rows (see riskErrors).
+func riskLinearizedCoefficients(s *Study, u *units, rows []Result, r riskSE) error {
+	e, err := newVarEngine(s, u)
+	if err != nil {
+		return err
+	}
+	np := len(r.b)
+	W := 0.0
+	for _, i := range r.units {
+		W += u.w[i]
+	}
+	H := mat.NewSymDense(np, nil)
+	zi := make([]float64, np)
+	pOf := make([]float64, len(r.z))
+	for a, z := range r.z {
+		zi[0] = 1
+		copy(zi[1:], z)
+		p := sigmoid(linear(r.b, z))
+		pOf[a] = p
+		H.SymRankOne(H, u.w[r.units[a]]*p*(1-p)/W, mat.NewVecDense(np, zi))
+	}
+	for k := 1; k < np; k++ {
+		H.SetSym(k, k, H.At(k, k)+r.penalty)
+	}
+	var ch mat.Cholesky
+	if !ch.Factorize(H) {
+		for i := range rows {
+			markNoSE(s, &rows[i])
+		}
+		return nil
+	}
+	var hinv mat.SymDense
+	if err := ch.InverseTo(&hinv); err != nil {
+		return err
+	}
+	// The linearized variable of every coefficient at each pair.
+	infl := make([][]float64, np) // infl[k][a]
+	for k := range infl {
+		infl[k] = make([]float64, len(r.z))
+	}
+	g := make([]float64, np)
+	for a, z := range r.z {
+		ev := 0.0
+		if r.ev[a] {
+			ev = 1
+		}
+		g[0] = pOf[a] - ev
+		for k, v := range z {
+			g[k+1] = (pOf[a]-ev)*v + r.penalty*r.b[k+1]
+		}
+		for k := range np {
+			sum := 0.0
+			for m := range np {
+				sum += hinv.At(k, m) * g[m]
+			}
+			infl[k][a] = -sum / W
+		}
+	}
+	rs := &ratioSE{e: e, u: u, s: s}
+	method := e.methodName() + ", penalty and line fixed"
+	byUnit := make(map[int32]int, len(r.units))
+	for a, i := range r.units {
+		byUnit[i] = a
+	}
+	for i := range rows {
+		row := &rows[i]
+		k := 0 // the coefficient of the row: rows list the coefficients, then the odds ratios of all but the intercept
+		if row.Indicator == "coefficient" {
+			k = i
+		} else {
+			k = i - np + 1
+		}
+		b := r.b[k]
+		est := row.Estimate
+		row.Estimate = b
+		rs.ratio(row, r.units, func(j int) float64 { return infl[k][byUnit[int32(j)]] }, nil)
+		row.Estimate = est
+		se := row.SE
+		if row.Indicator == "odds_ratio" {
+			row.SE = est * se
+			row.CILower, row.CIUpper = math.Exp(b-e.t*se), math.Exp(b+e.t*se)
+		} else {
+			row.CILower, row.CIUpper = e.interval(b, se)
+		}
+		row.RSE = row.SE / math.Abs(est)
+		// A coefficient near 0 has a large RSE whatever its SE: only odds
+		// ratios are flagged.
+		row.Unreliable = row.Indicator == "odds_ratio" && s.RSELimit > 0 && row.RSE > s.RSELimit
+		row.SEMethod = method
+	}
+	return nil
 }
 
 // check validates r and fills its defaults.

@@ -281,13 +281,47 @@ func TestRiskBootstrapValidation(t *testing.T) {
 			if r.SEMethod != "delong" {
 				t.Errorf("auc: %q, want delong", r.SEMethod)
 			}
-		case r.Indicator == "coefficient":
+		case r.Indicator == "penalty":
 			if r.SEMethod != "unavailable" {
-				t.Errorf("coefficient %s: %q, want unavailable", r.Cell, r.SEMethod)
+				t.Errorf("penalty: %q, want unavailable", r.SEMethod)
 			}
 		}
 	}
 	if seen != 2 {
 		t.Errorf("%d brier and auc rows", seen)
+	}
+
+	// The coefficients: the bootstrap refits the model per replicate, the
+	// linearized SEs come from the sandwich of the penalised estimating
+	// equation; two independent ways that agree within Monte-Carlo error.
+	ls := *s
+	ls.SEMethod = "linearized"
+	lin, err := RunRisk(context.Background(), &ls, Risk{ID: "hh_id", Year: "year", Population: "nonpoor", Penalty: 0.1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ratios []float64
+	for i, r := range out.Results {
+		l := lin.Results[i]
+		if r.Indicator != "coefficient" && r.Indicator != "odds_ratio" {
+			continue
+		}
+		if l.Indicator != r.Indicator || l.Cell != r.Cell || l.Estimate != r.Estimate {
+			t.Fatalf("row %d: %s %s, linearized run's %s %s", i, r.Indicator, r.Cell, l.Indicator, l.Cell)
+		}
+		if !strings.HasSuffix(r.SEMethod, "penalty and line fixed") || !strings.HasSuffix(l.SEMethod, "penalty and line fixed") {
+			t.Errorf("%s %s: methods %q and %q", r.Indicator, r.Cell, r.SEMethod, l.SEMethod)
+		}
+		if l.SE > 0 {
+			ratios = append(ratios, r.SE/l.SE)
+			t.Logf("%s %s: bootstrap %.4g, linearized %.4g", r.Indicator, r.Cell, r.SE, l.SE)
+		}
+		if r.Indicator == "odds_ratio" && l.SE > 0 && !(l.CILower < r.Estimate && r.Estimate < l.CIUpper && math.Abs(math.Log(l.CIUpper)+math.Log(l.CILower)-2*math.Log(r.Estimate)) < 1e-9) {
+			t.Errorf("odds ratio %s: interval [%v, %v] is not exp(b -+ t se) around %v", r.Cell, l.CILower, l.CIUpper, r.Estimate)
+		}
+	}
+	slices.Sort(ratios)
+	if len(ratios) < 4 || ratios[len(ratios)/2] < 0.85 || ratios[len(ratios)/2] > 1.2 || ratios[0] < 0.5 || ratios[len(ratios)-1] > 2 {
+		t.Errorf("bootstrap over linearized SEs of the coefficients: %.3f", ratios)
 	}
 }

@@ -16,7 +16,7 @@ const riskSynopsis = `--input PATH [--input PATH ...] --id COL --year COL --inco
        [--population exited|nonpoor|all] [--test-year T] [--top-k 0.05,0.10,0.20]
        [--penalty L] [--tiers 0.3,0.1 | --tiers top:0.05,0.20]
        [--rule NAME=EXPR ...] [--rules FILE] [--scores-out FILE] [--format json|csv|table]
-       [--strata COL] [--psu COL] [--se bootstrap|replicates] [--replicates 500] [--seed S]
+       [--strata COL] [--psu COL] [--se linearized|bootstrap|replicates] [--replicates 500] [--seed S]
        [--repweights PREFIX*] [--reptype bootstrap|JK1|JKn|BRR|Fay] [--level 0.95]
 
 Fits a return-to-poverty risk score on a household panel and validates it on
@@ -54,7 +54,11 @@ With --se bootstrap (Rao-Wu over --strata and --psu) or replicates
 (--repweights), the validation rows of the score and the rules (but the AUC,
 which keeps DeLong's interval) get replicate standard errors with the model,
 the line and the population at risk held fixed: the sampling error of
-measuring a given score on the test year. The other rows have none.`
+measuring a given score on the test year. The coefficients and odds ratios
+get standard errors under every method, the penalty held fixed: linearized,
+the sandwich of the penalised estimating equation over the design; bootstrap
+or replicates, the model fitted again per replicate. The penalty rows have
+none.`
 
 func cmdRisk(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("risk", riskSynopsis, stderr)
