@@ -89,6 +89,7 @@ type page struct {
 	Inequality section
 	Regional   []section
 	Ratios     section
+	Dynamics   section       // the panel dynamics of a dynamics: section (dynamics.go)
 	Region     string        // the region column, for the texts of the regional section
 	SE         *errorSummary // nil when the study asks for no standard error
 	Study      []field
@@ -1039,6 +1040,9 @@ func contents(p *page) []entry {
 	if len(p.Ratios.Tables) > 0 {
 		es = append(es, tableEntryIn(lang, p.Ratios))
 	}
+	if len(p.Dynamics.Tables) > 0 {
+		es = append(es, tableEntryIn(lang, p.Dynamics))
+	}
 	es = append(es, entry{ID: "methods", Text: T(lang, "Methods")}, entry{ID: "provenance", Text: T(lang, "Data and provenance")})
 	return es
 }
@@ -1074,6 +1078,7 @@ func newPage(s *pipeline.Study, out *pipeline.Output, figs map[string][]figure) 
 		Inequality: inequalitySection(s, out.Results),
 		Regional:   regionalSections(s, out.Results),
 		Ratios:     ratioSection(s, out.Results),
+		Dynamics:   dynamicsSection(s, out.Results),
 		Region:     s.Region,
 		SE:         errorMethods(s, out.Results),
 		Study:      append(studyFields(s), errorFields(s, out.Results)...),

@@ -70,7 +70,9 @@ const (
 
 func styleOf(ind string) style {
 	switch ind {
-	case "headcount", "gap", "severity", "rmpg", "theil_t_between_share", "theil_l_between_share":
+	case "headcount", "gap", "severity", "rmpg", "theil_t_between_share", "theil_l_between_share",
+		"status", "transition", "entry_rate", "exit_rate", "reentry_rate", "chronic", "transient", "never_poor",
+		"poor_years_share", "flagged_share":
 		return styleRate
 	case "sen", "watts", "cv", "williamson", "theil_t_between", "theil_t_within", "theil_l_between", "theil_l_within":
 		return styleIndex

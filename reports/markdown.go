@@ -136,6 +136,11 @@ func (md *mdWriter) page(p *page, methods string) {
 		md.heading(2, p.Ratios.Title)
 		md.tables(p.Ratios.Tables)
 	}
+	if len(p.Dynamics.Tables) > 0 {
+		md.heading(2, p.Dynamics.Title)
+		md.para(T(lang, dynamicsIntro))
+		md.tables(p.Dynamics.Tables)
+	}
 	if c := p.Curves.Comparing; c != nil {
 		md.heading(2, c.Title)
 		md.para(c.Intro)

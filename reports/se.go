@@ -228,7 +228,7 @@ func (p *page) tables() []*table {
 			ts = append(ts, t)
 		}
 	}
-	secs := []*section{&p.Base, &p.Inequality, &p.Ratios}
+	secs := []*section{&p.Base, &p.Inequality, &p.Ratios, &p.Dynamics}
 	for _, group := range [][]section{p.Lines, p.Poverty, p.Regional} {
 		for i := range group {
 			secs = append(secs, &group[i])
