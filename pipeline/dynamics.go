@@ -718,7 +718,7 @@ func (p *panel) evalRules(rules []Rule, lv *lineValues) [][]bool {
 // ruleRows counts the flagged units of each rule in every domain of a
 // breakdown by year (with standard errors when ps is not nil).
 func (p *panel) ruleRows(cols []string, rules []Rule, flagged [][]bool, line string, ps *ratioSE) ([]Result, error) {
-	g, _, err := p.yearGrouping(cols)
+	g, wave, err := p.yearGrouping(cols)
 	if err != nil {
 		return nil, err
 	}
@@ -772,6 +772,13 @@ func (p *panel) ruleRows(cols []string, rules []Rule, flagged [][]bool, line str
 			}
 			count := Result{Indicator: "flagged", Line: l, Domain: dom, Cell: name, Estimate: fw[m], N: fn[m], Population: fw[m]}
 			share := Result{Indicator: "flagged_share", Line: l, Domain: dom, Cell: name, Estimate: nanIfZero(w[j], fw[m]), N: n[j], Population: w[j]}
+			if r < nr && wave[j] == 0 && rules[r].uses("fall") {
+				// The first year has no previous one: the fall, and the rule,
+				// are undefined (not "nobody flagged").
+				note := "the income fall needs the previous year, which the first year has not"
+				count.Estimate, count.Note = math.NaN(), note
+				share.Estimate, share.Note = math.NaN(), note
+			}
 			ps.ratio(&count, mem, y, nil)
 			ps.ratio(&share, mem, y, one)
 			out = append(out, count, share)

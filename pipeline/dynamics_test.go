@@ -147,7 +147,8 @@ func TestDynamicsHandWorked(t *testing.T) {
 		{"poor_years_share", "", "", 5.0 / 11},
 		{"flagged", "low", "2020", 4},
 		{"flagged_share", "low", "2020", 0.4},
-		{"flagged", "fall", "2020", 0},
+		{"flagged", "fall", "2020", nan}, // no previous year: the fall is undefined
+		{"flagged_share", "fall", "2020", nan},
 		{"flagged", "fall", "2021", 4},
 		{"flagged", "fall", "2023", 8},
 		{"flagged", "ill", "2022", 2},

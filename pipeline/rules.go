@@ -132,9 +132,12 @@ func (r Rule) columns() (numeric []string, trait string) {
 }
 
 // usesLine reports whether the rule compares with the poverty line.
-func (r Rule) usesLine() bool {
+func (r Rule) usesLine() bool { return r.uses("line") }
+
+// uses reports whether the rule reads the term (income, line, fall).
+func (r Rule) uses(term string) bool {
 	for _, t := range []string{r.Left.Num, r.Left.Den, r.Right.Num, r.Right.Den} {
-		if t == "line" {
+		if t == term {
 			return true
 		}
 	}

@@ -44,6 +44,10 @@ func (ps *ratioSE) ratio(r *Result, members []int32, y, x func(i int) float64) {
 	if ps == nil {
 		return
 	}
+	if math.IsNaN(r.Estimate) {
+		markNoSE(ps.s, r) // no estimate, no SE
+		return
+	}
 	w := ps.u.w
 	num, den := 0.0, 0.0
 	for _, i := range members {
