@@ -143,7 +143,11 @@ func ruleTable(lang string, results []pipeline.Result, year string, byYear func(
 		t.Header = append(t.Header, column{Text: year + " " + y, Numeric: true})
 	}
 	for _, rule := range rules {
-		cells := []cell{{Text: rule}}
+		name := rule
+		if rule == "any_rule" {
+			name = T(lang, "Any rule")
+		}
+		cells := []cell{{Text: name}}
 		for range years {
 			cells = append(cells, cell{Numeric: true, Missing: true, Text: "–", Title: T(lang, "not computed")})
 		}

@@ -49,7 +49,7 @@ func TestDynamicsSection(t *testing.T) {
 	for k, want := range []string{
 		"2020|25.0%|–|–|–|\n2021|20.0%|5.0%|30.0%|–|\n",
 		"eu|10.0%|25.0%|65.0%|20.0%|\n",
-		"low|40.0%|45.0%|\nany_rule|–|50.0%|\n",
+		"low|40.0%|45.0%|\nAny rule|–|50.0%|\n",
 	} {
 		if got := text(sec.Tables[k]); got != want {
 			t.Errorf("table %d (%s):\n%s\nwant\n%s", k, sec.Tables[k].Caption, got, want)

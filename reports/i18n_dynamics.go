@@ -24,6 +24,7 @@ func init() {
 		"Line %s, by %s": "贫困线 %s，按 %s",
 		"Spells of the households seen in two years or more":  "观察到两年及以上的住户的贫困持续性",
 		"Share of households flagged by each monitoring rule": "各监测规则标记的住户比例",
+		"Any rule": "任一规则",
 	} {
 		zhCatalogue[en] = zh
 	}
