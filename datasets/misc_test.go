@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -448,5 +449,51 @@ func TestDecimalLevelsFold(t *testing.T) {
 	}
 	if want := []int32{0, 0, 1, 0, 0, 2, 1, 0}; !slices.Equal(col.Codes, want) {
 		t.Errorf("codes %v, want %v", col.Codes, want)
+	}
+}
+
+// The codes of intCoder, whatever path it takes (dense array, search of
+// ascending keys, map), are the order of first occurrence: checked
+// against a map on random sequences of sorted runs, repeats, jumps, nulls
+// and keys out of order.
+func TestIntCoderRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 9))
+	for trial := range 300 {
+		limit := []int{0, 64, 1 << 12, 1 << 22}[trial%4]
+		c := newIntCoder(limit)
+		want := map[int64]int32{}
+		null := int32(-1)
+		next := int32(0)
+		k := int64(rng.IntN(1000)) - 500
+		for range 2000 {
+			switch p := rng.IntN(100); {
+			case p < 2: // null
+				if null < 0 {
+					null, next = next, next+1
+				}
+				if got := c.nullCode(); got != null {
+					t.Fatalf("trial %d: null code %d, want %d", trial, got, null)
+				}
+				continue
+			case p < 50: // the same key again
+			case p < 85: // the next key up, near or far
+				k += 1 + int64(rng.IntN(3))*int64(rng.IntN(2_000_000))
+			case p < 95: // an earlier key
+				k -= int64(rng.IntN(50))
+			default: // anywhere
+				k = rng.Int64N(1<<40) - 1<<39
+			}
+			w, ok := want[k]
+			if !ok {
+				w, next = next, next+1
+				want[k] = w
+			}
+			if got := c.code(k); got != w {
+				t.Fatalf("trial %d (limit %d): key %d has code %d, want %d", trial, limit, k, got, w)
+			}
+		}
+		if len(c.keys) != int(next) {
+			t.Fatalf("trial %d: %d keys, want %d", trial, len(c.keys), next)
+		}
 	}
 }
